@@ -1,0 +1,51 @@
+//! Admin server functions. Every one checks the role on the server.
+use leptos::prelude::*;
+
+use crate::{
+    error::AppError,
+    model::{Page, User},
+};
+#[cfg(feature = "ssr")]
+use crate::{
+    api::form_error,
+    model::Role,
+    server::{accounts as domain, app_state, request_session, session},
+};
+
+/// Users matching `q` (email or name), 20 per page, newest first. Admins only.
+#[server]
+pub async fn admin_list_users(q: String, page: u64) -> Result<Page<User>, AppError> {
+    let state = app_state()?;
+    let result = session::require_admin(&state, &request_session().await?).await;
+    if let Err(err) = result {
+        crate::server::set_status(err.status());
+        return Err(err);
+    }
+    Ok(domain::list_users(&state.db, &q, page.max(1), 20).await?)
+}
+
+/// Changes a user's role and/or active flag. Admins only; admins cannot lock themselves out.
+#[server]
+pub async fn admin_update_user(
+    id: i32,
+    role: Option<String>,
+    active: Option<bool>,
+) -> Result<User, AppError> {
+    let result = async {
+        let state = app_state()?;
+        let admin = session::require_admin(&state, &request_session().await?).await?;
+        let role = match role.as_deref().filter(|r| !r.is_empty()) {
+            Some(r) => Some(r.parse::<Role>().map_err(|e| AppError::field("role", e))?),
+            None => None,
+        };
+        if role.is_none() && active.is_none() {
+            return Err(AppError::field("role", "Choose a role or an active state."));
+        }
+        Ok(domain::update_user(&state.db, admin.id, id, role, active).await?)
+    }
+    .await;
+    match result {
+        Ok(user) => Ok(user),
+        Err(err) => form_error(err),
+    }
+}

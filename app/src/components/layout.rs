@@ -1,0 +1,121 @@
+//! The frame around every page: header (shop name, search, cart badge, account menu) and footer.
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_location};
+
+use crate::{components::auth::use_auth, model::User};
+
+/// The site header. Renders on the server; the account menu and search work without JS.
+#[component]
+pub fn Header() -> impl IntoView {
+    let auth = use_auth();
+    let shop_name = move || {
+        auth.info
+            .get()
+            .and_then(|r| r.ok())
+            .map(|i| i.shop_name)
+            .unwrap_or_else(|| "Pasar".to_string())
+    };
+    view! {
+        <header class="sticky top-0 z-40 border-b border-stone-200 bg-white/95 backdrop-blur">
+            <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-3 px-4 py-3 sm:flex-nowrap">
+                <A href="/" attr:class="flex items-center gap-2 text-xl font-extrabold tracking-tight text-emerald-800">
+                    <span class="inline-flex h-8 w-8 items-center justify-center rounded-lg bg-emerald-700 text-white">"P"</span>
+                    <Transition fallback=|| view! { <span>"Pasar"</span> }>
+                        <span class="shop-name">{shop_name}</span>
+                    </Transition>
+                </A>
+                <form action="/search" method="get" role="search" class="order-last w-full sm:order-none sm:flex-1">
+                    <label for="site-search" class="sr-only">"Search products"</label>
+                    <input
+                        id="site-search"
+                        type="search"
+                        name="q"
+                        placeholder="Cari produk, merek, kategori…"
+                        class="w-full rounded-full border border-stone-300 bg-stone-50 px-4 py-2 text-sm focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600"
+                    />
+                </form>
+                <nav class="ml-auto flex items-center gap-2" aria-label="Account">
+                    <A href="/cart" attr:class="relative inline-flex items-center gap-1 rounded-lg px-3 py-2 text-sm font-medium text-stone-700 hover:bg-stone-100" attr:aria-label="Cart">
+                        <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M3 3h2l2.4 12.2a2 2 0 0 0 2 1.6h8.2a2 2 0 0 0 2-1.5L21 8H6" /><circle cx="10" cy="20" r="1.5" /><circle cx="18" cy="20" r="1.5" /></svg>
+                        <span class="cart-badge rounded-full bg-emerald-700 px-1.5 text-xs font-bold text-white">"0"</span>
+                    </A>
+                    <Transition fallback=|| view! { <div class="h-9 w-24 animate-pulse rounded-lg bg-stone-200"></div> }>
+                        {move || match auth.user() {
+                            Some(user) => view! { <AccountMenu user /> }.into_any(),
+                            None => view! { <GuestLinks /> }.into_any(),
+                        }}
+                    </Transition>
+                </nav>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn GuestLinks() -> impl IntoView {
+    let location = use_location();
+    let login_href = move || {
+        let path = location.pathname.get();
+        if path == "/" || path == "/login" || path == "/register" {
+            "/login".to_string()
+        } else {
+            format!("/login?next={path}")
+        }
+    };
+    view! {
+        <a href=login_href class="rounded-lg px-3 py-2 text-sm font-medium text-stone-700 hover:bg-stone-100">"Log in"</a>
+        <A href="/register" attr:class="rounded-lg bg-emerald-700 px-3 py-2 text-sm font-semibold text-white hover:bg-emerald-800">"Register"</A>
+    }
+}
+
+/// The logged-in menu: a `<details>` disclosure, so it opens without JavaScript too.
+#[component]
+fn AccountMenu(user: User) -> impl IntoView {
+    let auth = use_auth();
+    let logout = auth.logout;
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let close = move || {
+        if let Some(details) = menu.get() {
+            details.set_open(false);
+        }
+    };
+    let first_name = user.name.split_whitespace().next().unwrap_or("Account").to_string();
+    view! {
+        <details node_ref=menu class="account-menu relative">
+            <summary class="flex cursor-pointer list-none items-center gap-2 rounded-lg px-3 py-2 text-sm font-medium text-stone-700 hover:bg-stone-100">
+                <span class="inline-flex h-7 w-7 items-center justify-center rounded-full bg-stone-200 text-xs font-bold uppercase">
+                    {first_name.chars().next().unwrap_or('?').to_string()}
+                </span>
+                <span class="account-name hidden sm:inline">{first_name.clone()}</span>
+                <span aria-hidden="true">"▾"</span>
+            </summary>
+            <div class="absolute right-0 mt-2 w-56 rounded-xl border border-stone-200 bg-white py-2 text-sm shadow-lg" on:click=move |_| close()>
+                <p class="truncate px-4 pb-2 text-xs text-stone-500">{user.email.clone()}</p>
+                <A href="/account" attr:class="block px-4 py-2 hover:bg-stone-100">"Profile"</A>
+                <A href="/account/addresses" attr:class="block px-4 py-2 hover:bg-stone-100">"Addresses"</A>
+                {(user.role == crate::model::Role::Admin).then(|| view! {
+                    <A href="/admin/users" attr:class="block px-4 py-2 hover:bg-stone-100">"Admin · Users"</A>
+                })}
+                <ActionForm action=logout attr:class="border-t border-stone-100 pt-1">
+                    <button type="submit" class="logout block w-full px-4 py-2 text-left text-red-700 hover:bg-red-50">"Log out"</button>
+                </ActionForm>
+            </div>
+        </details>
+    }
+}
+
+/// The site footer.
+#[component]
+pub fn Footer() -> impl IntoView {
+    view! {
+        <footer class="border-t border-stone-200 bg-white">
+            <div class="mx-auto flex max-w-6xl flex-col gap-2 px-4 py-6 text-sm text-stone-600 sm:flex-row sm:justify-between">
+                <p>"© 2026 Pasar · Harga sudah termasuk PPN"</p>
+                <p class="flex gap-4">
+                    <a href="/api/v1/openapi.json" class="hover:underline">"Store API"</a>
+                    <a href="/account" class="hover:underline">"Akun saya"</a>
+                </p>
+            </div>
+        </footer>
+    }
+}

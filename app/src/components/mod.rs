@@ -1,0 +1,5 @@
+//! Reusable pieces of the storefront and admin: the design system, the layout, auth context.
+pub mod auth;
+pub mod layout;
+pub mod toast;
+pub mod ui;

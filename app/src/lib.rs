@@ -1,0 +1,90 @@
+//! Pasar's shared application: the HTML shell, routes, pages and components that render on the
+//! server and hydrate in the browser, the types both sides share, and (behind `ssr`) the server.
+#![recursion_limit = "256"]
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use components::{
+    layout::{Footer, Header},
+    toast::{provide_toasts, ToastRegion},
+};
+use pages::{
+    account::{AccountLayout, AddressesPage, LoginPage, ProfilePage, RegisterPage},
+    admin::{AdminLayout, AdminUsersPage},
+    home::HomePage,
+    not_found::NotFound,
+    shop::{CartPage, SearchPage},
+};
+
+/// The HTML document around the app (server-side only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="id">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-stone-50 text-stone-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The shop: context, layout and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_toasts();
+    components::auth::provide_auth();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/pasar.css" />
+        <Link rel="icon" href="/favicon.ico" />
+        <Title formatter=|title: String| {
+            if title.is_empty() { "Pasar".to_string() } else { format!("{title} · Pasar") }
+        } />
+        <Meta name="description" content="Pasar: belanja online, cepat dan aman." />
+        <Router>
+            <div class="flex min-h-screen flex-col">
+                <Header />
+                <main class="mx-auto w-full max-w-6xl flex-1 px-4 py-8">
+                    <Routes fallback=NotFound>
+                        <Route path=path!("") view=HomePage />
+                        <Route path=path!("/search") view=SearchPage />
+                        <Route path=path!("/cart") view=CartPage />
+                        <Route path=path!("/login") view=LoginPage />
+                        <Route path=path!("/register") view=RegisterPage />
+                        <ParentRoute path=path!("/account") view=AccountLayout>
+                            <Route path=path!("") view=ProfilePage />
+                            <Route path=path!("addresses") view=AddressesPage />
+                        </ParentRoute>
+                        <ParentRoute path=path!("/admin") view=AdminLayout>
+                            <Route path=path!("") view=AdminUsersPage />
+                            <Route path=path!("users") view=AdminUsersPage />
+                        </ParentRoute>
+                    </Routes>
+                </main>
+                <Footer />
+            </div>
+            <ToastRegion />
+        </Router>
+    }
+}

@@ -1,0 +1,29 @@
+//! Serde types both the server and the browser use. Database models never leave the server;
+//! they are mapped to these.
+pub mod account;
+pub mod money;
+
+pub use account::*;
+pub use money::*;
+
+use serde::{Deserialize, Serialize};
+
+/// One page of a longer list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl<T> Page<T> {
+    /// Number of pages (at least 1, so "page 1 of 1" reads right for an empty list).
+    pub fn page_count(&self) -> u64 {
+        if self.per_page == 0 {
+            return 1;
+        }
+        self.total.div_ceil(self.per_page).max(1)
+    }
+}

@@ -1,0 +1,362 @@
+//! The shared cache, counter and hash store: Redis through `fred` when `REDIS_URL` is set,
+//! otherwise an in-process map with the same behaviour (TTL, atomic counters, hashes), so the
+//! shop runs with nothing else installed. Only one process can use the in-process store; run
+//! Redis to scale out.
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use async_trait::async_trait;
+use fred::{prelude::*, types::ExpireOptions};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("redis: {0}")]
+    Redis(#[from] fred::error::Error),
+    #[error("cache: value at `{0}` has the wrong type")]
+    WrongType(String),
+}
+
+/// What the rest of the shop needs from a cache. Keys are plain strings; callers prefix them
+/// by domain (`cart:`, `analytics:`, `catalog:`…).
+#[async_trait]
+pub trait Cache: Send + Sync + 'static {
+    /// `redis` or `memory`, for `/readyz` and logs.
+    fn backend(&self) -> &'static str;
+    async fn ping(&self) -> Result<(), CacheError>;
+    async fn get(&self, key: &str) -> Result<Option<String>, CacheError>;
+    async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), CacheError>;
+    /// Removes the key; `true` when it existed.
+    async fn delete(&self, key: &str) -> Result<bool, CacheError>;
+    /// Adds `by` atomically and returns the new value. `ttl` is applied when the key is new.
+    async fn incr_by(&self, key: &str, by: i64, ttl: Option<Duration>) -> Result<i64, CacheError>;
+    async fn hash_set(&self, key: &str, field: &str, value: &str) -> Result<(), CacheError>;
+    async fn hash_get_all(&self, key: &str) -> Result<HashMap<String, String>, CacheError>;
+    async fn hash_delete(&self, key: &str, field: &str) -> Result<(), CacheError>;
+    /// Sets a key's time to live; `false` when the key does not exist.
+    async fn expire(&self, key: &str, ttl: Duration) -> Result<bool, CacheError>;
+}
+
+/// Shared handle used throughout the server.
+pub type SharedCache = Arc<dyn Cache>;
+
+/// Connects to Redis with a pool, exponential reconnect back-off and command time-outs.
+pub async fn connect_redis(url: &str, pool_size: usize) -> Result<RedisCache, CacheError> {
+    let config = Config::from_url(url)?;
+    let pool = Builder::from_config(config)
+        .with_connection_config(|c| {
+            c.connection_timeout = Duration::from_secs(3);
+            c.internal_command_timeout = Duration::from_secs(3);
+            c.max_command_attempts = 3;
+        })
+        .with_performance_config(|p| {
+            p.default_command_timeout = Duration::from_secs(3);
+        })
+        // Retry for ever, 100 ms doubling up to 10 s: a Redis restart heals by itself.
+        .set_policy(ReconnectPolicy::new_exponential(0, 100, 10_000, 2))
+        .build_pool(pool_size)?;
+    pool.init().await?;
+    Ok(RedisCache { pool })
+}
+
+/// The Redis-backed store.
+#[derive(Clone)]
+pub struct RedisCache {
+    pool: Pool,
+}
+
+impl RedisCache {
+    /// The underlying pool, for the session store.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+}
+
+fn millis(ttl: Duration) -> i64 {
+    i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1)
+}
+
+#[async_trait]
+impl Cache for RedisCache {
+    fn backend(&self) -> &'static str {
+        "redis"
+    }
+
+    async fn ping(&self) -> Result<(), CacheError> {
+        let _: String = self.pool.next().ping(None).await?;
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
+        Ok(self.pool.get(key).await?)
+    }
+
+    async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), CacheError> {
+        let expire = ttl.map(|t| Expiration::PX(millis(t)));
+        let _: () = self.pool.set(key, value, expire, None, false).await?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool, CacheError> {
+        let removed: i64 = self.pool.del(key).await?;
+        Ok(removed > 0)
+    }
+
+    async fn incr_by(&self, key: &str, by: i64, ttl: Option<Duration>) -> Result<i64, CacheError> {
+        let value: i64 = self.pool.incr_by(key, by).await?;
+        if let Some(ttl) = ttl {
+            // NX: only a key without a TTL (i.e. just created) gets one.
+            let _: i64 = self
+                .pool
+                .pexpire(key, millis(ttl), Some(ExpireOptions::NX))
+                .await?;
+        }
+        Ok(value)
+    }
+
+    async fn hash_set(&self, key: &str, field: &str, value: &str) -> Result<(), CacheError> {
+        let _: i64 = self.pool.hset(key, (field, value)).await?;
+        Ok(())
+    }
+
+    async fn hash_get_all(&self, key: &str) -> Result<HashMap<String, String>, CacheError> {
+        Ok(self.pool.hgetall(key).await?)
+    }
+
+    async fn hash_delete(&self, key: &str, field: &str) -> Result<(), CacheError> {
+        let _: i64 = self.pool.hdel(key, field).await?;
+        Ok(())
+    }
+
+    async fn expire(&self, key: &str, ttl: Duration) -> Result<bool, CacheError> {
+        let set: i64 = self.pool.pexpire(key, millis(ttl), None).await?;
+        Ok(set == 1)
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Entry {
+    Text(String),
+    Hash(HashMap<String, String>),
+}
+
+#[derive(Debug)]
+struct Slot {
+    entry: Entry,
+    expires_at: Option<Instant>,
+}
+
+impl Slot {
+    fn live(&self, now: Instant) -> bool {
+        self.expires_at.is_none_or(|t| t > now)
+    }
+}
+
+/// The in-process store: a mutex-guarded map, expired entries dropped on access and swept
+/// when the map grows.
+#[derive(Default)]
+pub struct MemoryCache {
+    slots: Mutex<HashMap<String, Slot>>,
+}
+
+impl MemoryCache {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut HashMap<String, Slot>, Instant) -> R) -> R {
+        // A poisoned lock means a panic while holding it; the map itself stays consistent
+        // (every write is a single insert/remove), so keep using it.
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        if slots.len() > 10_000 && slots.len().is_power_of_two() {
+            slots.retain(|_, s| s.live(now));
+        }
+        f(&mut slots, now)
+    }
+
+    fn live_entry<'a>(
+        slots: &'a mut HashMap<String, Slot>,
+        key: &str,
+        now: Instant,
+    ) -> Option<&'a mut Slot> {
+        if slots.get(key).is_some_and(|s| !s.live(now)) {
+            slots.remove(key);
+        }
+        slots.get_mut(key)
+    }
+}
+
+#[async_trait]
+impl Cache for MemoryCache {
+    fn backend(&self) -> &'static str {
+        "memory"
+    }
+
+    async fn ping(&self) -> Result<(), CacheError> {
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
+        self.with(|slots, now| match Self::live_entry(slots, key, now) {
+            None => Ok(None),
+            Some(Slot { entry: Entry::Text(v), .. }) => Ok(Some(v.clone())),
+            Some(_) => Err(CacheError::WrongType(key.into())),
+        })
+    }
+
+    async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), CacheError> {
+        self.with(|slots, now| {
+            slots.insert(
+                key.to_string(),
+                Slot {
+                    entry: Entry::Text(value.to_string()),
+                    expires_at: ttl.map(|t| now + t),
+                },
+            );
+        });
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool, CacheError> {
+        Ok(self.with(|slots, now| {
+            Self::live_entry(slots, key, now);
+            slots.remove(key).is_some()
+        }))
+    }
+
+    async fn incr_by(&self, key: &str, by: i64, ttl: Option<Duration>) -> Result<i64, CacheError> {
+        self.with(|slots, now| {
+            let slot = match Self::live_entry(slots, key, now) {
+                Some(slot) => slot,
+                None => slots.entry(key.to_string()).or_insert(Slot {
+                    entry: Entry::Text("0".into()),
+                    expires_at: ttl.map(|t| now + t),
+                }),
+            };
+            let Entry::Text(text) = &mut slot.entry else {
+                return Err(CacheError::WrongType(key.into()));
+            };
+            let current: i64 = text
+                .parse()
+                .map_err(|_| CacheError::WrongType(key.into()))?;
+            let next = current.saturating_add(by);
+            *text = next.to_string();
+            Ok(next)
+        })
+    }
+
+    async fn hash_set(&self, key: &str, field: &str, value: &str) -> Result<(), CacheError> {
+        self.with(|slots, now| {
+            let slot = match Self::live_entry(slots, key, now) {
+                Some(slot) => slot,
+                None => slots.entry(key.to_string()).or_insert(Slot {
+                    entry: Entry::Hash(HashMap::new()),
+                    expires_at: None,
+                }),
+            };
+            match &mut slot.entry {
+                Entry::Hash(map) => {
+                    map.insert(field.to_string(), value.to_string());
+                    Ok(())
+                }
+                Entry::Text(_) => Err(CacheError::WrongType(key.into())),
+            }
+        })
+    }
+
+    async fn hash_get_all(&self, key: &str) -> Result<HashMap<String, String>, CacheError> {
+        self.with(|slots, now| match Self::live_entry(slots, key, now) {
+            None => Ok(HashMap::new()),
+            Some(Slot { entry: Entry::Hash(map), .. }) => Ok(map.clone()),
+            Some(_) => Err(CacheError::WrongType(key.into())),
+        })
+    }
+
+    async fn hash_delete(&self, key: &str, field: &str) -> Result<(), CacheError> {
+        self.with(|slots, now| {
+            let empty = match Self::live_entry(slots, key, now) {
+                Some(Slot { entry: Entry::Hash(map), .. }) => {
+                    map.remove(field);
+                    map.is_empty()
+                }
+                Some(_) => return Err(CacheError::WrongType(key.into())),
+                None => false,
+            };
+            if empty {
+                slots.remove(key);
+            }
+            Ok(())
+        })
+    }
+
+    async fn expire(&self, key: &str, ttl: Duration) -> Result<bool, CacheError> {
+        Ok(self.with(|slots, now| match Self::live_entry(slots, key, now) {
+            Some(slot) => {
+                slot.expires_at = Some(now + ttl);
+                true
+            }
+            None => false,
+        }))
+    }
+}
+
+/// The behaviour both implementations must share; run against each in tests (the Redis one
+/// from the server's integration tests, against a real Redis).
+pub async fn exercise(cache: &dyn Cache, prefix: &str) -> Result<(), String> {
+    let k = |s: &str| format!("{prefix}:{s}");
+    let check = |ok: bool, what: &str| if ok { Ok(()) } else { Err(what.to_string()) };
+    let e = |err: CacheError| err.to_string();
+
+    cache.ping().await.map_err(e)?;
+    check(cache.get(&k("missing")).await.map_err(e)?.is_none(), "missing key reads as None")?;
+    cache.set(&k("a"), "1", None).await.map_err(e)?;
+    check(cache.get(&k("a")).await.map_err(e)?.as_deref() == Some("1"), "set then get")?;
+    check(cache.delete(&k("a")).await.map_err(e)?, "delete reports an existing key")?;
+    check(!cache.delete(&k("a")).await.map_err(e)?, "delete reports a missing key")?;
+
+    cache.set(&k("short"), "x", Some(Duration::from_millis(50))).await.map_err(e)?;
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    check(cache.get(&k("short")).await.map_err(e)?.is_none(), "TTL expires a key")?;
+
+    check(cache.incr_by(&k("n"), 2, Some(Duration::from_secs(60))).await.map_err(e)? == 2, "incr creates")?;
+    check(cache.incr_by(&k("n"), 3, None).await.map_err(e)? == 5, "incr adds")?;
+    check(cache.incr_by(&k("n"), -5, None).await.map_err(e)? == 0, "incr subtracts")?;
+
+    cache.hash_set(&k("h"), "sku-1", "2").await.map_err(e)?;
+    cache.hash_set(&k("h"), "sku-2", "3").await.map_err(e)?;
+    cache.hash_set(&k("h"), "sku-1", "4").await.map_err(e)?;
+    let all = cache.hash_get_all(&k("h")).await.map_err(e)?;
+    check(all.len() == 2 && all.get("sku-1").map(String::as_str) == Some("4"), "hash set/get")?;
+    cache.hash_delete(&k("h"), "sku-1").await.map_err(e)?;
+    check(cache.hash_get_all(&k("h")).await.map_err(e)?.len() == 1, "hash delete")?;
+    check(cache.expire(&k("h"), Duration::from_millis(50)).await.map_err(e)?, "expire existing")?;
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    check(cache.hash_get_all(&k("h")).await.map_err(e)?.is_empty(), "hash expires")?;
+    check(!cache.expire(&k("nothing"), Duration::from_secs(1)).await.map_err(e)?, "expire missing")?;
+
+    // Counters must not lose updates under concurrency.
+    let race = k("race");
+    let tasks = (0..50).map(|_| cache.incr_by(&race, 1, None));
+    for result in futures::future::join_all(tasks).await {
+        result.map_err(e)?;
+    }
+    check(cache.get(&k("race")).await.map_err(e)?.as_deref() == Some("50"), "counter under load")?;
+    for key in ["n", "h", "race"] {
+        cache.delete(&k(key)).await.map_err(e)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn memory_cache_behaves_like_redis() {
+        let cache = MemoryCache::new();
+        exercise(&cache, "test").await.expect("memory cache contract");
+    }
+}

@@ -1,0 +1,387 @@
+//! Runtime settings: `Leptos.toml` (or the file named by `PASAR_CONFIG`) overridden by
+//! environment variables, parsed once at start-up into [`Settings`]. A bad value stops start-up
+//! with one line naming the setting and the reason.
+use std::{net::SocketAddr, path::Path, str::FromStr};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::model::Currency;
+
+/// A setting that could not be used, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {setting}: {reason}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub reason: String,
+}
+
+impl ConfigError {
+    pub fn new(setting: impl Into<String>, reason: impl ToString) -> Self {
+        ConfigError {
+            setting: setting.into(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Everything the server and the shop are configured with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    /// The address shoppers use (scheme, host, port); drives the origin check and the
+    /// `Secure` cookie flag.
+    pub public_url: url::Url,
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub smtp_url: Option<String>,
+    pub shop: ShopSettings,
+    pub tax: TaxSettings,
+    pub payments: PaymentSettings,
+    pub inventory: InventorySettings,
+    pub analytics: AnalyticsSettings,
+    pub security: SecuritySettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopSettings {
+    pub name: String,
+    #[serde(default = "default_currency")]
+    pub currency: String,
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
+    pub seller_name: String,
+    pub seller_address: String,
+    /// The seller's tax number (NPWP), printed on invoices.
+    pub seller_npwp: String,
+}
+
+impl ShopSettings {
+    /// The validated currency (checked at load time).
+    pub fn currency(&self) -> Currency {
+        Currency::parse(&self.currency).unwrap_or(Currency::Idr)
+    }
+}
+
+/// PPN: `rate_percent` applied to a tax base (DPP) of `dpp_numerator / dpp_denominator` of the
+/// price. The 2025 model is 12% on 11/12, i.e. an effective 11%.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxSettings {
+    pub ppn_rate_percent: u32,
+    pub dpp_numerator: u32,
+    pub dpp_denominator: u32,
+    /// Whether catalogue prices already include PPN.
+    pub prices_include_tax: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PaymentSettings {
+    /// Gateways shown at checkout, in order: `demo`, `stripe`, `midtrans`.
+    pub enabled: Vec<String>,
+    pub order_expiry_minutes: u32,
+    pub stripe_api_base: String,
+    pub stripe_secret_key: Option<SecretString>,
+    pub stripe_webhook_secret: Option<SecretString>,
+    pub midtrans_production: bool,
+    pub midtrans_server_key: Option<SecretString>,
+    pub midtrans_client_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventorySettings {
+    pub low_stock_threshold: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyticsSettings {
+    pub refresh_seconds: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Failed-or-not login attempts allowed per account per minute before 429.
+    pub login_attempts_per_account_per_minute: u32,
+    /// Login attempts allowed per client IP per minute.
+    pub login_attempts_per_ip_per_minute: u32,
+    /// Trust the first address in `X-Forwarded-For` (only behind a proxy you control).
+    pub trust_forwarded_for: bool,
+    /// Idle session lifetime.
+    pub session_days: u32,
+}
+
+/// The file's shape; every section is required so a typo is caught, not defaulted.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    server: FileServer,
+    shop: ShopSettings,
+    tax: TaxSettings,
+    payments: FilePayments,
+    inventory: InventorySettings,
+    analytics: AnalyticsSettings,
+    security: SecuritySettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileServer {
+    addr: String,
+    public_url: Option<String>,
+    database_url: String,
+    redis_url: Option<String>,
+    smtp_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilePayments {
+    enabled: Vec<String>,
+    order_expiry_minutes: u32,
+    stripe_api_base: String,
+    midtrans_production: bool,
+}
+
+fn default_currency() -> String {
+    "IDR".into()
+}
+
+fn default_time_zone() -> String {
+    "Asia/Jakarta".into()
+}
+
+/// The settings file used when `PASAR_CONFIG` is not set.
+pub const DEFAULT_CONFIG_FILE: &str = "Leptos.toml";
+
+impl Settings {
+    /// Loads `PASAR_CONFIG` (default `Leptos.toml`) and applies the process environment.
+    pub fn load() -> Result<Settings, ConfigError> {
+        let path = std::env::var("PASAR_CONFIG").unwrap_or_else(|_| DEFAULT_CONFIG_FILE.into());
+        let text = std::fs::read_to_string(Path::new(&path))
+            .map_err(|e| ConfigError::new("PASAR_CONFIG", format!("cannot read {path}: {e}")))?;
+        Settings::from_toml(&text, |name| std::env::var(name).ok())
+    }
+
+    /// Parses settings text, with `env` supplying overrides (a function so tests need no
+    /// process-wide environment changes).
+    pub fn from_toml(
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let file: FileSettings =
+            toml::from_str(text).map_err(|e| ConfigError::new("Leptos.toml", one_line(&e)))?;
+        let non_empty = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+
+        let (addr_setting, addr_text) = match (non_empty("PASAR_ADDR"), non_empty("LEPTOS_SITE_ADDR")) {
+            (Some(a), _) => ("PASAR_ADDR", a),
+            (None, Some(a)) => ("LEPTOS_SITE_ADDR", a),
+            (None, None) => ("server.addr", file.server.addr.clone()),
+        };
+        let addr = SocketAddr::from_str(addr_text.trim()).map_err(|e| {
+            ConfigError::new(addr_setting, format!("`{addr_text}` is not an IP:port address ({e})"))
+        })?;
+
+        let (public_setting, public_text) = match non_empty("PASAR_PUBLIC_URL") {
+            Some(u) => ("PASAR_PUBLIC_URL", u),
+            None => match (&file.server.public_url, addr_setting) {
+                // An address given in the environment wins over the file's public URL.
+                (Some(u), "server.addr") => ("server.public_url", u.clone()),
+                _ => ("server.addr", format!("http://{addr}")),
+            },
+        };
+        let public_url = url::Url::parse(&public_text)
+            .map_err(|e| ConfigError::new(public_setting, format!("`{public_text}`: {e}")))?;
+        if !matches!(public_url.scheme(), "http" | "https") {
+            return Err(ConfigError::new(public_setting, "must start with http:// or https://"));
+        }
+
+        let (db_setting, database_url) = match non_empty("DATABASE_URL") {
+            Some(u) => ("DATABASE_URL", u),
+            None => ("server.database_url", file.server.database_url.clone()),
+        };
+        check_database_url(&database_url).map_err(|reason| ConfigError::new(db_setting, reason))?;
+
+        let (redis_setting, redis_url) = match non_empty("REDIS_URL") {
+            Some(u) => ("REDIS_URL", Some(u)),
+            None => ("server.redis_url", file.server.redis_url.clone().filter(|u| !u.is_empty())),
+        };
+        if let Some(url) = &redis_url {
+            let parsed = url::Url::parse(url)
+                .map_err(|e| ConfigError::new(redis_setting, format!("`{url}`: {e}")))?;
+            if !matches!(parsed.scheme(), "redis" | "rediss") {
+                return Err(ConfigError::new(redis_setting, "must start with redis:// or rediss://"));
+            }
+        }
+
+        let smtp_url = non_empty("SMTP_URL").or(file.server.smtp_url.clone());
+        if let Some(url) = &smtp_url {
+            url::Url::parse(url).map_err(|e| ConfigError::new("SMTP_URL", format!("`{url}`: {e}")))?;
+        }
+
+        if Currency::parse(&file.shop.currency).is_none() {
+            return Err(ConfigError::new(
+                "shop.currency",
+                format!("`{}` is not supported (use IDR or USD)", file.shop.currency),
+            ));
+        }
+        if file.shop.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ConfigError::new(
+                "shop.time_zone",
+                format!("`{}` is not an IANA time zone such as Asia/Jakarta", file.shop.time_zone),
+            ));
+        }
+        if file.tax.dpp_denominator == 0 || file.tax.dpp_numerator > file.tax.dpp_denominator {
+            return Err(ConfigError::new(
+                "tax.dpp_numerator",
+                "the tax base fraction must be between 0 and 1 (e.g. 11 / 12)",
+            ));
+        }
+        if file.tax.ppn_rate_percent > 100 {
+            return Err(ConfigError::new("tax.ppn_rate_percent", "must be at most 100"));
+        }
+        for gateway in &file.payments.enabled {
+            if !matches!(gateway.as_str(), "demo" | "stripe" | "midtrans") {
+                return Err(ConfigError::new(
+                    "payments.enabled",
+                    format!("unknown gateway `{gateway}` (use demo, stripe, midtrans)"),
+                ));
+            }
+        }
+        if file.security.login_attempts_per_account_per_minute == 0
+            || file.security.login_attempts_per_ip_per_minute == 0
+        {
+            return Err(ConfigError::new("security", "login attempt limits must be at least 1"));
+        }
+
+        let secret = |name: &str| non_empty(name).map(SecretString::from);
+        let payments = PaymentSettings {
+            enabled: file.payments.enabled,
+            order_expiry_minutes: file.payments.order_expiry_minutes,
+            stripe_api_base: non_empty("STRIPE_API_BASE").unwrap_or(file.payments.stripe_api_base),
+            stripe_secret_key: secret("STRIPE_SECRET_KEY"),
+            stripe_webhook_secret: secret("STRIPE_WEBHOOK_SECRET"),
+            midtrans_production: file.payments.midtrans_production,
+            midtrans_server_key: secret("MIDTRANS_SERVER_KEY"),
+            midtrans_client_key: non_empty("MIDTRANS_CLIENT_KEY"),
+        };
+
+        Ok(Settings {
+            addr,
+            public_url,
+            database_url,
+            redis_url,
+            smtp_url,
+            shop: file.shop,
+            tax: file.tax,
+            payments,
+            inventory: file.inventory,
+            analytics: file.analytics,
+            security: file.security,
+        })
+    }
+
+    /// Cookies get `Secure` when shoppers reach the shop over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// `scheme://host[:port]` as browsers send it in the `Origin` header.
+    pub fn public_origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+}
+
+fn check_database_url(url: &str) -> Result<(), String> {
+    if url.starts_with("sqlite:") {
+        return Ok(());
+    }
+    let parsed = url::Url::parse(url).map_err(|e| format!("`{}`: {e}", redact_url(url)))?;
+    match parsed.scheme() {
+        "postgres" | "postgresql" => Ok(()),
+        other => Err(format!(
+            "unsupported database `{other}` (use postgres://… or sqlite://…)"
+        )),
+    }
+}
+
+/// The URL with any password replaced, for log lines and error messages.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn one_line(err: &impl std::fmt::Display) -> String {
+    err.to_string()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = include_str!("../../../Leptos.toml");
+
+    fn load(env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_toml(SAMPLE, |name| {
+            env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn the_shipped_file_loads_with_local_defaults() {
+        let s = load(&[]).expect("Leptos.toml must load");
+        assert!(s.database_url.starts_with("sqlite:"));
+        assert!(s.redis_url.is_none());
+        assert_eq!(s.shop.currency(), Currency::Idr);
+        assert_eq!(s.tax.ppn_rate_percent, 12);
+        assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let s = load(&[
+            ("DATABASE_URL", "postgres://postgres@127.0.0.1/test"),
+            ("REDIS_URL", "redis://127.0.0.1:6379"),
+            ("PASAR_ADDR", "0.0.0.0:8080"),
+            ("PASAR_PUBLIC_URL", "https://toko.example"),
+        ])
+        .expect("valid overrides");
+        assert_eq!(s.database_url, "postgres://postgres@127.0.0.1/test");
+        assert_eq!(s.redis_url.as_deref(), Some("redis://127.0.0.1:6379"));
+        assert_eq!(s.addr.port(), 8080);
+        assert!(s.secure_cookies());
+        assert_eq!(s.public_origin(), "https://toko.example");
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let err = load(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert_eq!(err.setting, "DATABASE_URL");
+        let err = load(&[("REDIS_URL", "not a url")]).unwrap_err();
+        assert_eq!(err.setting, "REDIS_URL");
+        let err = load(&[("PASAR_ADDR", "localhost")]).unwrap_err();
+        assert_eq!(err.setting, "PASAR_ADDR");
+        assert!(err.to_string().starts_with("configuration error: PASAR_ADDR:"));
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://user:hunter2@db/shop"),
+            "postgres://user:***@db/shop"
+        );
+    }
+}

@@ -1,0 +1,194 @@
+//! The public Store API, JSON under `/api/v1`, described by the OpenAPI document at
+//! `/api/v1/openapi.json`. Handlers are thin: parse, authorize, call the domain, map the error.
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, FromRequest, FromRequestParts, State},
+    http::{HeaderMap, StatusCode},
+    response::IntoResponse,
+    routing::{get, patch, post},
+    Json, Router,
+};
+use serde::Deserialize;
+use tower_sessions::Session;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use super::client::client_ip;
+use crate::{
+    error::AppError,
+    model::{Page, Role, User},
+    server::{
+        accounts::{self, Registration},
+        error::ErrorBody,
+        session,
+        state::AppState,
+    },
+};
+
+/// JSON body extractor whose rejections are our JSON errors.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct ApiJson<T>(pub T);
+
+/// Query extractor whose rejections are our JSON errors.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
+pub struct ApiQuery<T>(pub T);
+
+/// Path extractor whose rejections are our JSON errors.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
+pub struct ApiPath<T>(pub T);
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/auth/register", post(register))
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/me", get(me))
+        .route("/admin/users", get(list_users))
+        .route("/admin/users/{id}", patch(update_user))
+        .fallback(|| async { AppError::NotFound("No such API endpoint.".into()) })
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Pasar Store API", version = "1", description = "JSON API of the Pasar shop. Errors are `{ \"error\": { \"code\", \"message\", \"fields\"? } }`. Authentication is by the session cookie set at login; state-changing requests from browsers on other origins are refused."),
+    paths(register, login, logout, me, list_users, update_user),
+    components(schemas(User, Role, RegisterRequest, LoginRequest, UpdateUserRequest, ErrorBody, Page<User>)),
+    tags((name = "auth", description = "Accounts and sessions"), (name = "admin", description = "Shop administration (admin role)"))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    #[schema(example = "Budi Santoso")]
+    pub name: String,
+    #[schema(example = "budi@contoh.co.id")]
+    pub email: String,
+    /// At least 8 characters.
+    pub password: String,
+}
+
+/// Create a customer account and log in.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, description = "Account created, session started", body = User),
+              (status = 422, description = "Invalid fields or email taken", body = ErrorBody)))]
+async fn register(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(body): ApiJson<RegisterRequest>,
+) -> Result<impl IntoResponse, AppError> {
+    let user = accounts::register(
+        &state.db,
+        Registration { name: body.name, email: body.email, password: body.password },
+    )
+    .await?;
+    session::log_in(&session, &user).await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// Log in with email and password. Rate-limited per account and per IP.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, description = "Logged in; the session cookie is set", body = User),
+              (status = 401, description = "Wrong email or password", body = ErrorBody),
+              (status = 403, description = "Account deactivated", body = ErrorBody),
+              (status = 429, description = "Too many attempts; see Retry-After", body = ErrorBody)))]
+async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Json<User>, AppError> {
+    let ip = client_ip(&headers, peer.as_ref().map(|p| &p.0), state.settings.security.trust_forwarded_for);
+    state.login_limiter.check(&body.email, ip)?;
+    let user = accounts::authenticate(&state.db, &body.email, &body.password).await?;
+    session::log_in(&session, &user).await?;
+    Ok(Json(user))
+}
+
+/// End the session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204, description = "Logged out")))]
+async fn logout(session: Session) -> Result<StatusCode, AppError> {
+    session::log_out(&session).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The logged-in user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, body = User), (status = 401, description = "Not logged in", body = ErrorBody)))]
+async fn me(State(state): State<AppState>, session: Session) -> Result<Json<User>, AppError> {
+    Ok(Json(session::require_user(&state, &session).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListUsersQuery {
+    /// Matches email or name, case-insensitive.
+    #[serde(default)]
+    pub q: String,
+    /// 1-based page number.
+    pub page: Option<u64>,
+    /// 1 to 100, default 20.
+    pub per_page: Option<u64>,
+}
+
+/// Search and page through users (admins only).
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", params(ListUsersQuery),
+    responses((status = 200, body = Page<User>),
+              (status = 400, description = "Bad page or per_page", body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_users(
+    State(state): State<AppState>,
+    session: Session,
+    ApiQuery(query): ApiQuery<ListUsersQuery>,
+) -> Result<Json<Page<User>>, AppError> {
+    session::require_admin(&state, &session).await?;
+    let page = query.page.unwrap_or(1);
+    let per_page = query.per_page.unwrap_or(20);
+    if page == 0 {
+        return Err(AppError::BadRequest("`page` starts at 1.".into()));
+    }
+    if !(1..=100).contains(&per_page) {
+        return Err(AppError::BadRequest("`per_page` must be between 1 and 100.".into()));
+    }
+    Ok(Json(accounts::list_users(&state.db, &query.q, page, per_page).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+/// Change a user's role or deactivate/reactivate them (admins only).
+#[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", request_body = UpdateUserRequest,
+    params(("id" = i32, Path, description = "User id")),
+    responses((status = 200, body = User), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, description = "Would lock the admin out", body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn update_user(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(id): ApiPath<i32>,
+    ApiJson(body): ApiJson<UpdateUserRequest>,
+) -> Result<Json<User>, AppError> {
+    let admin = session::require_admin(&state, &session).await?;
+    if body.role.is_none() && body.active.is_none() {
+        return Err(AppError::field("role", "Send `role` and/or `active`."));
+    }
+    Ok(Json(accounts::update_user(&state.db, admin.id, id, body.role, body.active).await?))
+}

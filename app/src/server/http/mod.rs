@@ -1,0 +1,131 @@
+//! The HTTP surface: health checks, the JSON Store API, the Leptos pages and server functions,
+//! static files, and the layers around them (sessions, origin check, tracing).
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{header, HeaderValue, Method, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use serde_json::json;
+use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
+
+use super::{session::SessionBackend, state::AppState};
+use crate::{error::AppError, shell, App};
+
+pub mod api;
+pub mod client;
+
+/// Builds the whole application router. Tests drive this directly.
+pub fn router(state: AppState, sessions: SessionBackend) -> Router {
+    let routes = generate_route_list(App);
+    let pages = Router::new()
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            || {},
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .nest("/api/v1", api::router())
+        .merge(pages)
+        .with_state(state.clone());
+
+    let app = sessions.layer(app, &state.settings);
+    app.layer(middleware::from_fn_with_state(state, refuse_cross_origin))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// `GET /healthz`: the process is up.
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// `GET /readyz`: the database and the cache answer. 503 naming the failing part otherwise.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let started = std::time::Instant::now();
+    let database = match state.db.ping().await {
+        Ok(()) => json!({
+            "status": "up",
+            "backend": if super::db::is_postgres(&state.db) { "postgres" } else { "sqlite" },
+            "latency_ms": started.elapsed().as_millis() as u64,
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "readyz: database down");
+            json!({ "status": "down", "error": "database is not answering" })
+        }
+    };
+    let started = std::time::Instant::now();
+    let cache = match state.cache.ping().await {
+        Ok(()) => json!({
+            "status": "up",
+            "backend": state.cache.backend(),
+            "latency_ms": started.elapsed().as_millis() as u64,
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "readyz: cache down");
+            json!({ "status": "down", "backend": state.cache.backend(), "error": "cache is not answering" })
+        }
+    };
+    let ready = database["status"] == "up" && cache["status"] == "up";
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = json!({
+        "status": if ready { "ready" } else { "unavailable" },
+        "components": { "database": database, "cache": cache },
+    });
+    (status, Json(body)).into_response()
+}
+
+/// Refuses state-changing requests that a browser sent from another site (CSRF). Browsers
+/// always send `Origin` (and `Sec-Fetch-Site`) on such requests; clients that send neither
+/// (curl, server-to-server) carry no ambient cookies from a victim, so they pass. Gateway
+/// webhooks are authenticated by signature instead.
+async fn refuse_cross_origin(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE);
+    if safe || req.uri().path().starts_with("/webhooks/") {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let allowed = match origin {
+        Some(origin) => {
+            origin == state.settings.public_origin()
+                || host.is_some_and(|host| {
+                    origin
+                        .split_once("://")
+                        .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+                })
+        }
+        None => fetch_site != Some("cross-site"),
+    };
+    if allowed {
+        next.run(req).await
+    } else {
+        tracing::warn!(origin, path = %req.uri().path(), "refused cross-origin request");
+        AppError::Forbidden(
+            "This request came from another website and was refused. Reload the shop and try again."
+                .into(),
+        )
+        .into_response()
+    }
+}

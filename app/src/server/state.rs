@@ -1,0 +1,17 @@
+//! The state every request handler and server function sees.
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+
+use super::{accounts::LoginLimiter, cache::SharedCache, config::Settings};
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub cache: SharedCache,
+    pub settings: Arc<Settings>,
+    pub login_limiter: Arc<LoginLimiter>,
+}

@@ -1,0 +1,19 @@
+//! Schema migrations for PostgreSQL and SQLite. One file per change, named by date and intent;
+//! a migration that has landed is never edited. Run at server start-up, by `pasar migrate`, or
+//! by this crate's own CLI (`cargo run -p migrations -- up`).
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_users;
+mod m20261126_000002_create_addresses;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_create_users::Migration),
+            Box::new(m20261126_000002_create_addresses::Migration),
+        ]
+    }
+}

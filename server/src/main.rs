@@ -1,0 +1,147 @@
+//! The `pasar` server binary: `serve` (default), `migrate`, `seed`, `create-admin`.
+//! Every subcommand reads the same configuration (`Leptos.toml` + environment) and exits
+//! non-zero with a one-line reason on failure.
+use std::process::ExitCode;
+
+use app::server::{
+    accounts,
+    config::{redact_url, Settings},
+    db, seed,
+    startup::Shop,
+};
+use clap::{Parser, Subcommand};
+use leptos::config::{get_configuration, LeptosOptions};
+
+#[derive(Parser)]
+#[command(name = "pasar", version, about = "Pasar: a full-stack Rust shop")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the shop (the default). Applies pending migrations first.
+    Serve {
+        /// Also load the demo shop before serving (idempotent).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo shop (idempotent): admin, staff, a customer with addresses.
+    Seed,
+    /// Create an admin account, or make an existing account an active admin with this password.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        /// At least 8 characters. Prefer the PASAR_NEW_ADMIN_PASSWORD environment variable, which
+        /// keeps the password out of shell history.
+        #[arg(long, env = "PASAR_NEW_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn,tower_sessions=warn".into()),
+        )
+        .with_target(false)
+        .init();
+    match run(cli.command.unwrap_or(Command::Serve { demo: false })).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(reason) => {
+            eprintln!("pasar: {reason}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), String> {
+    let settings = Settings::load().map_err(|e| e.to_string())?;
+    match command {
+        Command::Serve { demo } => serve(settings, demo).await,
+        Command::Migrate => {
+            let db = db::connect(&settings.database_url).await.map_err(|e| e.to_string())?;
+            let pending = db::pending_migrations(&db).await.map_err(|e| e.to_string())?;
+            if pending.is_empty() {
+                println!("database {} is up to date", redact_url(&settings.database_url));
+            }
+            for name in &pending {
+                println!("applying {name}");
+            }
+            db::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
+            println!("migrations done");
+            Ok(())
+        }
+        Command::Seed => {
+            let db = db::connect(&settings.database_url).await.map_err(|e| e.to_string())?;
+            db::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
+            let (email, password) = seed::admin_credentials();
+            let report = seed::seed_demo(&db, &email, &password, |line| println!("seed: {line}"))
+                .await
+                .map_err(|e| format!("seed failed: {e}"))?;
+            println!(
+                "seed done: {} users and {} addresses created",
+                report.users_created, report.addresses_created
+            );
+            Ok(())
+        }
+        Command::CreateAdmin { email, password, name } => {
+            let db = db::connect(&settings.database_url).await.map_err(|e| e.to_string())?;
+            db::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
+            let (user, created) = accounts::ensure_admin(&db, &email, &password, &name)
+                .await
+                .map_err(|e| format!("create-admin failed: {e}"))?;
+            println!(
+                "{} admin {} (id {})",
+                if created { "created" } else { "promoted/updated" },
+                user.email,
+                user.id
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Leptos's own options (site root, output name) come from `[[workspace.metadata.leptos]]` in
+/// Cargo.toml when run from the repository, or from `LEPTOS_*` variables when deployed.
+fn leptos_options(settings: &Settings) -> Result<LeptosOptions, String> {
+    let file = std::path::Path::new("Cargo.toml").exists().then_some("Cargo.toml");
+    let mut options = get_configuration(file)
+        .map_err(|e| format!("configuration error: leptos options: {e}"))?
+        .leptos_options;
+    options.site_addr = settings.addr;
+    Ok(options)
+}
+
+async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
+    let options = leptos_options(&settings)?;
+    let addr = settings.addr;
+    let public_url = settings.public_url.clone();
+    let database = redact_url(&settings.database_url);
+    let shop = Shop::open(settings, options).await.map_err(|e| e.to_string())?;
+    if demo {
+        let (email, password) = seed::admin_credentials();
+        seed::seed_demo(&shop.state.db, &email, &password, |line| tracing::info!("seed: {line}"))
+            .await
+            .map_err(|e| format!("seed failed: {e}"))?;
+        println!("Demo admin:    {email} / {password}");
+        println!("Demo customer: {} / {}", seed::DEMO_CUSTOMER_EMAIL, seed::DEMO_CUSTOMER_PASSWORD);
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("configuration error: PASAR_ADDR: cannot listen on {addr}: {e}"))?;
+    println!(
+        "Pasar is running at {public_url}  (database {database}, cache {}, sessions {})",
+        shop.state.cache.backend(),
+        shop.sessions.name()
+    );
+    shop.serve(listener).await.map_err(|e| format!("server error: {e}"))
+}
