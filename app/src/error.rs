@@ -32,10 +32,16 @@ pub enum AppError {
     Conflict(String),
     /// 422: well-formed but invalid input, with messages per field.
     #[error("{message}")]
-    Validation { message: String, fields: FieldErrors },
+    Validation {
+        message: String,
+        fields: FieldErrors,
+    },
     /// 429: too many attempts; try again after `retry_after_secs`.
     #[error("{message}")]
-    RateLimited { message: String, retry_after_secs: u64 },
+    RateLimited {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// 402: a payment gateway refused or failed.
     #[error("{0}")]
     Payment(String),

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 pub mod api;
@@ -72,11 +72,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/cart") view=CartPage />
                         <Route path=path!("/login") view=LoginPage />
                         <Route path=path!("/register") view=RegisterPage />
-                        <ParentRoute path=path!("/account") view=AccountLayout>
+                        <ParentRoute path=path!("/account") view=AccountLayout ssr=SsrMode::Async>
                             <Route path=path!("") view=ProfilePage />
                             <Route path=path!("addresses") view=AddressesPage />
                         </ParentRoute>
-                        <ParentRoute path=path!("/admin") view=AdminLayout>
+                        <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
                             <Route path=path!("") view=AdminUsersPage />
                             <Route path=path!("users") view=AdminUsersPage />
                         </ParentRoute>

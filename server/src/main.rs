@@ -68,21 +68,34 @@ async fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Serve { demo } => serve(settings, demo).await,
         Command::Migrate => {
-            let db = db::connect(&settings.database_url).await.map_err(|e| e.to_string())?;
-            let pending = db::pending_migrations(&db).await.map_err(|e| e.to_string())?;
+            let db = db::connect(&settings.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            let pending = db::pending_migrations(&db)
+                .await
+                .map_err(|e| e.to_string())?;
             if pending.is_empty() {
-                println!("database {} is up to date", redact_url(&settings.database_url));
+                println!(
+                    "database {} is up to date",
+                    redact_url(&settings.database_url)
+                );
             }
             for name in &pending {
                 println!("applying {name}");
             }
-            db::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
+            db::migrate(&db)
+                .await
+                .map_err(|e| format!("migration failed: {e}"))?;
             println!("migrations done");
             Ok(())
         }
         Command::Seed => {
-            let db = db::connect(&settings.database_url).await.map_err(|e| e.to_string())?;
-            db::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
+            let db = db::connect(&settings.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            db::migrate(&db)
+                .await
+                .map_err(|e| format!("migration failed: {e}"))?;
             let (email, password) = seed::admin_credentials();
             let report = seed::seed_demo(&db, &email, &password, |line| println!("seed: {line}"))
                 .await
@@ -93,15 +106,27 @@ async fn run(command: Command) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::CreateAdmin { email, password, name } => {
-            let db = db::connect(&settings.database_url).await.map_err(|e| e.to_string())?;
-            db::migrate(&db).await.map_err(|e| format!("migration failed: {e}"))?;
+        Command::CreateAdmin {
+            email,
+            password,
+            name,
+        } => {
+            let db = db::connect(&settings.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            db::migrate(&db)
+                .await
+                .map_err(|e| format!("migration failed: {e}"))?;
             let (user, created) = accounts::ensure_admin(&db, &email, &password, &name)
                 .await
                 .map_err(|e| format!("create-admin failed: {e}"))?;
             println!(
                 "{} admin {} (id {})",
-                if created { "created" } else { "promoted/updated" },
+                if created {
+                    "created"
+                } else {
+                    "promoted/updated"
+                },
                 user.email,
                 user.id
             );
@@ -113,7 +138,9 @@ async fn run(command: Command) -> Result<(), String> {
 /// Leptos's own options (site root, output name) come from `[[workspace.metadata.leptos]]` in
 /// Cargo.toml when run from the repository, or from `LEPTOS_*` variables when deployed.
 fn leptos_options(settings: &Settings) -> Result<LeptosOptions, String> {
-    let file = std::path::Path::new("Cargo.toml").exists().then_some("Cargo.toml");
+    let file = std::path::Path::new("Cargo.toml")
+        .exists()
+        .then_some("Cargo.toml");
     let mut options = get_configuration(file)
         .map_err(|e| format!("configuration error: leptos options: {e}"))?
         .leptos_options;
@@ -126,14 +153,22 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
     let addr = settings.addr;
     let public_url = settings.public_url.clone();
     let database = redact_url(&settings.database_url);
-    let shop = Shop::open(settings, options).await.map_err(|e| e.to_string())?;
+    let shop = Shop::open(settings, options)
+        .await
+        .map_err(|e| e.to_string())?;
     if demo {
         let (email, password) = seed::admin_credentials();
-        seed::seed_demo(&shop.state.db, &email, &password, |line| tracing::info!("seed: {line}"))
-            .await
-            .map_err(|e| format!("seed failed: {e}"))?;
+        seed::seed_demo(&shop.state.db, &email, &password, |line| {
+            tracing::info!("seed: {line}")
+        })
+        .await
+        .map_err(|e| format!("seed failed: {e}"))?;
         println!("Demo admin:    {email} / {password}");
-        println!("Demo customer: {} / {}", seed::DEMO_CUSTOMER_EMAIL, seed::DEMO_CUSTOMER_PASSWORD);
+        println!(
+            "Demo customer: {} / {}",
+            seed::DEMO_CUSTOMER_EMAIL,
+            seed::DEMO_CUSTOMER_PASSWORD
+        );
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -143,5 +178,7 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
         shop.state.cache.backend(),
         shop.sessions.name()
     );
-    shop.serve(listener).await.map_err(|e| format!("server error: {e}"))
+    shop.serve(listener)
+        .await
+        .map_err(|e| format!("server error: {e}"))
 }

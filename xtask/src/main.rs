@@ -1,0 +1,316 @@
+//! `cargo xtask`: the project's two commands and the tool installs they need.
+//!
+//! - `cargo xtask dev`  — install what is missing, build the release site, create and migrate
+//!   the embedded database, load the demo shop and serve it (prints URL and demo logins).
+//! - `cargo xtask test` — install what is missing, run every test: unit and integration on
+//!   SQLite, again on PostgreSQL + Redis when `DATABASE_URL` / `REDIS_URL` point at them, and
+//!   the browser tests in headless Chromium.
+//!
+//! Everything comes from the package registries: no step downloads binaries from elsewhere.
+use std::{
+    env,
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, ExitCode, Stdio},
+    time::{Duration, Instant},
+};
+
+const CARGO_LEPTOS_VERSION: &str = "0.3.11";
+/// Must equal the `wasm-bindgen` crate pinned in Cargo.toml.
+const WASM_BINDGEN_VERSION: &str = "0.2.130";
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let root = project_root();
+    if let Err(e) = env::set_current_dir(&root) {
+        eprintln!("xtask: cannot enter {}: {e}", root.display());
+        return ExitCode::FAILURE;
+    }
+    let result = match args.first().map(String::as_str) {
+        Some("dev") => dev(),
+        Some("test") => test(&args[1..]),
+        Some("e2e") => install_tools(true).and_then(|_| e2e()),
+        Some("setup") => install_tools(true),
+        Some("build") => {
+            install_tools(false).and_then(|_| run(cargo().args(["leptos", "build", "--release"])))
+        }
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n  dev     build (release) and serve the demo shop\n  test    run every test (unit, integration on SQLite and, when DATABASE_URL/REDIS_URL are set, PostgreSQL/Redis; browser)\n  e2e     run only the browser tests\n  build   build the release site\n  setup   install the tools only"
+            );
+            Err("unknown command".into())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn cargo() -> Command {
+    Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn run(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+fn output(cmd: &mut Command) -> Option<String> {
+    let out = cmd.stderr(Stdio::null()).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Runs `f` as a named stage and prints how long it took.
+fn stage<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    println!("\n==> {name}");
+    let started = Instant::now();
+    let result = f();
+    let secs = started.elapsed().as_secs();
+    println!(
+        "<== {name}: {} in {}m{:02}s",
+        if result.is_ok() { "ok" } else { "FAILED" },
+        secs / 60,
+        secs % 60
+    );
+    result
+}
+
+/// Installs whatever is missing: the wasm target, cargo-leptos, the wasm-bindgen CLI, the npm
+/// packages (tailwindcss, wasm-opt, playwright-core) and, for browser tests, Chromium.
+fn install_tools(browser: bool) -> Result {
+    stage("tools", || {
+        let targets = output(Command::new("rustup").args(["target", "list", "--installed"]))
+            .unwrap_or_default();
+        if !targets.contains("wasm32-unknown-unknown") {
+            run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+        }
+        install_cargo_leptos()?;
+        let bindgen = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+        if !bindgen.contains(WASM_BINDGEN_VERSION) {
+            println!(
+                "installing wasm-bindgen-cli {WASM_BINDGEN_VERSION} (about 8 minutes on 2 cores)"
+            );
+            // `--locked` fails here: its lock file wants a crate version the registry lacks.
+            run(cargo().args([
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                WASM_BINDGEN_VERSION,
+            ]))?;
+        }
+        let stamp = Path::new("node_modules/.package-lock.json");
+        let fresh = modified(stamp)
+            .zip(modified(Path::new("package-lock.json")))
+            .is_some_and(|(a, b)| a >= b);
+        if !fresh {
+            run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+        }
+        if browser && !Path::new("/usr/bin/chromium").exists() {
+            println!("installing Debian's chromium for the browser tests");
+            run(Command::new("apt-get").arg("update").arg("-q"))?;
+            run(Command::new("apt-get")
+                .args(["install", "-y", "-q", "chromium"])
+                .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        }
+        Ok(())
+    })
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    path.metadata().and_then(|m| m.modified()).ok()
+}
+
+/// cargo-leptos 0.3.11's lock file needs rustc 1.96. On an older stable we build it from the
+/// registry source with one dependency stepped back (`cargo-util-schemas` 0.14.1).
+fn install_cargo_leptos() -> Result {
+    let have = output(cargo().args(["leptos", "--version"])).unwrap_or_default();
+    if have.contains(CARGO_LEPTOS_VERSION) {
+        return Ok(());
+    }
+    println!("installing cargo-leptos {CARGO_LEPTOS_VERSION} (about 15 minutes on 2 cores)");
+    let rustc = output(Command::new("rustc").arg("--version")).unwrap_or_default();
+    let minor: u32 = rustc
+        .split(['.', ' '])
+        .nth(2)
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    if minor >= 96 {
+        return run(cargo().args([
+            "install",
+            "cargo-leptos",
+            "--version",
+            CARGO_LEPTOS_VERSION,
+            "--locked",
+        ]));
+    }
+    let find_source = || -> Option<PathBuf> {
+        let registry = PathBuf::from(
+            env::var("CARGO_HOME")
+                .unwrap_or_else(|_| format!("{}/.cargo", env::var("HOME").unwrap_or_default())),
+        )
+        .join("registry/src");
+        std::fs::read_dir(registry)
+            .ok()?
+            .flatten()
+            .map(|d| {
+                d.path()
+                    .join(format!("cargo-leptos-{CARGO_LEPTOS_VERSION}"))
+            })
+            .find(|p| p.is_dir())
+    };
+    if find_source().is_none() {
+        // `cargo info` downloads and unpacks the crate into the registry cache.
+        run(cargo()
+            .args(["info", &format!("cargo-leptos@{CARGO_LEPTOS_VERSION}")])
+            .stdout(Stdio::null()))?;
+    }
+    let source = find_source().ok_or("cargo-leptos source not found in the cargo registry")?;
+    let work = env::temp_dir().join(format!("pasar-cargo-leptos-{CARGO_LEPTOS_VERSION}"));
+    let _ = std::fs::remove_dir_all(&work);
+    run(Command::new("cp").arg("-r").arg(&source).arg(&work))?;
+    run(cargo()
+        .args(["update", "-p", "cargo-util-schemas", "--precise", "0.14.1"])
+        .current_dir(&work))?;
+    run(cargo()
+        .args(["install", "--path", ".", "--locked"])
+        .current_dir(&work))
+}
+
+/// Command 1: build and serve the demo shop.
+fn dev() -> Result {
+    install_tools(false)?;
+    stage("build (release)", || {
+        run(cargo().args(["leptos", "build", "--release"]))
+    })?;
+    println!("\nStarting the shop (Ctrl-C to stop)…");
+    run(Command::new("target/release/pasar")
+        .args(["serve", "--demo"])
+        .env("LEPTOS_OUTPUT_NAME", "pasar")
+        .env("LEPTOS_SITE_ROOT", "target/site")
+        .env("LEPTOS_SITE_PKG_DIR", "pkg"))
+}
+
+/// Command 2: every test.
+fn test(args: &[String]) -> Result {
+    let skip_browser = args.iter().any(|a| a == "--no-browser");
+    install_tools(!skip_browser)?;
+    let database_url = env::var("DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"));
+    let redis_url = env::var("REDIS_URL").ok().filter(|u| !u.is_empty());
+
+    stage(
+        "unit + integration tests (SQLite, in-process cache)",
+        || {
+            run(cargo()
+                .args(["test", "--workspace", "--exclude", "frontend"])
+                .env_remove("DATABASE_URL")
+                .env_remove("REDIS_URL"))
+        },
+    )?;
+    match &database_url {
+        Some(url) => stage("integration tests (PostgreSQL + Redis)", || {
+            let mut cmd = cargo();
+            cmd.args(["test", "-p", "server", "--test", "api"]).env("DATABASE_URL", url);
+            match &redis_url {
+                Some(redis) => cmd.env("REDIS_URL", redis),
+                None => cmd.env_remove("REDIS_URL"),
+            };
+            run(&mut cmd)
+        })?,
+        None => println!("\nDATABASE_URL does not point at PostgreSQL: PostgreSQL/Redis integration run skipped."),
+    }
+    if skip_browser {
+        println!("\n--no-browser: browser tests skipped.");
+        return Ok(());
+    }
+    e2e()
+}
+
+/// Builds the site (debug), starts the server on a free port with a fresh SQLite database and
+/// the demo data, and runs the Playwright journeys in headless Chromium.
+fn e2e() -> Result {
+    stage("build site (debug) for browser tests", || {
+        run(cargo().args(["leptos", "build"]))
+    })?;
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("no free port: {e}"))?
+        .port();
+    let data = env::temp_dir().join(format!("pasar-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+    let base_url = format!("http://127.0.0.1:{port}");
+    let server = Command::new("target/debug/pasar")
+        .args(["serve", "--demo"])
+        .env("PASAR_ADDR", format!("127.0.0.1:{port}"))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/e2e.db?mode=rwc", data.display()),
+        )
+        .env_remove("REDIS_URL")
+        .env("LEPTOS_OUTPUT_NAME", "pasar")
+        .env("LEPTOS_SITE_ROOT", "target/site")
+        .env("LEPTOS_SITE_PKG_DIR", "pkg")
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    let mut guard = KillOnDrop(server);
+    let result = stage("browser tests (headless Chromium)", || {
+        wait_until_ready(&base_url, &mut guard.0)?;
+        run(Command::new("node")
+            .arg("end2end/run.mjs")
+            .env("BASE_URL", &base_url))
+    });
+    drop(guard);
+    let _ = std::fs::remove_dir_all(&data);
+    result
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_until_ready(base_url: &str, server: &mut Child) -> Result {
+    let addr = base_url.trim_start_matches("http://").to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = server.try_wait() {
+            return Err(format!("the server exited before it was ready ({status})"));
+        }
+        if std::net::TcpStream::connect(&addr).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Err(format!(
+        "the server at {base_url} was not ready within 60 s"
+    ))
+}

@@ -1,15 +1,15 @@
 //! Accounts server functions: session info, register, log in/out, profile, address book.
 use leptos::prelude::*;
 
-use crate::{
-    error::AppError,
-    model::{Address, SessionInfo, User},
-};
 #[cfg(feature = "ssr")]
 use crate::{
     api::{form_error, safe_next},
     model::AddressInput,
     server::{accounts as domain, app_state, request_session, session},
+};
+use crate::{
+    error::AppError,
+    model::{Address, SessionInfo, User},
 };
 
 /// The shop's name and the logged-in user (if any), for the header and guards.
@@ -18,18 +18,27 @@ pub async fn get_session_info() -> Result<SessionInfo, AppError> {
     let state = app_state()?;
     let session = request_session().await?;
     let user = session::current_user(&state, &session).await?;
-    Ok(SessionInfo { shop_name: state.settings.shop.name.clone(), user })
+    Ok(SessionInfo {
+        shop_name: state.settings.shop.name.clone(),
+        user,
+    })
 }
 
 /// Logs in and redirects to `next` (a local path) or the home page.
 #[server]
-pub async fn login(email: String, password: String, next: Option<String>) -> Result<User, AppError> {
+pub async fn login(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<User, AppError> {
     async fn run(email: String, password: String) -> Result<User, AppError> {
         use std::net::SocketAddr;
 
         use axum::extract::ConnectInfo;
         let state = app_state()?;
-        let headers = use_context::<http::request::Parts>().map(|p| p.headers).unwrap_or_default();
+        let headers = use_context::<http::request::Parts>()
+            .map(|p| p.headers)
+            .unwrap_or_default();
         let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok();
         let ip = crate::server::http::client::client_ip(
             &headers,
@@ -55,7 +64,15 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 pub async fn register(name: String, email: String, password: String) -> Result<User, AppError> {
     async fn run(name: String, email: String, password: String) -> Result<User, AppError> {
         let state = app_state()?;
-        let user = domain::register(&state.db, domain::Registration { name, email, password }).await?;
+        let user = domain::register(
+            &state.db,
+            domain::Registration {
+                name,
+                email,
+                password,
+            },
+        )
+        .await?;
         session::log_in(&request_session().await?, &user).await?;
         Ok(user)
     }
@@ -108,7 +125,10 @@ pub async fn update_profile(name: String, phone: String) -> Result<User, AppErro
 
 /// Changes the user's password (the current one is required).
 #[server]
-pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
     let result = async {
         let (state, user) = signed_in().await?;
         Ok(domain::change_password(&state.db, user.id, &current_password, &new_password).await?)
@@ -145,7 +165,16 @@ pub async fn save_address(
     postal_code: String,
     make_default: Option<String>,
 ) -> Result<Address, AppError> {
-    let input = AddressInput { label, recipient, phone, street, district, city, province, postal_code };
+    let input = AddressInput {
+        label,
+        recipient,
+        phone,
+        street,
+        district,
+        city,
+        province,
+        postal_code,
+    };
     let result = async {
         let (state, user) = signed_in().await?;
         Ok(domain::save_address(&state.db, user.id, id, &input, make_default.is_some()).await?)

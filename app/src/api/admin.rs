@@ -1,15 +1,15 @@
 //! Admin server functions. Every one checks the role on the server.
 use leptos::prelude::*;
 
-use crate::{
-    error::AppError,
-    model::{Page, User},
-};
 #[cfg(feature = "ssr")]
 use crate::{
     api::form_error,
     model::Role,
     server::{accounts as domain, app_state, request_session, session},
+};
+use crate::{
+    error::AppError,
+    model::{Page, User},
 };
 
 /// Users matching `q` (email or name), 20 per page, newest first. Admins only.

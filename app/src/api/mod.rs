@@ -31,7 +31,10 @@ pub(crate) fn form_error<T>(err: crate::error::AppError) -> Result<T, crate::err
             .filter(|(k, _)| k != "error" && k != "saved")
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        back.query_pairs_mut().clear().extend_pairs(kept).append_pair("error", &err.to_string());
+        back.query_pairs_mut()
+            .clear()
+            .extend_pairs(kept)
+            .append_pair("error", &err.to_string());
         let location = match back.query() {
             Some(q) => format!("{}?{q}", back.path()),
             None => back.path().to_string(),

@@ -43,7 +43,14 @@ pub fn provide_auth() {
         },
         |_| crate::api::get_session_info(),
     );
-    provide_context(Auth { info, login, register, logout, update_profile, change_password });
+    provide_context(Auth {
+        info,
+        login,
+        register,
+        logout,
+        update_profile,
+        change_password,
+    });
 }
 
 pub fn use_auth() -> Auth {

@@ -79,7 +79,12 @@ fn AccountMenu(user: User) -> impl IntoView {
             details.set_open(false);
         }
     };
-    let first_name = user.name.split_whitespace().next().unwrap_or("Account").to_string();
+    let first_name = user
+        .name
+        .split_whitespace()
+        .next()
+        .unwrap_or("Account")
+        .to_string();
     view! {
         <details node_ref=menu class="account-menu relative">
             <summary class="flex cursor-pointer list-none items-center gap-2 rounded-lg px-3 py-2 text-sm font-medium text-stone-700 hover:bg-stone-100">

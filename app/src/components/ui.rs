@@ -114,7 +114,10 @@ pub fn TextField(
 
 /// Validation messages for one field.
 #[component]
-pub fn FieldErrors(#[prop(into)] id: String, #[prop(into)] errors: Signal<Vec<String>>) -> impl IntoView {
+pub fn FieldErrors(
+    #[prop(into)] id: String,
+    #[prop(into)] errors: Signal<Vec<String>>,
+) -> impl IntoView {
     view! {
         <ul id=id class="field-error text-xs text-red-700">
             {move || errors.get().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
@@ -163,7 +166,12 @@ where
 
 /// Messages for `field` from a form's error signal.
 pub fn field_errors(error: Signal<Option<AppError>>, field: &'static str) -> Signal<Vec<String>> {
-    Signal::derive(move || error.get().map(|e| e.field_errors(field)).unwrap_or_default())
+    Signal::derive(move || {
+        error
+            .get()
+            .map(|e| e.field_errors(field))
+            .unwrap_or_default()
+    })
 }
 
 /// A grey placeholder block while content loads.
@@ -186,7 +194,10 @@ pub fn CardSkeleton() -> impl IntoView {
 
 /// A page heading with an optional subtitle.
 #[component]
-pub fn PageHeading(title: &'static str, #[prop(optional)] subtitle: Option<&'static str>) -> impl IntoView {
+pub fn PageHeading(
+    title: &'static str,
+    #[prop(optional)] subtitle: Option<&'static str>,
+) -> impl IntoView {
     view! {
         <div class="mb-6">
             <h1 class="text-2xl font-bold tracking-tight text-stone-900">{title}</h1>

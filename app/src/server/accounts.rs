@@ -80,7 +80,12 @@ impl Problems {
             Ok(())
         } else {
             let message = if self.0.len() == 1 {
-                self.0.values().flatten().next().cloned().unwrap_or_default()
+                self.0
+                    .values()
+                    .flatten()
+                    .next()
+                    .cloned()
+                    .unwrap_or_default()
             } else {
                 "Please correct the highlighted fields.".to_string()
             };
@@ -114,7 +119,10 @@ fn check_password(problems: &mut Problems, field: &str, password: &str) {
 
 /// Indonesian phone numbers: `08…` or `+62…`, 9–15 digits, spaces and dashes allowed.
 pub fn normalize_phone(raw: &str) -> Option<String> {
-    let compact: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '.')).collect();
+    let compact: String = raw
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.'))
+        .collect();
     let digits = compact.strip_prefix('+').unwrap_or(&compact);
     let ok = digits.chars().all(|c| c.is_ascii_digit())
         && (9..=15).contains(&digits.len())
@@ -145,7 +153,9 @@ pub async fn hash_password(password: String) -> Result<String, AccountError> {
 async fn verify_password(password: String, hash: String) -> Result<bool, AccountError> {
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&hash).map_err(|e| AccountError::Hash(e.to_string()))?;
-        Ok(argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+        Ok(argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
     })
     .await
     .map_err(|e| AccountError::Hash(e.to_string()))?
@@ -192,7 +202,10 @@ pub async fn register(db: &DatabaseConnection, input: Registration) -> Result<Us
     }
     let email = normalize_email(&input.email);
     if email.is_none() {
-        problems.add("email", "Enter a valid email address, like nama@contoh.co.id.");
+        problems.add(
+            "email",
+            "Enter a valid email address, like nama@contoh.co.id.",
+        );
     }
     check_password(&mut problems, "password", &input.password);
     problems.into_result()?;
@@ -266,7 +279,10 @@ pub async fn authenticate(
 }
 
 /// The user behind a session, if the account still exists and is active.
-pub async fn find_active_user(db: &DatabaseConnection, id: i32) -> Result<Option<User>, AccountError> {
+pub async fn find_active_user(
+    db: &DatabaseConnection,
+    id: i32,
+) -> Result<Option<User>, AccountError> {
     Ok(user::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -293,7 +309,10 @@ pub async fn update_profile(
     } else {
         let normalized = normalize_phone(phone);
         if normalized.is_none() {
-            problems.add("phone", "Enter an Indonesian phone number, like 0812-3456-7890.");
+            problems.add(
+                "phone",
+                "Enter an Indonesian phone number, like 0812-3456-7890.",
+            );
         }
         normalized
     };
@@ -349,7 +368,10 @@ pub async fn list_users(
     let query = query.trim().to_lowercase();
     if !query.is_empty() {
         // LIKE wildcards in the search text are matched literally.
-        let escaped = query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         let pattern = format!("%{escaped}%");
         let like = |col: user::Column| {
             Expr::expr(Func::lower(Expr::col(col)))
@@ -488,8 +510,18 @@ pub fn validate_address(input: &AddressInput) -> Result<AddressInput, AccountErr
         clean.label = "Rumah".into();
     }
     let required = [
-        ("recipient", &clean.recipient, "Enter the recipient's name.", 120),
-        ("street", &clean.street, "Enter the street, number and RT/RW.", 255),
+        (
+            "recipient",
+            &clean.recipient,
+            "Enter the recipient's name.",
+            120,
+        ),
+        (
+            "street",
+            &clean.street,
+            "Enter the street, number and RT/RW.",
+            255,
+        ),
         ("district", &clean.district, "Enter the kecamatan.", 80),
         ("city", &clean.city, "Enter the city or kabupaten.", 80),
     ];
@@ -505,7 +537,10 @@ pub fn validate_address(input: &AddressInput) -> Result<AddressInput, AccountErr
     }
     match normalize_phone(&clean.phone) {
         Some(phone) => clean.phone = phone,
-        None => problems.add("phone", "Enter an Indonesian phone number, like 0812-3456-7890."),
+        None => problems.add(
+            "phone",
+            "Enter an Indonesian phone number, like 0812-3456-7890.",
+        ),
     }
     if !PROVINCES.contains(&clean.province.as_str()) {
         problems.add("province", "Choose a province from the list.");
@@ -636,7 +671,8 @@ pub struct LoginLimiter {
 
 impl LoginLimiter {
     pub fn new(per_account_per_minute: u32, per_ip_per_minute: u32) -> Arc<Self> {
-        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
+        let quota =
+            |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
         Arc::new(LoginLimiter {
             per_account: RateLimiter::keyed(quota(per_account_per_minute)),
             per_ip: RateLimiter::keyed(quota(per_ip_per_minute)),
@@ -673,7 +709,10 @@ mod tests {
 
     #[test]
     fn emails_are_normalized_and_checked() {
-        assert_eq!(normalize_email("  Budi@Contoh.CO.id "), Some("budi@contoh.co.id".into()));
+        assert_eq!(
+            normalize_email("  Budi@Contoh.CO.id "),
+            Some("budi@contoh.co.id".into())
+        );
         assert_eq!(normalize_email("no-at-sign"), None);
         assert_eq!(normalize_email("a@b"), None);
         assert_eq!(normalize_email("a b@c.id"), None);
@@ -682,8 +721,14 @@ mod tests {
 
     #[test]
     fn phones_must_be_indonesian() {
-        assert_eq!(normalize_phone("0812-3456-7890"), Some("081234567890".into()));
-        assert_eq!(normalize_phone("+62 812 3456 7890"), Some("+6281234567890".into()));
+        assert_eq!(
+            normalize_phone("0812-3456-7890"),
+            Some("081234567890".into())
+        );
+        assert_eq!(
+            normalize_phone("+62 812 3456 7890"),
+            Some("+6281234567890".into())
+        );
         assert_eq!(normalize_phone("12345"), None);
         assert_eq!(normalize_phone("0812abc4567"), None);
     }
@@ -699,7 +744,15 @@ mod tests {
         let AccountError::Invalid(_, fields) = err else {
             panic!("expected a validation error");
         };
-        for field in ["recipient", "phone", "street", "district", "city", "province", "postal_code"] {
+        for field in [
+            "recipient",
+            "phone",
+            "street",
+            "district",
+            "city",
+            "province",
+            "postal_code",
+        ] {
             assert!(fields.contains_key(field), "{field} should be reported");
         }
     }
@@ -721,7 +774,9 @@ mod tests {
     async fn hashes_are_argon2id_and_verify() {
         let hash = hash_password("rahasia-123".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify_password("rahasia-123".into(), hash.clone()).await.unwrap());
+        assert!(verify_password("rahasia-123".into(), hash.clone())
+            .await
+            .unwrap());
         assert!(!verify_password("salah".into(), hash).await.unwrap());
     }
 }

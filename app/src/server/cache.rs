@@ -202,7 +202,10 @@ impl Cache for MemoryCache {
     async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
         self.with(|slots, now| match Self::live_entry(slots, key, now) {
             None => Ok(None),
-            Some(Slot { entry: Entry::Text(v), .. }) => Ok(Some(v.clone())),
+            Some(Slot {
+                entry: Entry::Text(v),
+                ..
+            }) => Ok(Some(v.clone())),
             Some(_) => Err(CacheError::WrongType(key.into())),
         })
     }
@@ -270,7 +273,10 @@ impl Cache for MemoryCache {
     async fn hash_get_all(&self, key: &str) -> Result<HashMap<String, String>, CacheError> {
         self.with(|slots, now| match Self::live_entry(slots, key, now) {
             None => Ok(HashMap::new()),
-            Some(Slot { entry: Entry::Hash(map), .. }) => Ok(map.clone()),
+            Some(Slot {
+                entry: Entry::Hash(map),
+                ..
+            }) => Ok(map.clone()),
             Some(_) => Err(CacheError::WrongType(key.into())),
         })
     }
@@ -278,7 +284,10 @@ impl Cache for MemoryCache {
     async fn hash_delete(&self, key: &str, field: &str) -> Result<(), CacheError> {
         self.with(|slots, now| {
             let empty = match Self::live_entry(slots, key, now) {
-                Some(Slot { entry: Entry::Hash(map), .. }) => {
+                Some(Slot {
+                    entry: Entry::Hash(map),
+                    ..
+                }) => {
                     map.remove(field);
                     map.is_empty()
                 }
@@ -293,13 +302,15 @@ impl Cache for MemoryCache {
     }
 
     async fn expire(&self, key: &str, ttl: Duration) -> Result<bool, CacheError> {
-        Ok(self.with(|slots, now| match Self::live_entry(slots, key, now) {
-            Some(slot) => {
-                slot.expires_at = Some(now + ttl);
-                true
-            }
-            None => false,
-        }))
+        Ok(
+            self.with(|slots, now| match Self::live_entry(slots, key, now) {
+                Some(slot) => {
+                    slot.expires_at = Some(now + ttl);
+                    true
+                }
+                None => false,
+            }),
+        )
     }
 }
 
@@ -311,31 +322,83 @@ pub async fn exercise(cache: &dyn Cache, prefix: &str) -> Result<(), String> {
     let e = |err: CacheError| err.to_string();
 
     cache.ping().await.map_err(e)?;
-    check(cache.get(&k("missing")).await.map_err(e)?.is_none(), "missing key reads as None")?;
+    check(
+        cache.get(&k("missing")).await.map_err(e)?.is_none(),
+        "missing key reads as None",
+    )?;
     cache.set(&k("a"), "1", None).await.map_err(e)?;
-    check(cache.get(&k("a")).await.map_err(e)?.as_deref() == Some("1"), "set then get")?;
-    check(cache.delete(&k("a")).await.map_err(e)?, "delete reports an existing key")?;
-    check(!cache.delete(&k("a")).await.map_err(e)?, "delete reports a missing key")?;
+    check(
+        cache.get(&k("a")).await.map_err(e)?.as_deref() == Some("1"),
+        "set then get",
+    )?;
+    check(
+        cache.delete(&k("a")).await.map_err(e)?,
+        "delete reports an existing key",
+    )?;
+    check(
+        !cache.delete(&k("a")).await.map_err(e)?,
+        "delete reports a missing key",
+    )?;
 
-    cache.set(&k("short"), "x", Some(Duration::from_millis(50))).await.map_err(e)?;
+    cache
+        .set(&k("short"), "x", Some(Duration::from_millis(50)))
+        .await
+        .map_err(e)?;
     tokio::time::sleep(Duration::from_millis(120)).await;
-    check(cache.get(&k("short")).await.map_err(e)?.is_none(), "TTL expires a key")?;
+    check(
+        cache.get(&k("short")).await.map_err(e)?.is_none(),
+        "TTL expires a key",
+    )?;
 
-    check(cache.incr_by(&k("n"), 2, Some(Duration::from_secs(60))).await.map_err(e)? == 2, "incr creates")?;
-    check(cache.incr_by(&k("n"), 3, None).await.map_err(e)? == 5, "incr adds")?;
-    check(cache.incr_by(&k("n"), -5, None).await.map_err(e)? == 0, "incr subtracts")?;
+    check(
+        cache
+            .incr_by(&k("n"), 2, Some(Duration::from_secs(60)))
+            .await
+            .map_err(e)?
+            == 2,
+        "incr creates",
+    )?;
+    check(
+        cache.incr_by(&k("n"), 3, None).await.map_err(e)? == 5,
+        "incr adds",
+    )?;
+    check(
+        cache.incr_by(&k("n"), -5, None).await.map_err(e)? == 0,
+        "incr subtracts",
+    )?;
 
     cache.hash_set(&k("h"), "sku-1", "2").await.map_err(e)?;
     cache.hash_set(&k("h"), "sku-2", "3").await.map_err(e)?;
     cache.hash_set(&k("h"), "sku-1", "4").await.map_err(e)?;
     let all = cache.hash_get_all(&k("h")).await.map_err(e)?;
-    check(all.len() == 2 && all.get("sku-1").map(String::as_str) == Some("4"), "hash set/get")?;
+    check(
+        all.len() == 2 && all.get("sku-1").map(String::as_str) == Some("4"),
+        "hash set/get",
+    )?;
     cache.hash_delete(&k("h"), "sku-1").await.map_err(e)?;
-    check(cache.hash_get_all(&k("h")).await.map_err(e)?.len() == 1, "hash delete")?;
-    check(cache.expire(&k("h"), Duration::from_millis(50)).await.map_err(e)?, "expire existing")?;
+    check(
+        cache.hash_get_all(&k("h")).await.map_err(e)?.len() == 1,
+        "hash delete",
+    )?;
+    check(
+        cache
+            .expire(&k("h"), Duration::from_millis(50))
+            .await
+            .map_err(e)?,
+        "expire existing",
+    )?;
     tokio::time::sleep(Duration::from_millis(120)).await;
-    check(cache.hash_get_all(&k("h")).await.map_err(e)?.is_empty(), "hash expires")?;
-    check(!cache.expire(&k("nothing"), Duration::from_secs(1)).await.map_err(e)?, "expire missing")?;
+    check(
+        cache.hash_get_all(&k("h")).await.map_err(e)?.is_empty(),
+        "hash expires",
+    )?;
+    check(
+        !cache
+            .expire(&k("nothing"), Duration::from_secs(1))
+            .await
+            .map_err(e)?,
+        "expire missing",
+    )?;
 
     // Counters must not lose updates under concurrency.
     let race = k("race");
@@ -343,7 +406,10 @@ pub async fn exercise(cache: &dyn Cache, prefix: &str) -> Result<(), String> {
     for result in futures::future::join_all(tasks).await {
         result.map_err(e)?;
     }
-    check(cache.get(&k("race")).await.map_err(e)?.as_deref() == Some("50"), "counter under load")?;
+    check(
+        cache.get(&k("race")).await.map_err(e)?.as_deref() == Some("50"),
+        "counter under load",
+    )?;
     for key in ["n", "h", "race"] {
         cache.delete(&k(key)).await.map_err(e)?;
     }
@@ -357,6 +423,8 @@ mod tests {
     #[tokio::test]
     async fn memory_cache_behaves_like_redis() {
         let cache = MemoryCache::new();
-        exercise(&cache, "test").await.expect("memory cache contract");
+        exercise(&cache, "test")
+            .await
+            .expect("memory cache contract");
     }
 }

@@ -176,13 +176,17 @@ impl Settings {
             toml::from_str(text).map_err(|e| ConfigError::new("Leptos.toml", one_line(&e)))?;
         let non_empty = |name: &str| env(name).filter(|v| !v.trim().is_empty());
 
-        let (addr_setting, addr_text) = match (non_empty("PASAR_ADDR"), non_empty("LEPTOS_SITE_ADDR")) {
-            (Some(a), _) => ("PASAR_ADDR", a),
-            (None, Some(a)) => ("LEPTOS_SITE_ADDR", a),
-            (None, None) => ("server.addr", file.server.addr.clone()),
-        };
+        let (addr_setting, addr_text) =
+            match (non_empty("PASAR_ADDR"), non_empty("LEPTOS_SITE_ADDR")) {
+                (Some(a), _) => ("PASAR_ADDR", a),
+                (None, Some(a)) => ("LEPTOS_SITE_ADDR", a),
+                (None, None) => ("server.addr", file.server.addr.clone()),
+            };
         let addr = SocketAddr::from_str(addr_text.trim()).map_err(|e| {
-            ConfigError::new(addr_setting, format!("`{addr_text}` is not an IP:port address ({e})"))
+            ConfigError::new(
+                addr_setting,
+                format!("`{addr_text}` is not an IP:port address ({e})"),
+            )
         })?;
 
         let (public_setting, public_text) = match non_empty("PASAR_PUBLIC_URL") {
@@ -196,7 +200,10 @@ impl Settings {
         let public_url = url::Url::parse(&public_text)
             .map_err(|e| ConfigError::new(public_setting, format!("`{public_text}`: {e}")))?;
         if !matches!(public_url.scheme(), "http" | "https") {
-            return Err(ConfigError::new(public_setting, "must start with http:// or https://"));
+            return Err(ConfigError::new(
+                public_setting,
+                "must start with http:// or https://",
+            ));
         }
 
         let (db_setting, database_url) = match non_empty("DATABASE_URL") {
@@ -207,19 +214,26 @@ impl Settings {
 
         let (redis_setting, redis_url) = match non_empty("REDIS_URL") {
             Some(u) => ("REDIS_URL", Some(u)),
-            None => ("server.redis_url", file.server.redis_url.clone().filter(|u| !u.is_empty())),
+            None => (
+                "server.redis_url",
+                file.server.redis_url.clone().filter(|u| !u.is_empty()),
+            ),
         };
         if let Some(url) = &redis_url {
             let parsed = url::Url::parse(url)
                 .map_err(|e| ConfigError::new(redis_setting, format!("`{url}`: {e}")))?;
             if !matches!(parsed.scheme(), "redis" | "rediss") {
-                return Err(ConfigError::new(redis_setting, "must start with redis:// or rediss://"));
+                return Err(ConfigError::new(
+                    redis_setting,
+                    "must start with redis:// or rediss://",
+                ));
             }
         }
 
         let smtp_url = non_empty("SMTP_URL").or(file.server.smtp_url.clone());
         if let Some(url) = &smtp_url {
-            url::Url::parse(url).map_err(|e| ConfigError::new("SMTP_URL", format!("`{url}`: {e}")))?;
+            url::Url::parse(url)
+                .map_err(|e| ConfigError::new("SMTP_URL", format!("`{url}`: {e}")))?;
         }
 
         if Currency::parse(&file.shop.currency).is_none() {
@@ -231,7 +245,10 @@ impl Settings {
         if file.shop.time_zone.parse::<chrono_tz::Tz>().is_err() {
             return Err(ConfigError::new(
                 "shop.time_zone",
-                format!("`{}` is not an IANA time zone such as Asia/Jakarta", file.shop.time_zone),
+                format!(
+                    "`{}` is not an IANA time zone such as Asia/Jakarta",
+                    file.shop.time_zone
+                ),
             ));
         }
         if file.tax.dpp_denominator == 0 || file.tax.dpp_numerator > file.tax.dpp_denominator {
@@ -241,7 +258,10 @@ impl Settings {
             ));
         }
         if file.tax.ppn_rate_percent > 100 {
-            return Err(ConfigError::new("tax.ppn_rate_percent", "must be at most 100"));
+            return Err(ConfigError::new(
+                "tax.ppn_rate_percent",
+                "must be at most 100",
+            ));
         }
         for gateway in &file.payments.enabled {
             if !matches!(gateway.as_str(), "demo" | "stripe" | "midtrans") {
@@ -254,7 +274,10 @@ impl Settings {
         if file.security.login_attempts_per_account_per_minute == 0
             || file.security.login_attempts_per_ip_per_minute == 0
         {
-            return Err(ConfigError::new("security", "login attempt limits must be at least 1"));
+            return Err(ConfigError::new(
+                "security",
+                "login attempt limits must be at least 1",
+            ));
         }
 
         let secret = |name: &str| non_empty(name).map(SecretString::from);
@@ -336,7 +359,9 @@ mod tests {
 
     fn load(env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         Settings::from_toml(SAMPLE, |name| {
-            env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+            env.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
         })
     }
 
@@ -374,7 +399,9 @@ mod tests {
         assert_eq!(err.setting, "REDIS_URL");
         let err = load(&[("PASAR_ADDR", "localhost")]).unwrap_err();
         assert_eq!(err.setting, "PASAR_ADDR");
-        assert!(err.to_string().starts_with("configuration error: PASAR_ADDR:"));
+        assert!(err
+            .to_string()
+            .starts_with("configuration error: PASAR_ADDR:"));
     }
 
     #[test]

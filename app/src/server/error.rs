@@ -41,9 +41,9 @@ impl From<JsonRejection> for AppError {
                 message: format!("Invalid request body: {}", e.body_text()),
                 fields: FieldErrors::new(),
             },
-            JsonRejection::MissingJsonContentType(_) => {
-                AppError::BadRequest("Send the body as JSON with `Content-Type: application/json`.".into())
-            }
+            JsonRejection::MissingJsonContentType(_) => AppError::BadRequest(
+                "Send the body as JSON with `Content-Type: application/json`.".into(),
+            ),
             other => AppError::BadRequest(format!("Invalid JSON body: {}", other.body_text())),
         }
     }
@@ -51,7 +51,10 @@ impl From<JsonRejection> for AppError {
 
 impl From<QueryRejection> for AppError {
     fn from(rejection: QueryRejection) -> Self {
-        AppError::BadRequest(format!("Invalid query parameters: {}", rejection.body_text()))
+        AppError::BadRequest(format!(
+            "Invalid query parameters: {}",
+            rejection.body_text()
+        ))
     }
 }
 
@@ -80,7 +83,8 @@ pub struct ErrorDetail {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let fields = match &self {
             AppError::Validation { fields, .. } if !fields.is_empty() => Some(fields.clone()),
             _ => None,
@@ -93,7 +97,10 @@ impl IntoResponse for AppError {
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if let AppError::RateLimited { retry_after_secs, .. } = &self {
+        if let AppError::RateLimited {
+            retry_after_secs, ..
+        } = &self
+        {
             if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }

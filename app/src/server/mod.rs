@@ -19,7 +19,8 @@ use state::AppState;
 
 /// The shop state inside a server function or page render.
 pub fn app_state() -> Result<AppState, AppError> {
-    use_context::<AppState>().ok_or_else(|| error::internal("server fn", "AppState missing from context"))
+    use_context::<AppState>()
+        .ok_or_else(|| error::internal("server fn", "AppState missing from context"))
 }
 
 /// The visitor's session inside a server function.

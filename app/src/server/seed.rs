@@ -40,17 +40,35 @@ pub async fn seed_demo(
     mut progress: impl FnMut(&str),
 ) -> Result<SeedReport, AccountError> {
     let mut report = SeedReport::default();
-    let (_, created) = accounts::ensure_admin(db, admin_email, admin_password, "Admin Pasar").await?;
+    let (_, created) =
+        accounts::ensure_admin(db, admin_email, admin_password, "Admin Pasar").await?;
     report.users_created += usize::from(created);
-    progress(&format!("admin {admin_email}: {}", if created { "created" } else { "updated" }));
+    progress(&format!(
+        "admin {admin_email}: {}",
+        if created { "created" } else { "updated" }
+    ));
 
-    let staff = ensure_customer(db, "Sari Wulandari", DEMO_STAFF_EMAIL, "staf-pasar-2026", &mut report).await?;
+    let staff = ensure_customer(
+        db,
+        "Sari Wulandari",
+        DEMO_STAFF_EMAIL,
+        "staf-pasar-2026",
+        &mut report,
+    )
+    .await?;
     if staff.role != Role::Staff.as_str() {
         accounts::update_user(db, -1, staff.id, Some(Role::Staff), Some(true)).await?;
     }
     progress(&format!("staff {DEMO_STAFF_EMAIL}: ready"));
 
-    let budi = ensure_customer(db, "Budi Santoso", DEMO_CUSTOMER_EMAIL, DEMO_CUSTOMER_PASSWORD, &mut report).await?;
+    let budi = ensure_customer(
+        db,
+        "Budi Santoso",
+        DEMO_CUSTOMER_EMAIL,
+        DEMO_CUSTOMER_PASSWORD,
+        &mut report,
+    )
+    .await?;
     if accounts::list_addresses(db, budi.id).await?.is_empty() {
         let home = AddressInput {
             label: "Rumah".into(),
@@ -76,7 +94,9 @@ pub async fn seed_demo(
         accounts::save_address(db, budi.id, None, &office, false).await?;
         report.addresses_created += 2;
     }
-    progress(&format!("customer {DEMO_CUSTOMER_EMAIL}: ready with an address book"));
+    progress(&format!(
+        "customer {DEMO_CUSTOMER_EMAIL}: ready with an address book"
+    ));
     Ok(report)
 }
 
@@ -96,7 +116,11 @@ async fn ensure_customer(
     }
     accounts::register(
         db,
-        Registration { name: name.into(), email: email.into(), password: password.into() },
+        Registration {
+            name: name.into(),
+            email: email.into(),
+            password: password.into(),
+        },
     )
     .await?;
     report.users_created += 1;

@@ -39,7 +39,10 @@ impl SessionBackend {
             return Ok(SessionBackend::Redis(RedisStore::new(redis.pool().clone())));
         }
         let fail = |e: sea_orm::sqlx::Error| {
-            ConfigError::new("DATABASE_URL", format!("cannot create the session table: {e}"))
+            ConfigError::new(
+                "DATABASE_URL",
+                format!("cannot create the session table: {e}"),
+            )
         };
         let backend = match db.get_database_backend() {
             DbBackend::Postgres => {
@@ -91,9 +94,9 @@ impl SessionBackend {
                 .with_same_site(SameSite::Lax)
                 .with_secure(settings.secure_cookies())
                 .with_path("/")
-                .with_expiry(Expiry::OnInactivity(time::Duration::days(
-                    i64::from(settings.security.session_days.max(1)),
-                )))
+                .with_expiry(Expiry::OnInactivity(time::Duration::days(i64::from(
+                    settings.security.session_days.max(1),
+                ))))
         }
         match self {
             SessionBackend::Redis(store) => router.layer(configure(store, settings)),
@@ -142,7 +145,9 @@ pub async fn require_admin(state: &AppState, session: &Session) -> Result<User, 
     if user.role == crate::model::Role::Admin {
         Ok(user)
     } else {
-        Err(AppError::Forbidden("Only administrators can do this.".into()))
+        Err(AppError::Forbidden(
+            "Only administrators can do this.".into(),
+        ))
     }
 }
 

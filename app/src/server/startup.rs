@@ -21,7 +21,10 @@ pub struct Shop {
 
 impl Shop {
     /// Connects to the database (and Redis when configured) and applies pending migrations.
-    pub async fn open(settings: Settings, leptos_options: LeptosOptions) -> Result<Shop, ConfigError> {
+    pub async fn open(
+        settings: Settings,
+        leptos_options: LeptosOptions,
+    ) -> Result<Shop, ConfigError> {
         let db = db::connect(&settings.database_url).await?;
         db::migrate(&db)
             .await
@@ -32,9 +35,14 @@ impl Shop {
                 let redis = tokio::time::timeout(Duration::from_secs(5), connecting)
                     .await
                     .map_err(|_| {
-                        ConfigError::new("REDIS_URL", format!("{} did not answer within 5 s", redact_url(url)))
+                        ConfigError::new(
+                            "REDIS_URL",
+                            format!("{} did not answer within 5 s", redact_url(url)),
+                        )
                     })?
-                    .map_err(|e| ConfigError::new("REDIS_URL", format!("{}: {e}", redact_url(url))))?;
+                    .map_err(|e| {
+                        ConfigError::new("REDIS_URL", format!("{}: {e}", redact_url(url)))
+                    })?;
                 Some(redis)
             }
             None => None,

@@ -7,7 +7,10 @@ use crate::{
     api::{DeleteAddress, SaveAddress},
     components::{
         toast::{use_toasts, ToastKind},
-        ui::{field_errors, form_error_signal, Alert, Card, CardSkeleton, ErrorNotice, FieldErrors, PageHeading, SubmitButton, TextField, ButtonStyle},
+        ui::{
+            field_errors, form_error_signal, Alert, ButtonStyle, Card, CardSkeleton, ErrorNotice,
+            FieldErrors, PageHeading, SubmitButton, TextField,
+        },
     },
     model::{Address, AddressInput, PROVINCES},
 };
@@ -22,7 +25,12 @@ pub fn AddressesPage() -> impl IntoView {
         move || (save.version().get(), delete.version().get()),
         |_| crate::api::list_addresses(),
     );
-    let editing = move || query.read().get("edit").and_then(|id| id.parse::<i32>().ok());
+    let editing = move || {
+        query
+            .read()
+            .get("edit")
+            .and_then(|id| id.parse::<i32>().ok())
+    };
     let saved = Signal::derive(move || match query.read().get("saved").as_deref() {
         Some("address") => Some("Address saved.".to_string()),
         Some("deleted") => Some("Address deleted.".to_string()),
@@ -98,7 +106,11 @@ fn AddressCard(address: Address, delete: ServerAction<DeleteAddress>) -> impl In
 #[component]
 fn AddressForm(save: ServerAction<SaveAddress>, editing: Option<Address>) -> impl IntoView {
     let error = form_error_signal(save);
-    let title = if editing.is_some() { "Edit address" } else { "Add an address" };
+    let title = if editing.is_some() {
+        "Edit address"
+    } else {
+        "Add an address"
+    };
     let id = editing.as_ref().map(|a| a.id);
     let is_default = editing.as_ref().is_some_and(|a| a.is_default);
     let f: AddressInput = editing.map(|a| a.fields).unwrap_or_default();

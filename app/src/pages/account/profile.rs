@@ -6,7 +6,10 @@ use leptos_router::hooks::use_query_map;
 use crate::components::{
     auth::use_auth,
     toast::{use_toasts, ToastKind},
-    ui::{field_errors, form_error_signal, Alert, Card, CardSkeleton, ErrorNotice, PageHeading, SubmitButton, TextField},
+    ui::{
+        field_errors, form_error_signal, Alert, Card, CardSkeleton, ErrorNotice, PageHeading,
+        SubmitButton, TextField,
+    },
 };
 
 #[component]
@@ -16,14 +19,20 @@ pub fn ProfilePage() -> impl IntoView {
     let update = auth.update_profile;
     let change = auth.change_password;
     let query = use_query_map();
-    let profile = Resource::new(move || update.version().get(), |_| crate::api::get_profile());
+    let profile = Resource::new(
+        move || update.version().get(),
+        |_| crate::api::get_profile(),
+    );
 
     let profile_error = form_error_signal(update);
     let password_error = form_error_signal(change);
     let saved = Signal::derive(move || match query.read().get("saved").as_deref() {
         Some("profile") => Some("Profile saved.".to_string()),
         Some("password") => Some("Password changed.".to_string()),
-        _ => query.read().get("welcome").map(|_| "Welcome to Pasar! Your account is ready.".to_string()),
+        _ => query
+            .read()
+            .get("welcome")
+            .map(|_| "Welcome to Pasar! Your account is ready.".to_string()),
     });
     Effect::new(move |_| {
         if let Some(Ok(_)) = update.value().get() {

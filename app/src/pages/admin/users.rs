@@ -18,7 +18,14 @@ pub fn AdminUsersPage() -> impl IntoView {
     let toasts = use_toasts();
     let query = use_query_map();
     let q = move || query.read().get("q").unwrap_or_default();
-    let page = move || query.read().get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(1).max(1);
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(1)
+            .max(1)
+    };
     let users = Resource::new(
         move || (q(), page(), update.version().get()),
         |(q, page, _)| crate::api::admin_list_users(q, page),
@@ -27,7 +34,12 @@ pub fn AdminUsersPage() -> impl IntoView {
     Effect::new(move |_| match update.value().get() {
         Some(Ok(user)) => toasts.push(
             ToastKind::Success,
-            format!("{} is now {}{}.", user.email, user.role, if user.active { "" } else { " (deactivated)" }),
+            format!(
+                "{} is now {}{}.",
+                user.email,
+                user.role,
+                if user.active { "" } else { " (deactivated)" }
+            ),
         ),
         Some(Err(e)) => toasts.push(ToastKind::Error, e.to_string()),
         None => {}
@@ -134,7 +146,9 @@ fn UserRow(user: User, update: ServerAction<AdminUpdateUser>) -> impl IntoView {
 fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -16,7 +16,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConfigError> {
         if let Some(dir) = std::path::Path::new(&path).parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir).map_err(|e| {
-                    ConfigError::new("DATABASE_URL", format!("cannot create {}: {e}", dir.display()))
+                    ConfigError::new(
+                        "DATABASE_URL",
+                        format!("cannot create {}: {e}", dir.display()),
+                    )
                 })?;
             }
         }
@@ -35,10 +38,16 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConfigError> {
                 .foreign_keys(true)
         });
     let db = Database::connect(options).await.map_err(|e| {
-        ConfigError::new("DATABASE_URL", format!("cannot connect to {}: {e}", redact_url(url)))
+        ConfigError::new(
+            "DATABASE_URL",
+            format!("cannot connect to {}: {e}", redact_url(url)),
+        )
     })?;
     db.execute_unprepared("SELECT 1").await.map_err(|e| {
-        ConfigError::new("DATABASE_URL", format!("{} is not answering: {e}", redact_url(url)))
+        ConfigError::new(
+            "DATABASE_URL",
+            format!("{} is not answering: {e}", redact_url(url)),
+        )
     })?;
     Ok(db)
 }
@@ -63,7 +72,9 @@ pub fn is_postgres(db: &DatabaseConnection) -> bool {
 }
 
 fn sqlite_file(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     (!path.is_empty() && path != ":memory:").then(|| path.to_string())
 }
@@ -74,7 +85,10 @@ mod tests {
 
     #[test]
     fn finds_the_sqlite_file_path() {
-        assert_eq!(sqlite_file("sqlite://data/pasar.db?mode=rwc").as_deref(), Some("data/pasar.db"));
+        assert_eq!(
+            sqlite_file("sqlite://data/pasar.db?mode=rwc").as_deref(),
+            Some("data/pasar.db")
+        );
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://x/y"), None);
     }

@@ -86,7 +86,11 @@ async fn register(
 ) -> Result<impl IntoResponse, AppError> {
     let user = accounts::register(
         &state.db,
-        Registration { name: body.name, email: body.email, password: body.password },
+        Registration {
+            name: body.name,
+            email: body.email,
+            password: body.password,
+        },
     )
     .await?;
     session::log_in(&session, &user).await?;
@@ -112,7 +116,11 @@ async fn login(
     peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Json<User>, AppError> {
-    let ip = client_ip(&headers, peer.as_ref().map(|p| &p.0), state.settings.security.trust_forwarded_for);
+    let ip = client_ip(
+        &headers,
+        peer.as_ref().map(|p| &p.0),
+        state.settings.security.trust_forwarded_for,
+    );
     state.login_limiter.check(&body.email, ip)?;
     let user = accounts::authenticate(&state.db, &body.email, &body.password).await?;
     session::log_in(&session, &user).await?;
@@ -162,9 +170,13 @@ async fn list_users(
         return Err(AppError::BadRequest("`page` starts at 1.".into()));
     }
     if !(1..=100).contains(&per_page) {
-        return Err(AppError::BadRequest("`per_page` must be between 1 and 100.".into()));
+        return Err(AppError::BadRequest(
+            "`per_page` must be between 1 and 100.".into(),
+        ));
     }
-    Ok(Json(accounts::list_users(&state.db, &query.q, page, per_page).await?))
+    Ok(Json(
+        accounts::list_users(&state.db, &query.q, page, per_page).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -190,5 +202,7 @@ async fn update_user(
     if body.role.is_none() && body.active.is_none() {
         return Err(AppError::field("role", "Send `role` and/or `active`."));
     }
-    Ok(Json(accounts::update_user(&state.db, admin.id, id, body.role, body.active).await?))
+    Ok(Json(
+        accounts::update_user(&state.db, admin.id, id, body.role, body.active).await?,
+    ))
 }

@@ -20,5 +20,6 @@ pub fn client_ip(
             return ip;
         }
     }
-    peer.map(|c| c.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+    peer.map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
 }

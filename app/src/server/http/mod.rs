@@ -23,15 +23,10 @@ pub mod client;
 pub fn router(state: AppState, sessions: SessionBackend) -> Router {
     let routes = generate_route_list(App);
     let pages = Router::new()
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            || {},
-            {
-                let options = state.leptos_options.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&state, routes, || {}, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
 
     let app = Router::new()
@@ -86,7 +81,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
         }
     };
     let ready = database["status"] == "up" && cache["status"] == "up";
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = json!({
         "status": if ready { "ready" } else { "unavailable" },
         "components": { "database": database, "cache": cache },
@@ -98,8 +97,15 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// always send `Origin` (and `Sec-Fetch-Site`) on such requests; clients that send neither
 /// (curl, server-to-server) carry no ambient cookies from a victim, so they pass. Gateway
 /// webhooks are authenticated by signature instead.
-async fn refuse_cross_origin(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
-    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE);
+async fn refuse_cross_origin(
+    State(state): State<AppState>,
+    req: Request<Body>,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    );
     if safe || req.uri().path().starts_with("/webhooks/") {
         return next.run(req).await;
     }

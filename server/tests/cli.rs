@@ -1,0 +1,145 @@
+//! The `pasar` binary's subcommands: help, migrate, create-admin, seed, and one-line failures.
+mod common;
+
+use std::process::Command;
+
+fn pasar() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pasar"));
+    cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    cmd.env_remove("REDIS_URL");
+    cmd
+}
+
+#[test]
+fn help_lists_the_subcommands() {
+    let out = pasar().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for sub in ["serve", "migrate", "seed", "create-admin"] {
+        assert!(text.contains(sub), "{sub} in --help");
+    }
+    let out = pasar().args(["create-admin", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--email"));
+}
+
+#[tokio::test]
+async fn migrate_seed_and_create_admin_work_and_repeat_safely() {
+    let url = common::fresh_database_url().await;
+    let out = pasar()
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("migrations done"));
+
+    for round in 0..2 {
+        let out = pasar()
+            .arg("seed")
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "seed round {round}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        if round == 0 {
+            assert!(
+                text.contains("seed done: 3 users and 2 addresses created"),
+                "{text}"
+            );
+        } else {
+            assert!(
+                text.contains("seed done: 0 users and 0 addresses created"),
+                "idempotent: {text}"
+            );
+        }
+    }
+
+    let out = pasar()
+        .args([
+            "create-admin",
+            "--email",
+            "Boss@Toko.id",
+            "--password",
+            "boss-password",
+        ])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created admin boss@toko.id"));
+
+    let db = app::server::db::connect(&url).await.unwrap();
+    let user = app::server::accounts::authenticate(&db, "boss@toko.id", "boss-password")
+        .await
+        .unwrap();
+    assert_eq!(user.role, app::model::Role::Admin);
+
+    let out = pasar()
+        .args([
+            "create-admin",
+            "--email",
+            "boss@toko.id",
+            "--password",
+            "short",
+        ])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+}
+
+#[test]
+fn bad_configuration_stops_with_one_line_naming_the_setting() {
+    let cases = [
+        (
+            "DATABASE_URL",
+            "mysql://nope",
+            "configuration error: DATABASE_URL:",
+        ),
+        (
+            "DATABASE_URL",
+            "postgres://postgres@127.0.0.1:1/none",
+            "configuration error: DATABASE_URL: cannot connect",
+        ),
+        ("REDIS_URL", "http://x", "configuration error: REDIS_URL:"),
+        (
+            "PASAR_ADDR",
+            "not-an-address",
+            "configuration error: PASAR_ADDR:",
+        ),
+    ];
+    for (name, value, expected) in cases {
+        let out = pasar()
+            .arg("migrate")
+            .env(name, value)
+            .env(
+                "DATABASE_URL",
+                if name == "DATABASE_URL" {
+                    value
+                } else {
+                    "sqlite::memory:"
+                },
+            )
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{name}={value} must fail");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = err.trim().lines().collect();
+        assert_eq!(lines.len(), 1, "one line for {name}: {err}");
+        assert!(lines[0].contains(expected), "{name}={value}: {err}");
+    }
+}

@@ -1,0 +1,165 @@
+//! Test harness: spawns the real app on a random port with a fresh database (a new PostgreSQL
+//! database when `DATABASE_URL` points at PostgreSQL, a new SQLite file otherwise; Redis when
+//! `REDIS_URL` is set) and returns a cookie-keeping HTTP client.
+#![allow(dead_code)]
+
+use std::{
+    net::SocketAddr,
+    sync::atomic::{AtomicU32, Ordering},
+};
+
+use app::server::{config::Settings, startup::Shop, state::AppState};
+use leptos::config::LeptosOptions;
+use sea_orm::{ConnectionTrait, Database};
+
+pub const SETTINGS: &str = include_str!("../../Leptos.toml");
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub fn unique_name(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A fresh, empty database URL for one test.
+pub async fn fresh_database_url() -> String {
+    match std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+    {
+        Some(base) => {
+            let name = unique_name("pasar_test");
+            let admin = Database::connect(&base)
+                .await
+                .expect("connect to DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
+            let mut url = url::Url::parse(&base).expect("DATABASE_URL is a URL");
+            url.set_path(&format!("/{name}"));
+            url.to_string()
+        }
+        None => {
+            let dir = std::env::temp_dir().join(unique_name("pasar-test"));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            format!("sqlite://{}/pasar.db?mode=rwc", dir.display())
+        }
+    }
+}
+
+pub fn redis_url() -> Option<String> {
+    std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty())
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub database_url: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A second client with its own cookie jar (another visitor).
+    pub fn new_client(&self) -> reqwest::Client {
+        client()
+    }
+
+    pub async fn register(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
+            .post(self.url("/api/v1/auth/register"))
+            .json(&serde_json::json!({ "name": name, "email": email, "password": password }))
+            .send()
+            .await
+            .expect("register request")
+    }
+
+    pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("login request")
+    }
+
+    /// Creates an admin directly in the database and logs `client` in as them.
+    pub async fn login_as_admin(&self, client: &reqwest::Client) -> i64 {
+        let email = format!("{}@pasar.test", unique_name("admin"));
+        let (user, _) = app::server::accounts::ensure_admin(
+            &self.state.db,
+            &email,
+            "admin-password-1",
+            "Admin",
+        )
+        .await
+        .expect("create admin");
+        let res = self.login(client, &email, "admin-password-1").await;
+        assert_eq!(res.status(), 200, "admin login");
+        i64::from(user.id)
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
+
+pub async fn spawn_app() -> TestApp {
+    let database_url = fresh_database_url().await;
+    let redis = redis_url();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let settings = Settings::from_toml(SETTINGS, |name| match name {
+        "DATABASE_URL" => Some(database_url.clone()),
+        "REDIS_URL" => redis.clone(),
+        "PASAR_ADDR" => Some(addr.to_string()),
+        _ => None,
+    })
+    .expect("test settings");
+    let options = LeptosOptions::builder()
+        .output_name("pasar")
+        .site_root("target/site")
+        .site_addr(addr)
+        .build();
+    let shop = Shop::open(settings, options).await.expect("open shop");
+    let state = shop.state.clone();
+    tokio::spawn(async move {
+        let _ = shop.serve(listener).await;
+    });
+    TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        client: client(),
+        state,
+        database_url,
+    }
+}
