@@ -3,7 +3,7 @@
 #![recursion_limit = "256"]
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
@@ -37,6 +37,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.ico" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -57,11 +58,9 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/pasar.css" />
-        <Link rel="icon" href="/favicon.ico" />
         <Title formatter=|title: String| {
             if title.is_empty() { "Pasar".to_string() } else { format!("{title} · Pasar") }
         } />
-        <Meta name="description" content="Pasar: belanja online, cepat dan aman." />
         <Router>
             <div class="flex min-h-screen flex-col">
                 <Header />

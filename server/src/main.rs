@@ -135,15 +135,27 @@ async fn run(command: Command) -> Result<(), String> {
     }
 }
 
-/// Leptos's own options (site root, output name) come from `[[workspace.metadata.leptos]]` in
-/// Cargo.toml when run from the repository, or from `LEPTOS_*` variables when deployed.
+/// Leptos's own options (output name, site root) come from the `LEPTOS_*` variables that
+/// cargo-leptos sets; run directly (from the repository root, or deployed with `target/site`
+/// beside it) the defaults below match `[[workspace.metadata.leptos]]` in Cargo.toml.
 fn leptos_options(settings: &Settings) -> Result<LeptosOptions, String> {
-    let file = std::path::Path::new("Cargo.toml")
-        .exists()
-        .then_some("Cargo.toml");
-    let mut options = get_configuration(file)
-        .map_err(|e| format!("configuration error: leptos options: {e}"))?
-        .leptos_options;
+    let from_env = std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();
+    let mut options = match from_env.then(|| get_configuration(None)) {
+        Some(conf) => {
+            conf.map_err(|e| format!("configuration error: LEPTOS_*: {e}"))?
+                .leptos_options
+        }
+        None => {
+            let var = |name: &str, default: &str| {
+                std::env::var(name).unwrap_or_else(|_| default.to_string())
+            };
+            LeptosOptions::builder()
+                .output_name(var("LEPTOS_OUTPUT_NAME", "pasar"))
+                .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
+                .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
+                .build()
+        }
+    };
     options.site_addr = settings.addr;
     Ok(options)
 }

@@ -45,8 +45,15 @@ pub async fn login(
             peer.as_ref(),
             state.settings.security.trust_forwarded_for,
         );
-        state.login_limiter.check(&email, ip)?;
-        let user = domain::authenticate(&state.db, &email, &password).await?;
+        let user = domain::log_in_with_password(
+            &state.db,
+            state.cache.as_ref(),
+            &state.login_limiter,
+            &email,
+            &password,
+            ip,
+        )
+        .await?;
         session::log_in(&request_session().await?, &user).await?;
         Ok(user)
     }

@@ -21,7 +21,10 @@ use sea_orm::{
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
-use super::db::{address, user};
+use super::{
+    cache::Cache,
+    db::{address, user},
+};
 use crate::{
     error::{AppError, FieldErrors},
     model::{Address, AddressInput, Page, Role, User, PROVINCES},
@@ -662,44 +665,100 @@ pub async fn delete_address(
     Ok(())
 }
 
-/// Login attempts allowed per account and per client IP, per minute (in-process; each server
-/// process keeps its own counts).
+/// Login throttling: failed attempts per account in the shared cache (so every server process
+/// sees them when Redis is configured) and all attempts per client IP with `governor`.
 pub struct LoginLimiter {
-    per_account: DefaultKeyedRateLimiter<String>,
+    failures_per_account: u32,
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
 }
 
+/// How long failed attempts are remembered, and so how long a locked account waits.
+const FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn failure_key(email: &str) -> String {
+    let account = normalize_email(email).unwrap_or_else(|| email.trim().to_lowercase());
+    format!("login-failures:{account}")
+}
+
+fn too_many(secs: u64) -> AppError {
+    AppError::RateLimited {
+        message: format!("Too many login attempts. Please wait {secs} seconds and try again."),
+        retry_after_secs: secs,
+    }
+}
+
 impl LoginLimiter {
-    pub fn new(per_account_per_minute: u32, per_ip_per_minute: u32) -> Arc<Self> {
-        let quota =
-            |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
+    pub fn new(failures_per_account_per_minute: u32, per_ip_per_minute: u32) -> Arc<Self> {
+        let per_minute = NonZeroU32::new(per_ip_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         Arc::new(LoginLimiter {
-            per_account: RateLimiter::keyed(quota(per_account_per_minute)),
-            per_ip: RateLimiter::keyed(quota(per_ip_per_minute)),
+            failures_per_account: failures_per_account_per_minute.max(1),
+            per_ip: RateLimiter::keyed(Quota::per_minute(per_minute)),
         })
     }
 
-    /// Counts one attempt; `Err` with a clear message when over either limit.
-    pub fn check(&self, email: &str, ip: IpAddr) -> Result<(), AppError> {
-        if self.per_account.len() > 50_000 {
-            self.per_account.retain_recent();
+    /// Counts one attempt from `ip`; `Err` (429) when the IP is over its limit.
+    pub fn check_ip(&self, ip: IpAddr) -> Result<(), AppError> {
+        if self.per_ip.len() > 50_000 {
             self.per_ip.retain_recent();
         }
-        let account_key = normalize_email(email).unwrap_or_else(|| email.trim().to_lowercase());
-        let limited = self
-            .per_ip
-            .check_key(&ip)
-            .and_then(|_| self.per_account.check_key(&account_key));
-        limited.map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            let secs = wait.as_secs().max(1);
-            AppError::RateLimited {
-                message: format!(
-                    "Too many login attempts. Please wait {secs} seconds and try again."
-                ),
-                retry_after_secs: secs,
-            }
+        self.per_ip.check_key(&ip).map_err(|not_until| {
+            too_many(
+                not_until
+                    .wait_time_from(DefaultClock::default().now())
+                    .as_secs()
+                    .max(1),
+            )
         })
+    }
+
+    /// `Err` (429) while the account has too many recent failures.
+    pub async fn check_account(&self, cache: &dyn Cache, email: &str) -> Result<(), AppError> {
+        let failures: u32 = cache
+            .get(&failure_key(email))
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if failures >= self.failures_per_account {
+            return Err(too_many(FAILURE_WINDOW.as_secs()));
+        }
+        Ok(())
+    }
+
+    async fn record_failure(&self, cache: &dyn Cache, email: &str) -> Result<(), AppError> {
+        cache
+            .incr_by(&failure_key(email), 1, Some(FAILURE_WINDOW))
+            .await?;
+        Ok(())
+    }
+
+    async fn clear_failures(&self, cache: &dyn Cache, email: &str) -> Result<(), AppError> {
+        cache.delete(&failure_key(email)).await?;
+        Ok(())
+    }
+}
+
+/// A password login with throttling: refused (429) when the IP or the account is over its
+/// limit; failures are counted, a success clears the account's count.
+pub async fn log_in_with_password(
+    db: &DatabaseConnection,
+    cache: &dyn Cache,
+    limiter: &LoginLimiter,
+    email: &str,
+    password: &str,
+    ip: IpAddr,
+) -> Result<User, AppError> {
+    limiter.check_ip(ip)?;
+    limiter.check_account(cache, email).await?;
+    match authenticate(db, email, password).await {
+        Ok(user) => {
+            limiter.clear_failures(cache, email).await?;
+            Ok(user)
+        }
+        Err(err @ AccountError::InvalidCredentials) => {
+            limiter.record_failure(cache, email).await?;
+            Err(err.into())
+        }
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -757,17 +816,51 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_sixth_attempt_in_a_minute_is_refused() {
+    #[tokio::test]
+    async fn the_sixth_failure_in_a_minute_locks_the_account() {
+        let cache = super::super::cache::MemoryCache::new();
         let limiter = LoginLimiter::new(5, 100);
-        let ip: IpAddr = [10, 0, 0, 1].into();
         for _ in 0..5 {
-            assert!(limiter.check("budi@contoh.id", ip).is_ok());
+            assert!(limiter
+                .check_account(&cache, "budi@contoh.id")
+                .await
+                .is_ok());
+            limiter
+                .record_failure(&cache, "Budi@Contoh.id")
+                .await
+                .unwrap();
         }
-        let err = limiter.check("BUDI@contoh.id", ip).unwrap_err();
+        let err = limiter
+            .check_account(&cache, "BUDI@contoh.id")
+            .await
+            .unwrap_err();
         assert_eq!(err.status(), 429);
-        // Another account from the same IP is still allowed.
-        assert!(limiter.check("sari@contoh.id", ip).is_ok());
+        assert!(
+            limiter
+                .check_account(&cache, "sari@contoh.id")
+                .await
+                .is_ok(),
+            "other accounts unaffected"
+        );
+        limiter
+            .clear_failures(&cache, "budi@contoh.id")
+            .await
+            .unwrap();
+        assert!(limiter
+            .check_account(&cache, "budi@contoh.id")
+            .await
+            .is_ok());
+    }
+
+    #[test]
+    fn each_ip_has_its_own_budget() {
+        let limiter = LoginLimiter::new(5, 3);
+        let (a, b): (IpAddr, IpAddr) = ([10, 0, 0, 1].into(), [10, 0, 0, 2].into());
+        for _ in 0..3 {
+            assert!(limiter.check_ip(a).is_ok());
+        }
+        assert_eq!(limiter.check_ip(a).unwrap_err().status(), 429);
+        assert!(limiter.check_ip(b).is_ok());
     }
 
     #[tokio::test]

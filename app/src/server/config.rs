@@ -104,8 +104,8 @@ pub struct AnalyticsSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SecuritySettings {
-    /// Failed-or-not login attempts allowed per account per minute before 429.
-    pub login_attempts_per_account_per_minute: u32,
+    /// Failed logins allowed per account per minute; the next attempt gets 429.
+    pub login_failures_per_account_per_minute: u32,
     /// Login attempts allowed per client IP per minute.
     pub login_attempts_per_ip_per_minute: u32,
     /// Trust the first address in `X-Forwarded-For` (only behind a proxy you control).
@@ -271,7 +271,7 @@ impl Settings {
                 ));
             }
         }
-        if file.security.login_attempts_per_account_per_minute == 0
+        if file.security.login_failures_per_account_per_minute == 0
             || file.security.login_attempts_per_ip_per_minute == 0
         {
             return Err(ConfigError::new(

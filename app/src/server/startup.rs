@@ -53,7 +53,7 @@ impl Shop {
             None => Arc::new(MemoryCache::new()),
         };
         let login_limiter = LoginLimiter::new(
-            settings.security.login_attempts_per_account_per_minute,
+            settings.security.login_failures_per_account_per_minute,
             settings.security.login_attempts_per_ip_per_minute,
         );
         let state = AppState {

@@ -21,8 +21,16 @@ pub fn AddressesPage() -> impl IntoView {
     let delete = ServerAction::<DeleteAddress>::new();
     let toasts = use_toasts();
     let query = use_query_map();
+    // Refetch (and so re-render the form empty) only after a successful save: a refused save
+    // must keep what the shopper typed.
+    let saved_count = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(_))) {
+            saved_count.update(|n| *n += 1);
+        }
+    });
     let addresses = Resource::new(
-        move || (save.version().get(), delete.version().get()),
+        move || (saved_count.get(), delete.version().get()),
         |_| crate::api::list_addresses(),
     );
     let editing = move || {

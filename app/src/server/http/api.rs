@@ -121,8 +121,15 @@ async fn login(
         peer.as_ref().map(|p| &p.0),
         state.settings.security.trust_forwarded_for,
     );
-    state.login_limiter.check(&body.email, ip)?;
-    let user = accounts::authenticate(&state.db, &body.email, &body.password).await?;
+    let user = accounts::log_in_with_password(
+        &state.db,
+        state.cache.as_ref(),
+        &state.login_limiter,
+        &body.email,
+        &body.password,
+        ip,
+    )
+    .await?;
     session::log_in(&session, &user).await?;
     Ok(Json(user))
 }

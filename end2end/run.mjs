@@ -1,0 +1,215 @@
+// Browser journeys in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core).
+// Usage: BASE_URL=http://127.0.0.1:3000 node end2end/run.mjs   (`cargo xtask e2e` starts a
+// server with the demo data and runs this). Screenshots go to end2end/output/.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
+const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'output');
+mkdirSync(OUT, { recursive: true });
+const ADMIN = { email: process.env.PASAR_ADMIN_EMAIL ?? 'admin@pasar.test', password: process.env.PASAR_ADMIN_PASSWORD ?? 'pasar-admin-2026' };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+const results = [];
+const unique = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
+
+/** A fresh browser context; records console errors and uncaught exceptions. */
+async function newPage({ javaScript = true, viewport = { width: 1280, height: 900 } } = {}) {
+  const context = await browser.newContext({ javaScriptEnabled: javaScript, viewport, baseURL: BASE });
+  const page = await context.newPage();
+  page.consoleErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => page.consoleErrors.push(`uncaught: ${e.message}`));
+  return page;
+}
+
+async function journey(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (err) {
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name}\n     ${err.stack ?? err}`);
+  }
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+}
+
+/** Waits until the WASM has hydrated the page: the password toggle only works after hydration. */
+async function waitForHydration(page) {
+  await page.goto('/login');
+  const input = page.locator('#field-password');
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline) {
+    await page.click('#toggle-password');
+    await page.waitForTimeout(150);
+    if ((await input.getAttribute('type')) === 'text') return;
+    await page.waitForTimeout(350);
+  }
+  throw new Error('the page never hydrated (the Show password button did not react)');
+}
+
+const email = `e2e${unique}@contoh.id`;
+const password = 'rahasia-e2e-123';
+
+await journey('home page renders and hydrates without console errors', async () => {
+  const page = await newPage();
+  const res = await page.goto('/');
+  assert.equal(res.status(), 200);
+  await page.waitForLoadState('networkidle');
+  assert.match(await page.title(), /Pasar/);
+  assert.ok(await page.isVisible('text=Semua kebutuhanmu, satu pasar.'));
+  await shot(page, '01-home');
+  await waitForHydration(page);
+  assert.equal(await page.locator('#toggle-password').textContent(), 'Hide');
+  await page.goto('/');
+  await page.waitForLoadState('networkidle');
+  assert.deepEqual(page.consoleErrors, [], 'no console errors');
+  await page.context().close();
+});
+
+await journey('register, log out and log in again (JavaScript on)', async () => {
+  const page = await newPage();
+  await waitForHydration(page);
+  await page.click('a:has-text("Create an account")');
+  await page.waitForURL('**/register');
+  // Bad input first: the server's per-field messages show without a reload.
+  await page.fill('#field-name', 'E2E Tester');
+  await page.fill('#field-email', email);
+  await page.fill('#field-password', 'short');
+  await page.click('#register-form button[type=submit]');
+  await page.waitForSelector('text=Use at least 8 characters.');
+  await shot(page, '02-register-error');
+  await page.fill('#field-password', password);
+  await page.click('#register-form button[type=submit]');
+  await page.waitForURL('**/account?welcome=1');
+  await page.waitForSelector('text=Welcome to Pasar! Your account is ready.');
+  await page.waitForSelector('.account-name:has-text("E2E")');
+  await shot(page, '03-account');
+
+  await page.click('.account-menu summary');
+  await page.click('button.logout');
+  await page.waitForURL(`${BASE}/`);
+  await page.waitForSelector('a:has-text("Log in")');
+
+  await page.goto('/login');
+  await page.fill('#field-email', email);
+  await page.fill('#field-password', 'wrong-password');
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('.form-error:has-text("Wrong email or password.")');
+  await shot(page, '04-login-error');
+  await page.fill('#field-password', password);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForURL(`${BASE}/`);
+  await page.waitForSelector('.greeting:has-text("Selamat datang kembali, E2E Tester!")');
+  assert.deepEqual(page.consoleErrors.filter((e) => !e.includes('status of 401') && !e.includes('status of 422')), []);
+  await page.context().close();
+});
+
+await journey('log in and out with JavaScript off', async () => {
+  const page = await newPage({ javaScript: false });
+  await page.goto('/login?next=/account');
+  await page.fill('#field-email', email);
+  await page.fill('#field-password', 'wrong-password');
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('.form-error:has-text("Wrong email or password.")');
+  await page.fill('#field-email', email);
+  await page.fill('#field-password', password);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForURL('**/account');
+  assert.ok(await page.isVisible(`#profile-form >> text=${email}`));
+  await shot(page, '05-nojs-account');
+  // <details> opens without JavaScript.
+  await page.click('.account-menu summary');
+  await page.click('button.logout');
+  await page.waitForURL(`${BASE}/`);
+  assert.ok(await page.isVisible('a:has-text("Log in")'));
+  await page.context().close();
+});
+
+await journey('address book: validation, then save', async () => {
+  const page = await newPage();
+  await waitForHydration(page);
+  await page.fill('#field-email', email);
+  await page.fill('#field-password', password);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForURL(`${BASE}/`);
+  await page.goto('/account/addresses');
+  await page.waitForSelector('#address-form');
+  await page.waitForLoadState('networkidle');
+  await page.fill('#field-recipient', 'E2E Tester');
+  await page.fill('#field-phone', '0812 3456 7890');
+  await page.fill('#field-street', 'Jl. Braga No. 10');
+  await page.fill('#field-district', 'Sumur Bandung');
+  await page.fill('#field-city', 'Bandung');
+  await page.selectOption('#field-province', 'Jawa Barat');
+  await page.fill('#field-postal_code', '401');
+  await page.click('#address-form button[type=submit]');
+  await page.waitForSelector('text=A kode pos has exactly 5 digits.');
+  await page.fill('#field-postal_code', '40111');
+  await page.click('#address-form button[type=submit]');
+  await page.waitForSelector('.address-card:has-text("Jl. Braga No. 10")');
+  await page.waitForSelector('.toast:has-text("Address saved.")');
+  await shot(page, '06-addresses');
+  await page.context().close();
+});
+
+await journey('admin manages users; customers are kept out', async () => {
+  const customer = await newPage();
+  await customer.goto('/login');
+  await customer.fill('#field-email', email);
+  await customer.fill('#field-password', password);
+  await customer.click('#login-form button[type=submit]');
+  await customer.waitForURL(`${BASE}/`);
+  const res = await customer.goto('/admin/users');
+  assert.equal(res.status(), 403);
+  await customer.context().close();
+
+  const page = await newPage();
+  await waitForHydration(page);
+  await page.fill('#field-email', ADMIN.email);
+  await page.fill('#field-password', ADMIN.password);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForURL(`${BASE}/`);
+  await page.goto(`/admin/users?q=${encodeURIComponent(email)}`);
+  const row = page.locator(`tr.user-row[data-email="${email}"]`);
+  await row.waitFor();
+  await page.waitForLoadState('networkidle');
+  await row.locator('select[name=role]').selectOption('staff');
+  await row.locator('button:has-text("Save")').click();
+  await page.waitForSelector(`.toast:has-text("${email} is now staff.")`);
+  await shot(page, '07-admin-users');
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});
+
+await journey('pages fit a phone screen', async () => {
+  const page = await newPage({ viewport: { width: 390, height: 844 } });
+  await page.goto('/');
+  await page.waitForLoadState('networkidle');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no horizontal scrolling (overflow ${overflow}px)`);
+  await shot(page, '08-home-mobile');
+  const res = await page.goto('/no-such-page');
+  assert.equal(res.status(), 404);
+  await shot(page, '09-not-found');
+  await page.context().close();
+});
+
+await browser.close();
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+console.log(`\nbrowser: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
