@@ -5,6 +5,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_users;
 mod m20261126_000002_create_addresses;
+mod m20261126_000003_create_catalog;
+mod m20261126_000004_create_inventory;
 
 pub struct Migrator;
 
@@ -14,6 +16,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_create_users::Migration),
             Box::new(m20261126_000002_create_addresses::Migration),
+            Box::new(m20261126_000003_create_catalog::Migration),
+            Box::new(m20261126_000004_create_inventory::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use app::server::{
-    accounts,
+    accounts, catalog,
     config::{redact_url, Settings},
     db, seed,
     startup::Shop,
@@ -29,8 +29,12 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Load the demo shop (idempotent): admin, staff, a customer with addresses.
-    Seed,
+    /// Load the demo shop (idempotent): accounts, addresses, warehouses.
+    Seed {
+        /// Also add N synthetic products (with variants and stock) for benchmarks.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        products: Option<u32>,
+    },
     /// Create an admin account, or make an existing account an active admin with this password.
     CreateAdmin {
         #[arg(long)]
@@ -89,7 +93,7 @@ async fn run(command: Command) -> Result<(), String> {
             println!("migrations done");
             Ok(())
         }
-        Command::Seed => {
+        Command::Seed { products } => {
             let db = db::connect(&settings.database_url)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -104,6 +108,18 @@ async fn run(command: Command) -> Result<(), String> {
                 "seed done: {} users and {} addresses created",
                 report.users_created, report.addresses_created
             );
+            if let Some(n) = products {
+                let started = std::time::Instant::now();
+                let added = catalog::generate_synthetic_products(&db, n as usize, |done, total| {
+                    println!("seed: synthetic products {done}/{total}");
+                })
+                .await
+                .map_err(|e| format!("synthetic products failed: {e}"))?;
+                println!(
+                    "added {added} synthetic products in {:.1} s",
+                    started.elapsed().as_secs_f64()
+                );
+            }
             Ok(())
         }
         Command::CreateAdmin {

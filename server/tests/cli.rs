@@ -80,7 +80,46 @@ async fn migrate_seed_and_create_admin_work_and_repeat_safely() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("created admin boss@toko.id"));
 
+    let out = pasar()
+        .args(["seed", "--products", "1200"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("seed: synthetic products 500/1200"),
+        "progress is printed: {text}"
+    );
+    assert!(text.contains("added 1200 synthetic products"), "{text}");
+
     let db = app::server::db::connect(&url).await.unwrap();
+    {
+        use app::server::db::{product, product_variant, stock_level, stock_movement};
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        assert_eq!(product::Entity::find().count(&db).await.unwrap(), 1200);
+        let variants = product_variant::Entity::find().count(&db).await.unwrap();
+        assert!((1200..=4800).contains(&variants), "{variants} variants");
+        let levels = stock_level::Entity::find().all(&db).await.unwrap();
+        assert_eq!(
+            levels.len() as u64,
+            variants * 2,
+            "stock in both warehouses"
+        );
+        let movements = stock_movement::Entity::find().all(&db).await.unwrap();
+        assert_eq!(
+            movements.len(),
+            levels.len(),
+            "every opening level has its movement"
+        );
+        let total_on_hand: i64 = levels.iter().map(|l| i64::from(l.on_hand)).sum();
+        let total_moved: i64 = movements.iter().map(|m| i64::from(m.quantity)).sum();
+        assert_eq!(total_on_hand, total_moved, "movements sum to the stock");
+    }
     let user = app::server::accounts::authenticate(&db, "boss@toko.id", "boss-password")
         .await
         .unwrap();

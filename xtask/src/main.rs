@@ -232,6 +232,7 @@ fn test(args: &[String]) -> Result {
     )?;
     match &database_url {
         Some(url) => stage("integration tests (PostgreSQL + Redis)", || {
+            drop_old_test_databases(url);
             let mut cmd = cargo();
             cmd.args(["test", "-p", "server", "--test", "api"]).env("DATABASE_URL", url);
             match &redis_url {
@@ -247,6 +248,22 @@ fn test(args: &[String]) -> Result {
         return Ok(());
     }
     e2e()
+}
+
+/// Each integration test creates its own `pasar_test_*` database; remove earlier runs' ones.
+fn drop_old_test_databases(url: &str) {
+    let list = output(Command::new("psql").args([
+        url,
+        "-Atc",
+        "SELECT datname FROM pg_database WHERE datname LIKE 'pasar_test_%'",
+    ]));
+    for name in list.unwrap_or_default().lines().filter(|n| !n.is_empty()) {
+        let _ = output(Command::new("psql").args([
+            url,
+            "-qc",
+            &format!("DROP DATABASE IF EXISTS \"{name}\""),
+        ]));
+    }
 }
 
 /// Builds the site (debug), starts the server on a free port with a fresh SQLite database and

@@ -2,10 +2,12 @@
 //! One module per business domain, plus the plumbing they share.
 pub mod accounts;
 pub mod cache;
+pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod inventory;
 pub mod seed;
 pub mod session;
 pub mod startup;

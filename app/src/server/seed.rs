@@ -1,4 +1,4 @@
-//! The demo shop: staff accounts and a customer with an address book. Idempotent: running it
+//! The demo shop: staff accounts, a customer with an address book, the warehouses. Idempotent: running it
 //! again changes nothing but the demo admin's password (reset to the configured one).
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 

@@ -7,7 +7,14 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 use super::config::{redact_url, ConfigError};
 
 pub mod address;
+pub mod brand;
+pub mod category;
+pub mod product;
+pub mod product_variant;
+pub mod stock_level;
+pub mod stock_movement;
 pub mod user;
+pub mod warehouse;
 
 /// Opens the pool; for SQLite creates the file's folder and turns on WAL, a busy timeout and
 /// foreign keys, so several requests (and processes) can share the file.
