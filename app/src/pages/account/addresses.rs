@@ -45,9 +45,10 @@ pub fn AddressesPage() -> impl IntoView {
         _ => None,
     });
     let delete_error = form_error_signal(delete);
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(_)) => toasts.push(ToastKind::Success, "Address saved."),
-        _ => {}
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            toasts.push(ToastKind::Success, "Address saved.");
+        }
     });
     Effect::new(move |_| match delete.value().get() {
         Some(Ok(())) => toasts.push(ToastKind::Success, "Address deleted."),

@@ -86,7 +86,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                                 </table>
                             </div>
                             <nav class="mt-4 flex items-center justify-between text-sm text-stone-600" aria-label="Pagination">
-                                <span>{format!("{total} users · page {current} of {pages}")}</span>
+                                <span>{format!("{total} {} · page {current} of {pages}", if total == 1 { "user" } else { "users" })}</span>
                                 <span class="flex gap-2">
                                     {(current > 1).then(|| view! { <A href=format!("/admin/users?q={}&page={}", urlencode(&q), current - 1) attr:class="rounded-lg border border-stone-300 px-3 py-1 hover:bg-stone-100">"← Previous"</A> })}
                                     {(current < pages).then(|| view! { <A href=format!("/admin/users?q={}&page={}", urlencode(&q), current + 1) attr:class="rounded-lg border border-stone-300 px-3 py-1 hover:bg-stone-100">"Next →"</A> })}
