@@ -182,3 +182,24 @@ fn bad_configuration_stops_with_one_line_naming_the_setting() {
         assert!(lines[0].contains(expected), "{name}={value}: {err}");
     }
 }
+
+#[tokio::test]
+async fn serve_stops_when_redis_is_unreachable() {
+    let url = common::fresh_database_url().await;
+    let started = std::time::Instant::now();
+    let out = pasar()
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("REDIS_URL", "redis://127.0.0.1:1")
+        .env("PASAR_ADDR", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.trim().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("pasar: configuration error: REDIS_URL:"),
+        "{err}"
+    );
+    assert!(started.elapsed().as_secs() < 30, "fails fast");
+}
