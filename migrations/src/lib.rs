@@ -7,6 +7,7 @@ mod m20261126_000001_create_users;
 mod m20261126_000002_create_addresses;
 mod m20261126_000003_create_catalog;
 mod m20261126_000004_create_inventory;
+mod m20261126_000005_catalog_search;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_create_addresses::Migration),
             Box::new(m20261126_000003_create_catalog::Migration),
             Box::new(m20261126_000004_create_inventory::Migration),
+            Box::new(m20261126_000005_catalog_search::Migration),
         ]
     }
 }

@@ -105,8 +105,8 @@ async fn run(command: Command) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("seed failed: {e}"))?;
             println!(
-                "seed done: {} users and {} addresses created",
-                report.users_created, report.addresses_created
+                "seed done: {} users, {} addresses and {} products created",
+                report.users_created, report.addresses_created, report.products_created
             );
             if let Some(n) = products {
                 let started = std::time::Instant::now();

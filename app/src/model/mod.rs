@@ -1,9 +1,11 @@
 //! Serde types both the server and the browser use. Database models never leave the server;
 //! they are mapped to these.
 pub mod account;
+pub mod catalog;
 pub mod money;
 
 pub use account::*;
+pub use catalog::*;
 pub use money::*;
 
 use serde::{Deserialize, Serialize};

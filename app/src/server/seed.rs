@@ -1,5 +1,6 @@
-//! The demo shop: staff accounts, a customer with an address book, the warehouses. Idempotent: running it
-//! again changes nothing but the demo admin's password (reset to the configured one).
+//! The demo shop: staff accounts, a customer with an address book, the warehouses and the
+//! catalogue. Idempotent: running it again changes nothing but the demo admin's password (reset
+//! to the configured one).
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::{
@@ -30,6 +31,7 @@ pub fn admin_credentials() -> (String, String) {
 pub struct SeedReport {
     pub users_created: usize,
     pub addresses_created: usize,
+    pub products_created: usize,
 }
 
 /// Loads the demo shop. `progress` receives one line per step.
@@ -97,6 +99,11 @@ pub async fn seed_demo(
     progress(&format!(
         "customer {DEMO_CUSTOMER_EMAIL}: ready with an address book"
     ));
+    let warehouses = super::inventory::ensure_demo_warehouses(db).await?;
+    progress(&format!("{} warehouses ready", warehouses.len()));
+    let products = super::catalog::demo::seed_demo_catalog(db).await?;
+    report.products_created += products;
+    progress(&format!("catalogue: {products} products created"));
     Ok(report)
 }
 

@@ -132,6 +132,11 @@ pub fn client() -> reqwest::Client {
 }
 
 pub async fn spawn_app() -> TestApp {
+    // Server-side errors (logged, never sent to clients) show in the failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("warn")
+        .try_init();
     let database_url = fresh_database_url().await;
     let redis = redis_url();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -19,6 +19,11 @@ pub struct Model {
     pub rating_hundredths: i32,
     pub rating_count: i32,
     pub sales_count: i64,
+    /// Lowest and highest price among active variants (kept by `catalog::refresh_products`).
+    pub price_min: i64,
+    pub price_max: i64,
+    /// Units available (on hand − reserved) across warehouses, active variants only.
+    pub available: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,6 +1,4 @@
-//! The catalogue: categories, brands, products and variants. For now this holds the synthetic
-//! product generator used for benchmarks (`pasar seed --products N`); browsing and search build
-//! on the same tables.
+//! Synthetic products for benchmarks (`pasar seed --products N`).
 use std::collections::HashMap;
 
 use chrono::Utc;
@@ -9,7 +7,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 
-use super::{
+use crate::server::{
     db::{brand, category, product, product_variant},
     inventory,
 };
@@ -226,6 +224,7 @@ pub async fn generate_synthetic_products(
         for chunk in stock.chunks(1_000) {
             inventory::receive_opening_stock(&txn, chunk, "seed:synthetic").await?;
         }
+        super::refresh_products(&txn, &ids.values().copied().collect::<Vec<_>>()).await?;
         txn.commit().await?;
         added += size;
         progress(added, count);

@@ -1,0 +1,298 @@
+//! The catalogue through the Store API, on the demo catalogue: search relevance (typo, prefix,
+//! multi-word, Indonesian), every filter and sort alone and combined, facet counts equal to the
+//! filtered totals, pagination edges, bad parameters, SQL-looking input. Runs on SQLite and, with
+//! `DATABASE_URL`, on PostgreSQL.
+mod common;
+
+use common::{spawn_app, TestApp};
+use serde_json::Value;
+
+async fn catalog_app() -> TestApp {
+    let app = spawn_app().await;
+    let created = app::server::catalog::demo::seed_demo_catalog(&app.state.db)
+        .await
+        .expect("demo catalogue");
+    assert!(created >= 200);
+    app
+}
+
+async fn get(app: &TestApp, query: &str) -> (u16, Value) {
+    let res = app
+        .client
+        .get(app.url(&format!("/api/v1/products?{query}")))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+async fn ok(app: &TestApp, query: &str) -> Value {
+    let (status, body) = get(app, query).await;
+    assert_eq!(status, 200, "{query}: {body}");
+    body
+}
+
+fn names(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_lowercase())
+        .collect()
+}
+
+fn numbers(page: &Value, pick: impl Fn(&Value) -> f64) -> Vec<f64> {
+    page["items"].as_array().unwrap().iter().map(pick).collect()
+}
+
+#[tokio::test]
+async fn search_finds_typos_prefixes_phrases_and_indonesian_words() {
+    let app = catalog_app().await;
+    let typo = ok(&app, "q=kemja").await;
+    assert!(typo["total"].as_u64().unwrap() > 0, "kemja finds kemeja");
+    assert!(names(&typo)[0].contains("kemeja"), "{:?}", names(&typo));
+
+    let phrase = ok(&app, "q=sepatu+lari").await;
+    let top = names(&phrase);
+    assert!(!top.is_empty());
+    assert!(
+        top.iter().take(5).all(|n| n.contains("sepatu lari")),
+        "{top:?}"
+    );
+
+    let prefix = ok(&app, "q=sepat").await;
+    assert!(
+        names(&prefix)
+            .iter()
+            .all(|n| n.contains("sepatu") || n.contains("sneakers") || n.contains("slip-on")),
+        "{:?}",
+        names(&prefix)
+    );
+    assert!(prefix["total"].as_u64().unwrap() >= 12);
+
+    let kopi = ok(&app, "q=kopi&per_page=100").await;
+    assert!(names(&kopi).iter().any(|n| n.contains("kopi arabika")));
+    // A brand or category word finds products by it (weight B).
+    let brand = ok(&app, "q=ortuseight&per_page=100").await;
+    assert_eq!(
+        brand["total"], 11,
+        "6 running shoes + 5 sports items by Ortuseight"
+    );
+
+    // Name matches rank above description-only matches.
+    let batik = ok(&app, "q=batik").await;
+    assert!(names(&batik)[0].contains("batik"));
+
+    let nothing = ok(&app, "q=zzzzqqq").await;
+    assert_eq!(nothing["total"], 0);
+    assert_eq!(nothing["items"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn sql_looking_input_is_plain_text() {
+    let app = catalog_app().await;
+    for q in [
+        "%27%3B+DROP+TABLE+products%3B+--",
+        "%22+OR+1%3D1+--",
+        "kemeja%22*+NOT",
+        "a%26b%7Cc%21%3A*",
+    ] {
+        let (status, body) = get(&app, &format!("q={q}")).await;
+        assert_eq!(status, 200, "{q}: {body}");
+    }
+    let (_, all) = get(&app, "").await;
+    assert!(
+        all["total"].as_u64().unwrap() >= 200,
+        "products still there"
+    );
+}
+
+#[tokio::test]
+async fn every_filter_alone_and_combined() {
+    let app = catalog_app().await;
+    let all = ok(&app, "per_page=100").await;
+    let total = all["total"].as_u64().unwrap();
+    assert_eq!(total, 204);
+    assert_eq!(all["items"].as_array().unwrap().len(), 100);
+
+    // A category includes its subcategories.
+    let fashion = ok(&app, "category=fashion-pria&per_page=100").await;
+    let kemeja = ok(&app, "category=kemeja-pria").await["total"]
+        .as_u64()
+        .unwrap();
+    let kaos = ok(&app, "category=kaos-pria").await["total"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(fashion["total"].as_u64().unwrap(), kemeja + kaos);
+    assert!(kemeja > 0 && kaos > 0);
+
+    let brands = ok(&app, "brand=compass&brand=ventela&per_page=100").await;
+    assert_eq!(brands["total"], 12);
+    for item in brands["items"].as_array().unwrap() {
+        assert!(["Compass", "Ventela"].contains(&item["brand"].as_str().unwrap()));
+    }
+
+    let priced = ok(&app, "min_price=100000&max_price=300000&per_page=100").await;
+    assert!(priced["total"].as_u64().unwrap() > 0);
+    for p in numbers(&priced, |i| i["price"]["amount"].as_f64().unwrap()) {
+        assert!((100_000.0..=300_000.0).contains(&p), "{p}");
+    }
+
+    let rated = ok(&app, "min_rating=4&per_page=100").await;
+    assert!(rated["total"].as_u64().unwrap() > 0 && rated["total"].as_u64().unwrap() < total);
+    assert!(numbers(&rated, |i| i["rating"].as_f64().unwrap())
+        .iter()
+        .all(|r| *r >= 4.0));
+
+    let stocked = ok(&app, "in_stock=true&per_page=100").await;
+    let in_stock = stocked["total"].as_u64().unwrap();
+    assert!(
+        in_stock > 0 && in_stock < total,
+        "some demo products are sold out"
+    );
+    assert!(stocked["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["in_stock"] == true));
+
+    let combined = ok(&app, "q=kemeja&category=fashion-pria&brand=batik-keris&max_price=280000&min_rating=3&in_stock=1&sort=price_asc&per_page=100").await;
+    for item in combined["items"].as_array().unwrap() {
+        assert_eq!(item["brand"], "Batik Keris");
+        assert!(item["price"]["amount"].as_i64().unwrap() <= 280_000);
+        assert_eq!(item["in_stock"], true);
+        assert!(item["name"].as_str().unwrap().contains("Kemeja"));
+    }
+    assert!(combined["total"].as_u64().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn sorts_order_the_results() {
+    let app = catalog_app().await;
+    let asc = numbers(&ok(&app, "sort=price_asc&per_page=50").await, |i| {
+        i["price"]["amount"].as_f64().unwrap()
+    });
+    assert!(asc.windows(2).all(|w| w[0] <= w[1]), "{asc:?}");
+    let desc = numbers(&ok(&app, "sort=price_desc&per_page=50").await, |i| {
+        i["price"]["amount"].as_f64().unwrap()
+    });
+    assert!(desc.windows(2).all(|w| w[0] >= w[1]), "{desc:?}");
+    assert_eq!(desc[0], 15_500_000.0, "the foldable phone is the priciest");
+    let rating = numbers(&ok(&app, "sort=rating&per_page=50").await, |i| {
+        i["rating"].as_f64().unwrap()
+    });
+    assert!(rating.windows(2).all(|w| w[0] >= w[1]));
+    let newest = ok(&app, "sort=newest&per_page=3").await;
+    let oldest_first = ok(&app, "sort=newest&page=68&per_page=3").await;
+    assert_ne!(newest["items"][0]["id"], oldest_first["items"][0]["id"]);
+    let popular = ok(&app, "sort=popular").await;
+    assert_eq!(popular["items"].as_array().unwrap().len(), 24);
+    assert_eq!(
+        ok(&app, "").await["items"][0]["id"],
+        popular["items"][0]["id"],
+        "default order is popularity"
+    );
+    // Formatted rupiah.
+    assert!(popular["items"][0]["price"]["formatted"]
+        .as_str()
+        .unwrap()
+        .starts_with("Rp "));
+    assert_eq!(popular["items"][0]["price"]["currency"], "IDR");
+}
+
+#[tokio::test]
+async fn facet_counts_equal_filtered_totals() {
+    let app = catalog_app().await;
+    let base = ok(&app, "q=kaos&in_stock=1").await;
+    let facets = &base["facets"];
+    for brand in facets["brands"].as_array().unwrap() {
+        let slug = brand["slug"].as_str().unwrap();
+        let filtered = ok(&app, &format!("q=kaos&in_stock=1&brand={slug}")).await;
+        assert_eq!(filtered["total"], brand["count"], "brand {slug}");
+    }
+    for category in facets["categories"].as_array().unwrap() {
+        let slug = category["slug"].as_str().unwrap();
+        let filtered = ok(&app, &format!("q=kaos&in_stock=1&category={slug}")).await;
+        assert_eq!(filtered["total"], category["count"], "category {slug}");
+    }
+    for rating in facets["ratings"].as_array().unwrap() {
+        let min = rating["min_rating"].as_u64().unwrap();
+        let filtered = ok(&app, &format!("q=kaos&in_stock=1&min_rating={min}")).await;
+        assert_eq!(filtered["total"], rating["count"], "rating {min}");
+    }
+    let without_stock_filter = ok(&app, "q=kaos").await;
+    assert_eq!(without_stock_filter["facets"]["in_stock"], base["total"]);
+    // A facet ignores its own filter, so picking a brand keeps the other brands on offer.
+    let one_brand = ok(&app, "q=kaos&brand=erigo").await;
+    assert!(one_brand["facets"]["brands"].as_array().unwrap().len() >= 2);
+}
+
+#[tokio::test]
+async fn pagination_edges() {
+    let app = catalog_app().await;
+    let last = ok(&app, "per_page=100&page=3").await;
+    assert_eq!(last["items"].as_array().unwrap().len(), 4);
+    let beyond = ok(&app, "per_page=100&page=9").await;
+    assert_eq!(
+        beyond["items"].as_array().unwrap().len(),
+        0,
+        "out of range is empty, not an error"
+    );
+    assert_eq!(beyond["total"], 204);
+    let single = ok(&app, "per_page=1&page=204").await;
+    assert_eq!(single["items"].as_array().unwrap().len(), 1);
+    // Pages do not overlap.
+    let p1 = ok(&app, "per_page=10&page=1&sort=price_asc").await;
+    let p2 = ok(&app, "per_page=10&page=2&sort=price_asc").await;
+    let ids1: Vec<&Value> = p1["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["id"])
+        .collect();
+    assert!(p2["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| !ids1.contains(&&i["id"])));
+}
+
+#[tokio::test]
+async fn bad_parameters_are_400_or_422() {
+    let app = catalog_app().await;
+    for (query, status) in [
+        ("page=-1", 400),
+        ("page=0", 400),
+        ("page=abc", 400),
+        ("per_page=101", 400),
+        ("sort=cheapest", 400),
+        ("min_rating=9", 400),
+        ("min_price=500&max_price=100", 422),
+        ("min_price=-1", 422),
+    ] {
+        let (got, body) = get(&app, query).await;
+        assert_eq!(got, status, "{query}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().len() > 10);
+    }
+    let categories: Value = app
+        .client
+        .get(app.url("/api/v1/categories"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(categories.as_array().unwrap().len() >= 10);
+    let brands: Value = app
+        .client
+        .get(app.url("/api/v1/brands"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(brands.as_array().unwrap().len() >= 15);
+}
