@@ -24,9 +24,10 @@ use components::{
 use pages::{
     account::{AccountLayout, AddressesPage, LoginPage, ProfilePage, RegisterPage},
     admin::{AdminLayout, AdminUsersPage},
+    catalog::{BrandPage, CategoryPage, SearchPage},
     home::HomePage,
     not_found::NotFound,
-    shop::{CartPage, SearchPage},
+    shop::CartPage,
 };
 
 /// The HTML document around the app (server-side only).
@@ -68,6 +69,8 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=NotFound>
                         <Route path=path!("") view=HomePage />
                         <Route path=path!("/search") view=SearchPage />
+                        <Route path=path!("/c/:slug") view=CategoryPage />
+                        <Route path=path!("/b/:slug") view=BrandPage />
                         <Route path=path!("/cart") view=CartPage />
                         <Route path=path!("/login") view=LoginPage />
                         <Route path=path!("/register") view=RegisterPage />

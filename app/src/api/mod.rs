@@ -2,9 +2,11 @@
 //! session, checks the role, calls a domain module under `server::`, and maps the error.
 pub mod accounts;
 pub mod admin;
+pub mod catalog;
 
 pub use accounts::*;
 pub use admin::*;
+pub use catalog::*;
 
 /// Where a no-JavaScript form should be sent back to show `err`: the page it came from, with
 /// `?error=` set. With JavaScript the error arrives as the action's value instead.

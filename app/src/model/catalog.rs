@@ -310,3 +310,61 @@ mod tests {
         ));
     }
 }
+
+/// Splits `text` into (piece, matched) parts, marking case-insensitive occurrences of any search
+/// term, for highlighting results.
+pub fn highlight(text: &str, terms: &[String]) -> Vec<(String, bool)> {
+    let lower = text.to_lowercase();
+    // Only when lower-casing keeps byte offsets (ASCII-like text); otherwise no highlight.
+    if lower.len() != text.len() || terms.is_empty() {
+        return vec![(text.to_string(), false)];
+    }
+    let mut marks = vec![false; text.len()];
+    for term in terms.iter().filter(|t| !t.is_empty()) {
+        let mut from = 0;
+        while let Some(pos) = lower[from..].find(term.as_str()) {
+            let start = from + pos;
+            marks[start..start + term.len()]
+                .iter_mut()
+                .for_each(|m| *m = true);
+            from = start + term.len();
+        }
+    }
+    let mut parts: Vec<(String, bool)> = Vec::new();
+    for (i, ch) in text.char_indices() {
+        let marked = marks[i];
+        match parts.last_mut() {
+            Some((piece, m)) if *m == marked => piece.push(ch),
+            _ => parts.push((ch.to_string(), marked)),
+        }
+    }
+    parts
+}
+
+/// The words of a search text as `highlight` expects them.
+pub fn highlight_terms(q: &str) -> Vec<String> {
+    q.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() >= 2)
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod highlight_tests {
+    use super::*;
+
+    #[test]
+    fn marks_every_occurrence_case_insensitively() {
+        let parts = highlight("Kemeja Batik Kemeja", &["kemeja".into()]);
+        assert_eq!(
+            parts,
+            vec![
+                ("Kemeja".into(), true),
+                (" Batik ".into(), false),
+                ("Kemeja".into(), true)
+            ]
+        );
+        assert_eq!(highlight("Kaos", &[]), vec![("Kaos".into(), false)]);
+    }
+}
