@@ -61,6 +61,11 @@ async function waitForHydration(page) {
   throw new Error('the page never hydrated (the Show password button did not react)');
 }
 
+/** Lets a listing page finish loading its WASM before it is driven. */
+async function waitForListingHydration(page) {
+  await page.waitForLoadState('networkidle');
+}
+
 const email = `e2e${unique}@contoh.id`;
 const password = 'rahasia-e2e-123';
 
@@ -135,7 +140,7 @@ await journey('log in and out with JavaScript off', async () => {
   await page.click('.account-menu summary');
   await page.click('button.logout');
   await page.waitForURL(`${BASE}/`);
-  assert.ok(await page.isVisible('a:has-text("Log in")'));
+  await page.waitForSelector('nav a:has-text("Log in")');
   await page.context().close();
 });
 
@@ -192,6 +197,86 @@ await journey('admin manages users; customers are kept out', async () => {
   await page.waitForSelector(`.toast:has-text("${email} is now staff.")`);
   await shot(page, '07-admin-users');
   assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});
+
+await journey('catalogue: search, filter, sort, paginate, go back, open a product, switch variant', async () => {
+  const page = await newPage();
+  await page.goto('/');
+  await page.waitForLoadState('networkidle');
+  await page.fill('#site-search', 'kemeja');
+  await page.press('#site-search', 'Enter');
+  await page.waitForURL('**/search?q=kemeja');
+  await page.waitForSelector('#product-grid .product-card');
+  assert.match(await page.textContent('#listing-title'), /kemeja/);
+  assert.ok(await page.locator('#product-grid mark').count() > 0, 'matches are highlighted');
+  await waitForListingHydration(page);
+
+  // Filter by a brand and a price range: both stay applied.
+  await page.check('#filter-brands input[value="batik-keris"]');
+  await page.fill('#filter-max-price', '250000');
+  await page.click('#apply-filters');
+  await page.waitForURL(/brand=batik-keris/);
+  assert.match(page.url(), /max_price=250000/);
+  await page.waitForSelector('#product-grid .product-card');
+  const prices = await page.locator('#product-grid .product-price').allTextContents();
+  assert.ok(prices.length > 0);
+  for (const p of prices) assert.ok(Number(p.replace(/[^0-9]/g, '')) <= 250000, p);
+  assert.ok(await page.isChecked('#filter-brands input[value="batik-keris"]'), 'the filter stays checked');
+  await shot(page, '10-search-filtered');
+
+  // Change the sort: the filters are kept.
+  await page.selectOption('#sort', 'price_desc');
+  await page.waitForURL(/sort=price_desc/);
+  assert.match(page.url(), /brand=batik-keris/);
+  // The old results stay on screen while the new ones load (a Transition): wait for the order.
+  await page.waitForFunction(() => {
+    const prices = [...document.querySelectorAll('#product-grid .product-price')].map((e) => Number(e.textContent.replace(/[^0-9]/g, '')));
+    return prices.length > 1 && prices.every((p, i) => i === 0 || prices[i - 1] >= p) && prices[0] > prices[prices.length - 1];
+  });
+
+  // Page 2 of everything, then back.
+  await page.goto('/search?per_page=12');
+  await page.waitForSelector('#pagination');
+  const firstOnPage1 = await page.locator('#product-grid .product-card').first().getAttribute('data-slug');
+  await page.click('#pagination a:text-is("2")');
+  await page.waitForURL(/page=2/);
+  await page.waitForSelector('#product-grid .product-card');
+  const firstOnPage2 = await page.locator('#product-grid .product-card').first().getAttribute('data-slug');
+  assert.notEqual(firstOnPage1, firstOnPage2);
+  await page.goBack();
+  await page.waitForURL((url) => !url.search.includes('page=2'));
+  await page.waitForFunction((slug) => document.querySelector('#product-grid .product-card')?.getAttribute('data-slug') === slug, firstOnPage1);
+
+  // Open a product and switch variant: price and SKU change in place.
+  await page.goto('/p/batik-keris-kemeja-batik-parang-lengan-panjang');
+  await page.waitForSelector('#variant-price');
+  await page.waitForLoadState('networkidle');
+  const before = await page.textContent('#variant-price');
+  const skuBefore = await page.textContent('#variant-sku');
+  await page.click('.variant-option a:text-is("XL")');
+  await page.waitForFunction((old) => document.querySelector('#variant-price')?.textContent !== old, before);
+  const after = await page.textContent('#variant-price');
+  assert.equal(Number(after.replace(/[^0-9]/g, '')) - Number(before.replace(/[^0-9]/g, '')), 10000);
+  assert.notEqual(await page.textContent('#variant-sku'), skuBefore);
+  await shot(page, '11-product');
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});
+
+await journey('catalogue works without JavaScript', async () => {
+  const page = await newPage({ javaScript: false });
+  await page.goto('/search?q=sepatu');
+  await page.check('#filter-in-stock');
+  await page.click('#apply-filters');
+  await page.waitForURL(/in_stock=1/);
+  assert.match(page.url(), /q=sepatu/);
+  assert.ok(await page.locator('#product-grid .product-card').count() > 0);
+  const res = await page.goto('/search?page=99');
+  assert.equal(res.status(), 200);
+  assert.ok(await page.isVisible('#empty-state'), 'an out-of-range page shows an empty state');
+  const bad = await page.goto('/search?sort=cheapest');
+  assert.equal(bad.status(), 400);
   await page.context().close();
 });
 

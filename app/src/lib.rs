@@ -24,7 +24,7 @@ use components::{
 use pages::{
     account::{AccountLayout, AddressesPage, LoginPage, ProfilePage, RegisterPage},
     admin::{AdminLayout, AdminUsersPage},
-    catalog::{BrandPage, CategoryPage, SearchPage},
+    catalog::{BrandPage, CategoryPage, ProductPage, SearchPage},
     home::HomePage,
     not_found::NotFound,
     shop::CartPage,
@@ -68,9 +68,10 @@ pub fn App() -> impl IntoView {
                 <main class="mx-auto w-full max-w-6xl flex-1 px-4 py-8">
                     <Routes fallback=NotFound>
                         <Route path=path!("") view=HomePage />
-                        <Route path=path!("/search") view=SearchPage />
-                        <Route path=path!("/c/:slug") view=CategoryPage />
-                        <Route path=path!("/b/:slug") view=BrandPage />
+                        <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
+                        <Route path=path!("/c/:slug") view=CategoryPage ssr=SsrMode::Async />
+                        <Route path=path!("/b/:slug") view=BrandPage ssr=SsrMode::Async />
+                        <Route path=path!("/p/:slug") view=ProductPage ssr=SsrMode::Async />
                         <Route path=path!("/cart") view=CartPage />
                         <Route path=path!("/login") view=LoginPage />
                         <Route path=path!("/register") view=RegisterPage />

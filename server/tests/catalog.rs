@@ -296,3 +296,82 @@ async fn bad_parameters_are_400_or_422() {
         .unwrap();
     assert!(brands.as_array().unwrap().len() >= 15);
 }
+
+#[tokio::test]
+async fn product_detail_has_variants_with_availability() {
+    let app = catalog_app().await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/products/batik-keris-kemeja-batik-parang-lengan-panjang"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let p: Value = res.json().await.unwrap();
+    let variants = p["variants"].as_array().unwrap();
+    assert_eq!(variants.len(), 8, "4 sizes × 2 colours");
+    let xl = variants
+        .iter()
+        .find(|v| v["options"]["Ukuran"] == "XL")
+        .unwrap();
+    let s = variants
+        .iter()
+        .find(|v| v["options"]["Ukuran"] == "S")
+        .unwrap();
+    assert_eq!(
+        xl["price"]["amount"].as_i64().unwrap(),
+        s["price"]["amount"].as_i64().unwrap() + 10_000
+    );
+    assert!(variants
+        .iter()
+        .all(|v| v["available"].as_i64().unwrap() >= 0
+            && v["sku"].as_str().unwrap().starts_with("PSR-")));
+    assert_eq!(p["categories"][0]["slug"], "fashion-pria");
+    assert_eq!(p["categories"][1]["slug"], "kemeja-pria");
+    assert!(p["description_html"].as_str().unwrap().contains("<strong>"));
+    assert_eq!(p["related"].as_array().unwrap().len(), 4);
+
+    let res = app
+        .client
+        .get(app.url("/api/v1/products/tidak-ada"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let page = app
+        .client
+        .get(app.url("/p/tidak-ada"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.status(),
+        404,
+        "the product page of a missing product is a 404"
+    );
+    let page = app
+        .client
+        .get(app.url("/p/batik-keris-kemeja-batik-parang-lengan-panjang?sku=PSR-0001-07"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("application/ld+json") && html.contains("\"@type\":\"Product\""),
+        "schema.org JSON-LD"
+    );
+    let listing = app
+        .client
+        .get(app.url("/search?q=kemeja&sort=cheapest"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        listing.status(),
+        400,
+        "bad listing parameters show an error page with status 400"
+    );
+    assert!(listing.text().await.unwrap().contains("Unknown sort"));
+}

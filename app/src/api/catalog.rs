@@ -29,3 +29,19 @@ pub async fn search_catalog(
     let state = app_state()?;
     Ok(catalog::search_products(&state.db, state.settings.shop.currency(), &query).await?)
 }
+
+/// The product page's data; a missing or unpublished product is a 404.
+#[server]
+pub async fn get_product_detail(slug: String) -> Result<crate::model::ProductDetail, AppError> {
+    use crate::server::{app_state, catalog, set_status};
+    let state = app_state()?;
+    match catalog::product_detail(&state.db, state.settings.shop.currency(), &slug).await? {
+        Some(detail) => Ok(detail),
+        None => {
+            set_status(404);
+            Err(AppError::NotFound(
+                "Produk ini tidak ada atau sudah tidak dijual.".into(),
+            ))
+        }
+    }
+}

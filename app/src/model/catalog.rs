@@ -189,10 +189,8 @@ impl ProductQuery {
             match key {
                 "q" => query.q = value.chars().take(200).collect(),
                 "category" if !value.is_empty() => query.category = Some(value.to_string()),
-                "brand" if !value.is_empty() => {
-                    if !query.brands.iter().any(|b| b == value) {
-                        query.brands.push(value.to_string());
-                    }
+                "brand" if !value.is_empty() && !query.brands.iter().any(|b| b == value) => {
+                    query.brands.push(value.to_string())
                 }
                 "min_price" if !value.is_empty() => query.min_price = Some(number::<i64>(key, value)?),
                 "max_price" if !value.is_empty() => query.max_price = Some(number::<i64>(key, value)?),
@@ -366,5 +364,85 @@ mod highlight_tests {
             ]
         );
         assert_eq!(highlight("Kaos", &[]), vec![("Kaos".into(), false)]);
+    }
+}
+
+/// One sellable variant on the product page and in the API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct VariantView {
+    pub sku: String,
+    pub title: String,
+    /// Option name → value, e.g. `{"Ukuran": "M", "Warna": "Hitam"}`.
+    pub options: std::collections::BTreeMap<String, String>,
+    pub price: PriceView,
+    pub compare_at_price: Option<PriceView>,
+    /// Units available now across warehouses.
+    pub available: i64,
+}
+
+/// A link to a category or brand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NamedLink {
+    pub slug: String,
+    pub name: String,
+}
+
+/// Everything the product page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ProductDetail {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    /// The Markdown description rendered to HTML with raw HTML and unsafe links removed.
+    pub description_html: String,
+    /// Plain-text summary for meta descriptions.
+    pub summary: String,
+    pub brand: Option<NamedLink>,
+    /// Root first.
+    pub categories: Vec<NamedLink>,
+    pub variants: Vec<VariantView>,
+    pub images: Vec<String>,
+    pub rating: f32,
+    pub rating_count: i32,
+    pub related: Vec<ProductSummary>,
+}
+
+impl ProductDetail {
+    /// Option names in the order they first appear.
+    pub fn option_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for v in &self.variants {
+            for k in v.options.keys() {
+                if !names.contains(k) {
+                    names.push(k.clone());
+                }
+            }
+        }
+        names
+    }
+
+    /// The variant to show for `sku`, else the first one in stock, else the first.
+    pub fn selected(&self, sku: Option<&str>) -> Option<&VariantView> {
+        sku.and_then(|s| self.variants.iter().find(|v| v.sku == s))
+            .or_else(|| self.variants.iter().find(|v| v.available > 0))
+            .or_else(|| self.variants.first())
+    }
+
+    /// The variant reached from `current` by setting option `name` to `value`: an exact match on
+    /// the other options if one exists, else any variant with that value.
+    pub fn switch(&self, current: &VariantView, name: &str, value: &str) -> Option<&VariantView> {
+        let mut wanted = current.options.clone();
+        wanted.insert(name.to_string(), value.to_string());
+        self.variants
+            .iter()
+            .find(|v| v.options == wanted)
+            .or_else(|| {
+                self.variants
+                    .iter()
+                    .find(|v| v.options.get(name).map(String::as_str) == Some(value))
+            })
     }
 }

@@ -3,6 +3,9 @@
 //! size, view — lives in the URL, so it is shareable and the back button works; filters are
 //! GET forms, so everything works before (and without) the WASM.
 mod card;
+mod product;
+
+pub use product::ProductPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

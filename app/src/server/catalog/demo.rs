@@ -366,9 +366,9 @@ pub async fn seed_demo_catalog(db: &DatabaseConnection) -> Result<usize, DbErr> 
                         title: Set(title),
                         options: Set(options.to_string()),
                         price: Set(price),
-                        compare_at_price: Set(
-                            (seq % 5 == 0).then_some(price + price / 5 / 500 * 500)
-                        ),
+                        compare_at_price: Set(seq
+                            .is_multiple_of(5)
+                            .then_some(price + price / 5 / 500 * 500)),
                         weight_grams: Set(grams),
                         barcode: Set(Some(format!(
                             "899{:010}",
@@ -384,7 +384,7 @@ pub async fn seed_demo_catalog(db: &DatabaseConnection) -> Result<usize, DbErr> 
                     .await?;
                     for (w, warehouse) in warehouses.iter().enumerate() {
                         // Every 9th product is sold out; the rest have 0–40 units per warehouse.
-                        let quantity = if seq % 9 == 0 {
+                        let quantity = if seq.is_multiple_of(9) {
                             0
                         } else {
                             ((seq * 13 + position as u64 * 7 + w as u64 * 11) % 41) as i32

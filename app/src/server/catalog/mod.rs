@@ -21,8 +21,10 @@ use crate::model::{
 };
 
 pub mod demo;
+mod detail;
 pub mod synthetic;
 
+pub use detail::{product_detail, render_markdown};
 pub use synthetic::generate_synthetic_products;
 
 /// How many best matches a search ranks before filters and paging.

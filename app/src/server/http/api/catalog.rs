@@ -1,6 +1,6 @@
 //! Store API: the catalogue (`/products`, `/products/{slug}`, `/categories`, `/brands`).
 use axum::{
-    extract::{RawQuery, State},
+    extract::{Path, RawQuery, State},
     Json,
 };
 use serde::Serialize;
@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     error::AppError,
-    model::{ProductPage, ProductQuery, QueryProblem},
+    model::{ProductDetail, ProductPage, ProductQuery, QueryProblem},
     server::{
         catalog,
         db::{brand, category},
@@ -126,4 +126,18 @@ pub async fn list_brands(State(state): State<AppState>) -> Result<Json<Vec<Brand
             })
             .collect(),
     ))
+}
+
+/// One active product with its variants (SKU, options, price, available quantity).
+#[utoipa::path(get, path = "/api/v1/products/{slug}", tag = "catalog",
+    params(("slug" = String, Path, description = "Product slug")),
+    responses((status = 200, body = ProductDetail), (status = 404, description = "No such active product", body = ErrorBody)))]
+pub async fn get_product(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<ProductDetail>, AppError> {
+    catalog::product_detail(&state.db, state.settings.shop.currency(), &slug)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("No product `{slug}`.")))
 }

@@ -1,0 +1,186 @@
+//! `/p/{slug}`: the product page. The selected variant lives in the URL (`?sku=`), so the
+//! variant picker is made of links: it works without JavaScript, and after hydration switching
+//! updates price, availability and SKU in place without a page load.
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
+
+use super::card::{stars, ProductCard};
+use crate::{
+    components::ui::{CardSkeleton, ErrorNotice},
+    model::ProductDetail,
+};
+
+#[component]
+pub fn ProductPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let detail = Resource::new(slug, crate::api::get_product_detail);
+    view! {
+        <Transition fallback=CardSkeleton>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(product) => view! { <ProductView product /> }.into_any(),
+                    Err(error) => view! {
+                        <Title text="Produk tidak ditemukan" />
+                        <div class="mx-auto max-w-lg py-10 text-center">
+                            <h1 class="mb-4 text-2xl font-bold">"Produk tidak ditemukan"</h1>
+                            <ErrorNotice error />
+                            <A href="/search" attr:class="mt-4 inline-block text-sm font-medium text-emerald-800 hover:underline">"Lihat produk lain"</A>
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ProductView(product: ProductDetail) -> impl IntoView {
+    let query = use_query_map();
+    let product = StoredValue::new(product);
+    let selected = Memo::new(move |_| {
+        let sku = query.read().get("sku");
+        product.with_value(|p| p.selected(sku.as_deref()).cloned())
+    });
+    let p = product.get_value();
+    let json_ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": p.name,
+        "description": p.summary,
+        "sku": p.variants.first().map(|v| v.sku.clone()),
+        "brand": p.brand.as_ref().map(|b| serde_json::json!({ "@type": "Brand", "name": b.name })),
+        "aggregateRating": (p.rating_count > 0).then(|| serde_json::json!({ "@type": "AggregateRating", "ratingValue": format!("{:.1}", p.rating), "reviewCount": p.rating_count })),
+        "offers": p.variants.iter().map(|v| serde_json::json!({
+            "@type": "Offer",
+            "sku": v.sku,
+            "price": v.price.amount.to_string(),
+            "priceCurrency": v.price.currency,
+            "availability": if v.available > 0 { "https://schema.org/InStock" } else { "https://schema.org/OutOfStock" },
+        })).collect::<Vec<_>>(),
+    })
+    .to_string()
+    .replace("</", "<\\/");
+    let initials: String = p
+        .name
+        .split_whitespace()
+        .take(2)
+        .filter_map(|w| w.chars().next())
+        .collect();
+    let hue = (p.id * 47) % 360;
+    view! {
+        <Title text=p.name.clone() />
+        <script type="application/ld+json" inner_html=json_ld></script>
+        <nav aria-label="Breadcrumb" class="mb-4 text-sm text-stone-600">
+            <ol class="flex flex-wrap items-center gap-1" id="breadcrumbs">
+                <li><A href="/" attr:class="hover:underline">"Beranda"</A></li>
+                {p.categories.clone().into_iter().map(|c| view! {
+                    <li aria-hidden="true">"›"</li>
+                    <li><A href=format!("/c/{}", c.slug) attr:class="hover:underline">{c.name.clone()}</A></li>
+                }).collect_view()}
+            </ol>
+        </nav>
+        <div class="grid gap-8 md:grid-cols-2">
+            <div class="flex aspect-square w-full items-center justify-center rounded-2xl text-7xl font-black text-white/90"
+                style=format!("background: linear-gradient(135deg, hsl({hue} 45% 45%), hsl({} 50% 30%))", (hue + 40) % 360)
+                role="img" aria-label=p.name.clone()>
+                {initials}
+            </div>
+            <div class="flex flex-col gap-4">
+                {p.brand.clone().map(|b| view! { <A href=format!("/b/{}", b.slug) attr:class="text-sm font-semibold uppercase tracking-wide text-emerald-800 hover:underline">{b.name}</A> })}
+                <h1 class="text-2xl font-bold tracking-tight sm:text-3xl" id="product-name">{p.name.clone()}</h1>
+                <p class="text-sm text-amber-600">{stars(p.rating)} <span class="text-stone-500">{format!(" · {} ulasan", p.rating_count)}</span></p>
+                <div class="flex items-baseline gap-3">
+                    <p class="text-3xl font-extrabold" id="variant-price">{move || selected.get().map(|v| v.price.formatted).unwrap_or_default()}</p>
+                    <p class="text-lg text-stone-500 line-through" id="variant-compare">{move || selected.get().and_then(|v| v.compare_at_price).map(|c| c.formatted)}</p>
+                </div>
+                <p class="text-xs text-stone-500">"Harga sudah termasuk PPN"</p>
+                <VariantPicker product selected />
+                <dl class="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+                    <dt class="text-stone-500">"SKU"</dt>
+                    <dd id="variant-sku" class="font-mono">{move || selected.get().map(|v| v.sku).unwrap_or_default()}</dd>
+                    <dt class="text-stone-500">"Ketersediaan"</dt>
+                    <dd id="variant-availability">
+                        {move || match selected.get().map(|v| v.available) {
+                            Some(0) | None => view! { <span class="font-semibold text-red-700">"Stok habis"</span> }.into_any(),
+                            Some(n) if n <= 5 => view! { <span class="font-semibold text-amber-700">{format!("Tinggal {n} lagi")}</span> }.into_any(),
+                            Some(n) => view! { <span class="font-semibold text-emerald-700">{format!("Tersedia ({n})")}</span> }.into_any(),
+                        }}
+                    </dd>
+                </dl>
+                <div class="prose prose-sm max-w-none text-stone-700 [&_li]:ml-5 [&_li]:list-disc [&_p]:mb-2" id="description" inner_html=p.description_html.clone()></div>
+            </div>
+        </div>
+        {(!p.related.is_empty()).then(|| view! {
+            <section class="mt-12" aria-labelledby="related-title">
+                <h2 id="related-title" class="mb-4 text-xl font-bold">"Produk terkait"</h2>
+                <ul class="grid grid-cols-2 gap-4 sm:grid-cols-4">
+                    {p.related.clone().into_iter().map(|item| view! { <li><ProductCard item terms=Vec::new() list=false eager=false /></li> }).collect_view()}
+                </ul>
+            </section>
+        })}
+    }
+}
+
+/// One row of choices per option (Ukuran, Warna…); each choice links to the matching variant.
+#[component]
+fn VariantPicker(
+    product: StoredValue<ProductDetail>,
+    selected: Memo<Option<crate::model::VariantView>>,
+) -> impl IntoView {
+    let names = product.with_value(|p| p.option_names());
+    let slug = product.with_value(|p| p.slug.clone());
+    names
+        .into_iter()
+        .map(|name| {
+            let values: Vec<String> = product.with_value(|p| {
+                let mut vals: Vec<String> = Vec::new();
+                for v in &p.variants {
+                    if let Some(val) = v.options.get(&name) {
+                        if !vals.contains(val) {
+                            vals.push(val.clone());
+                        }
+                    }
+                }
+                vals
+            });
+            let slug = slug.clone();
+            let label = name.clone();
+            view! {
+                <fieldset class="variant-option">
+                    <legend class="mb-2 text-sm font-semibold">{label}</legend>
+                    <div class="flex flex-wrap gap-2">
+                        {values.into_iter().map(|value| {
+                            let (name, slug) = (name.clone(), slug.clone());
+                            move || {
+                                let target = selected.get().and_then(|current| {
+                                    product.with_value(|p| {
+                                        p.switch(&current, &name, &value)
+                                            .map(|v| (v.sku.clone(), v.available, current.options.get(&name) == Some(&value)))
+                                    })
+                                });
+                                let (sku, available, active) = target.unwrap_or_default();
+                                let class = match (active, available > 0) {
+                                    (true, _) => "rounded-lg border-2 border-emerald-700 bg-emerald-50 px-3 py-1.5 text-sm font-semibold text-emerald-900",
+                                    (false, true) => "rounded-lg border border-stone-300 px-3 py-1.5 text-sm hover:border-emerald-700",
+                                    (false, false) => "rounded-lg border border-dashed border-stone-300 px-3 py-1.5 text-sm text-stone-400 line-through",
+                                };
+                                let href = format!("/p/{slug}?sku={sku}");
+                                let text = value.clone();
+                                view! {
+                                    <A href=href attr:class=class attr:data-sku=sku attr:aria-current=active.then_some("true") attr:rel="nofollow" scroll=false>
+                                        {text}
+                                    </A>
+                                }
+                            }
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+            }
+        })
+        .collect_view()
+}
