@@ -264,6 +264,34 @@ await journey('catalogue: search, filter, sort, paginate, go back, open a produc
   await page.context().close();
 });
 
+await journey('autocomplete: type, arrow down, Enter opens the suggestion; Escape closes', async () => {
+  const page = await newPage();
+  await page.goto('/');
+  await page.waitForLoadState('networkidle');
+  await waitForHydration(page);
+  await page.goto('/');
+  await page.waitForLoadState('networkidle');
+  await page.click('#site-search');
+  await page.keyboard.type('sepatu lar', { delay: 40 });
+  await page.waitForSelector('#search-suggestions [data-kind="product"]');
+  await shot(page, '12-autocomplete');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#search-suggestions', { state: 'detached' });
+  await page.keyboard.type('i', { delay: 40 });
+  await page.waitForSelector('#search-suggestions [data-kind="product"]');
+  const categories = await page.locator('#search-suggestions [data-kind="category"]').count();
+  await page.keyboard.press('ArrowDown');
+  for (let i = 0; i < categories; i++) await page.keyboard.press('ArrowDown');
+  const chosen = await page.locator('#search-suggestions [aria-selected="true"] a').getAttribute('href');
+  assert.match(chosen, /^\/p\//);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`**${chosen}`);
+  await page.waitForSelector('#product-name');
+  assert.match((await page.textContent('#product-name')).toLowerCase(), /sepatu lari/);
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});
+
 await journey('catalogue works without JavaScript', async () => {
   const page = await newPage({ javaScript: false });
   await page.goto('/search?q=sepatu');

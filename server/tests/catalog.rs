@@ -375,3 +375,53 @@ async fn product_detail_has_variants_with_availability() {
     );
     assert!(listing.text().await.unwrap().contains("Unknown sort"));
 }
+
+#[tokio::test]
+async fn suggest_returns_products_and_categories() {
+    let app = catalog_app().await;
+    let s: Value = app
+        .client
+        .get(app.url("/api/v1/search/suggest?q=sepatu"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let products = s["products"].as_array().unwrap();
+    assert!(!products.is_empty() && products.len() <= 6);
+    assert!(products[0]["price"].as_str().unwrap().starts_with("Rp "));
+    let categories: Vec<&str> = s["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["slug"].as_str().unwrap())
+        .collect();
+    assert!(
+        categories.contains(&"sepatu") && categories.contains(&"sepatu-lari"),
+        "{categories:?}"
+    );
+    let typo: Value = app
+        .client
+        .get(app.url("/api/v1/search/suggest?q=kemja"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(typo["products"][0]["name"]
+        .as_str()
+        .unwrap()
+        .contains("Kemeja"));
+    let empty: Value = app
+        .client
+        .get(app.url("/api/v1/search/suggest?q="))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(empty["products"].as_array().unwrap().len(), 0);
+}

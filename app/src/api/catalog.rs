@@ -45,3 +45,12 @@ pub async fn get_product_detail(slug: String) -> Result<crate::model::ProductDet
         }
     }
 }
+
+/// Autocomplete suggestions for the header search box.
+#[server(endpoint = "suggest")]
+pub async fn suggest_products(q: String) -> Result<crate::model::Suggestions, AppError> {
+    use crate::server::{app_state, catalog};
+    let state = app_state()?;
+    let q: String = q.chars().take(100).collect();
+    Ok(catalog::suggest(&state.db, state.settings.shop.currency(), &q).await?)
+}

@@ -24,16 +24,7 @@ pub fn Header() -> impl IntoView {
                         <span class="shop-name">{shop_name}</span>
                     </Transition>
                 </A>
-                <form action="/search" method="get" role="search" class="order-last w-full sm:order-none sm:flex-1">
-                    <label for="site-search" class="sr-only">"Search products"</label>
-                    <input
-                        id="site-search"
-                        type="search"
-                        name="q"
-                        placeholder="Cari produk, merek, kategori…"
-                        class="w-full rounded-full border border-stone-300 bg-stone-50 px-4 py-2 text-sm focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600"
-                    />
-                </form>
+                <super::search_box::SearchBox />
                 <nav class="ml-auto flex items-center gap-2" aria-label="Account">
                     <A href="/cart" attr:class="relative inline-flex items-center gap-1 rounded-lg px-3 py-2 text-sm font-medium text-stone-700 hover:bg-stone-100" attr:aria-label="Cart">
                         <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M3 3h2l2.4 12.2a2 2 0 0 0 2 1.6h8.2a2 2 0 0 0 2-1.5L21 8H6" /><circle cx="10" cy="20" r="1.5" /><circle cx="18" cy="20" r="1.5" /></svg>

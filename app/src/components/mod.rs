@@ -1,5 +1,6 @@
 //! Reusable pieces of the storefront and admin: the design system, the layout, auth context.
 pub mod auth;
 pub mod layout;
+pub mod search_box;
 pub mod toast;
 pub mod ui;

@@ -446,3 +446,20 @@ impl ProductDetail {
             })
     }
 }
+
+/// What the search box suggests while typing.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Suggestions {
+    pub products: Vec<ProductSuggestion>,
+    pub categories: Vec<NamedLink>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ProductSuggestion {
+    pub slug: String,
+    pub name: String,
+    pub price: String,
+    pub image: Option<String>,
+}

@@ -112,10 +112,11 @@ struct Scored {
     score: f64,
 }
 
-/// The best matches for `q`, best first: (product id, score).
+/// The best `limit` matches for `q`, best first: (product id, score).
 pub async fn search_candidates<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     q: &str,
+    limit: usize,
 ) -> Result<Vec<(i32, f64)>, DbErr> {
     let terms = search_terms(q);
     if terms.is_empty() {
@@ -137,7 +138,7 @@ pub async fn search_candidates<C: ConnectionTrait + TransactionTrait>(
                  FROM products \
                  WHERE status = 'active' AND (search_vector @@ websearch_to_tsquery('simple', $1) \
                    OR search_vector @@ to_tsquery('simple', $2) OR $3 <% lower(name)) \
-                 ORDER BY score DESC, id LIMIT {CANDIDATE_CAP}"
+                 ORDER BY score DESC, id LIMIT {limit}"
             );
             // One typo in a short word ("kemja" for "kemeja") scores 0.5; the default 0.6 would
             // miss it. SET LOCAL keeps the looser threshold to this transaction.
@@ -155,11 +156,11 @@ pub async fn search_candidates<C: ConnectionTrait + TransactionTrait>(
             rows
         }
         _ => {
-            let mut rows = fts5_search(db, &terms).await?;
+            let mut rows = fts5_search(db, &terms, limit).await?;
             if rows.is_empty() {
                 let corrected = correct_terms(db, &terms).await?;
                 if corrected != terms {
-                    rows = fts5_search(db, &corrected).await?;
+                    rows = fts5_search(db, &corrected, limit).await?;
                 }
             }
             rows
@@ -168,7 +169,11 @@ pub async fn search_candidates<C: ConnectionTrait + TransactionTrait>(
     Ok(rows.into_iter().map(|r| (r.id, r.score)).collect())
 }
 
-async fn fts5_search(db: &impl ConnectionTrait, terms: &[String]) -> Result<Vec<Scored>, DbErr> {
+async fn fts5_search(
+    db: &impl ConnectionTrait,
+    terms: &[String],
+    limit: usize,
+) -> Result<Vec<Scored>, DbErr> {
     // Each term quoted (quotes doubled) and prefix-matched: no FTS5 syntax from the shopper.
     let expr = terms
         .iter()
@@ -178,7 +183,7 @@ async fn fts5_search(db: &impl ConnectionTrait, terms: &[String]) -> Result<Vec<
     let sql = format!(
         "SELECT f.rowid AS id, -bm25(products_fts, 10.0, 4.0, 1.0) AS score FROM products_fts f \
          JOIN products p ON p.id = f.rowid \
-         WHERE products_fts MATCH ? AND p.status = 'active' ORDER BY score DESC, id LIMIT {CANDIDATE_CAP}"
+         WHERE products_fts MATCH ? AND p.status = 'active' ORDER BY score DESC, id LIMIT {limit}"
     );
     Scored::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Sqlite,
@@ -335,7 +340,7 @@ pub async fn search_products<C: ConnectionTrait + TransactionTrait>(
         .await?;
     let searching = !search_terms(&query.q).is_empty();
     let scored = if searching {
-        search_candidates(db, &query.q).await?
+        search_candidates(db, &query.q, CANDIDATE_CAP).await?
     } else {
         Vec::new()
     };
@@ -608,4 +613,58 @@ mod tests {
         );
         assert!(search_terms("  ***  ").is_empty());
     }
+}
+
+/// Up to six products and four categories for the search box while the shopper types.
+pub async fn suggest<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    currency: Currency,
+    q: &str,
+) -> Result<crate::model::Suggestions, DbErr> {
+    use crate::model::{NamedLink, ProductSuggestion, Suggestions};
+    let terms = search_terms(q);
+    if terms.is_empty() {
+        return Ok(Suggestions::default());
+    }
+    let ids: Vec<i32> = search_candidates(db, q, 6)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let mut models = product::Entity::find()
+        .filter(product::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    models.sort_by_key(|m| ids.iter().position(|id| *id == m.id));
+    let (categories, _) = category_tree(db).await?;
+    let brands = brand::Entity::find().all(db).await?;
+    let products = summaries(db, currency, models, &categories, &brands)
+        .await?
+        .into_iter()
+        .map(|s| ProductSuggestion {
+            slug: s.slug,
+            name: s.name,
+            price: s.price.formatted,
+            image: s.image,
+        })
+        .collect();
+    let categories = categories
+        .into_iter()
+        .filter(|c| {
+            let name = c.name.to_lowercase();
+            terms.iter().all(|t| {
+                name.split(|ch: char| !ch.is_alphanumeric())
+                    .any(|w| w.starts_with(t.as_str()))
+            })
+        })
+        .take(4)
+        .map(|c| NamedLink {
+            slug: c.slug,
+            name: c.name,
+        })
+        .collect();
+    Ok(Suggestions {
+        products,
+        categories,
+    })
 }

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     error::AppError,
-    model::{ProductDetail, ProductPage, ProductQuery, QueryProblem},
+    model::{ProductDetail, ProductPage, ProductQuery, QueryProblem, Suggestions},
     server::{
         catalog,
         db::{brand, category},
@@ -140,4 +140,24 @@ pub async fn get_product(
         .await?
         .map(Json)
         .ok_or_else(|| AppError::NotFound(format!("No product `{slug}`.")))
+}
+
+#[derive(serde::Deserialize, IntoParams)]
+pub struct SuggestParams {
+    /// What the shopper has typed so far.
+    #[serde(default)]
+    q: String,
+}
+
+/// Autocomplete: up to six products (with price and thumbnail) and four categories.
+#[utoipa::path(get, path = "/api/v1/search/suggest", tag = "catalog", params(SuggestParams),
+    responses((status = 200, body = Suggestions)))]
+pub async fn suggest(
+    State(state): State<AppState>,
+    super::ApiQuery(params): super::ApiQuery<SuggestParams>,
+) -> Result<Json<Suggestions>, AppError> {
+    let q: String = params.q.chars().take(100).collect();
+    Ok(Json(
+        catalog::suggest(&state.db, state.settings.shop.currency(), &q).await?,
+    ))
 }

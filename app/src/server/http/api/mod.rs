@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}", patch(update_user))
         .route("/products", get(catalog::list_products))
         .route("/products/{slug}", get(catalog::get_product))
+        .route("/search/suggest", get(catalog::suggest))
         .route("/categories", get(catalog::list_categories))
         .route("/brands", get(catalog::list_brands))
         .fallback(|| async { AppError::NotFound("No such API endpoint.".into()) })
@@ -61,8 +62,8 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Pasar Store API", version = "1", description = "JSON API of the Pasar shop. Errors are `{ \"error\": { \"code\", \"message\", \"fields\"? } }`. Authentication is by the session cookie set at login; state-changing requests from browsers on other origins are refused."),
-    paths(register, login, logout, me, list_users, update_user, catalog::list_products, catalog::get_product, catalog::list_categories, catalog::list_brands),
-    components(schemas(User, Role, RegisterRequest, LoginRequest, UpdateUserRequest, ErrorBody, Page<User>, crate::model::ProductPage, crate::model::ProductDetail, catalog::CategoryView, catalog::BrandView)),
+    paths(register, login, logout, me, list_users, update_user, catalog::list_products, catalog::get_product, catalog::suggest, catalog::list_categories, catalog::list_brands),
+    components(schemas(User, Role, RegisterRequest, LoginRequest, UpdateUserRequest, ErrorBody, Page<User>, crate::model::ProductPage, crate::model::ProductDetail, crate::model::Suggestions, catalog::CategoryView, catalog::BrandView)),
     tags((name = "auth", description = "Accounts and sessions"), (name = "catalog", description = "Products, categories and brands"), (name = "admin", description = "Shop administration (admin role)"))
 )]
 pub struct ApiDoc;
