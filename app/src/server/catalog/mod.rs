@@ -600,21 +600,6 @@ async fn summaries(
         .collect())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::search_terms;
-
-    #[test]
-    fn search_terms_keep_only_words() {
-        assert_eq!(search_terms("Sepatu  LARI!"), vec!["sepatu", "lari"]);
-        assert_eq!(
-            search_terms("'; DROP TABLE products; --"),
-            vec!["drop", "table", "products"]
-        );
-        assert!(search_terms("  ***  ").is_empty());
-    }
-}
-
 /// Up to six products and four categories for the search box while the shopper types.
 pub async fn suggest<C: ConnectionTrait + TransactionTrait>(
     db: &C,
@@ -667,4 +652,19 @@ pub async fn suggest<C: ConnectionTrait + TransactionTrait>(
         products,
         categories,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_terms;
+
+    #[test]
+    fn search_terms_keep_only_words() {
+        assert_eq!(search_terms("Sepatu  LARI!"), vec!["sepatu", "lari"]);
+        assert_eq!(
+            search_terms("'; DROP TABLE products; --"),
+            vec!["drop", "table", "products"]
+        );
+        assert!(search_terms("  ***  ").is_empty());
+    }
 }
