@@ -120,6 +120,7 @@ async fn run(command: Command) -> Result<(), String> {
                     started.elapsed().as_secs_f64()
                 );
             }
+            invalidate_catalog_cache(&settings).await;
             Ok(())
         }
         Command::CreateAdmin {
@@ -147,6 +148,21 @@ async fn run(command: Command) -> Result<(), String> {
                 user.id
             );
             Ok(())
+        }
+    }
+}
+
+/// A running server may hold cached listings of the old catalogue in Redis: mark them stale.
+async fn invalidate_catalog_cache(settings: &Settings) {
+    if let Some(url) = &settings.redis_url {
+        match app::server::cache::connect_redis(url, 1).await {
+            Ok(redis) => {
+                let cache = app::server::cache::Prefixed::new(settings.cache_prefix.clone(), redis);
+                catalog::cache::invalidate(&cache).await;
+            }
+            Err(e) => {
+                eprintln!("pasar: warning: could not reach Redis to refresh cached listings: {e}")
+            }
         }
     }
 }

@@ -425,3 +425,49 @@ async fn suggest_returns_products_and_categories() {
         .unwrap();
     assert_eq!(empty["products"].as_array().unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn a_price_edit_is_never_served_stale_from_the_cache() {
+    let app = catalog_app().await;
+    let query = "q=kemeja+oxford&brand=kalamata";
+    let before = ok(&app, query).await;
+    let again = ok(&app, query).await;
+    assert_eq!(
+        before, again,
+        "a repeated query is answered the same (from the cache)"
+    );
+    let slug = before["items"][0]["slug"].as_str().unwrap().to_string();
+    let detail: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/products/{slug}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for variant in detail["variants"].as_array().unwrap() {
+        app::server::catalog::set_variant_price(
+            &app.state.db,
+            app.state.cache.as_ref(),
+            variant["sku"].as_str().unwrap(),
+            123_000,
+        )
+        .await
+        .unwrap();
+    }
+    let after = ok(&app, query).await;
+    assert_eq!(
+        after["items"][0]["price"]["amount"], 123_000,
+        "the new price shows at once"
+    );
+    assert_eq!(after["items"][0]["price"]["formatted"], "Rp 123.000");
+    let bad = app::server::catalog::set_variant_price(
+        &app.state.db,
+        app.state.cache.as_ref(),
+        "PSR-0001-01",
+        -1,
+    )
+    .await;
+    assert_eq!(bad.unwrap_err().status(), 422);
+}

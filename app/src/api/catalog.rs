@@ -27,7 +27,13 @@ pub async fn search_catalog(
         query.brands = vec![brand];
     }
     let state = app_state()?;
-    Ok(catalog::search_products(&state.db, state.settings.shop.currency(), &query).await?)
+    Ok(catalog::cache::search_products(
+        &state.db,
+        state.cache.as_ref(),
+        state.settings.shop.currency(),
+        &query,
+    )
+    .await?)
 }
 
 /// The product page's data; a missing or unpublished product is a 404.
@@ -52,5 +58,11 @@ pub async fn suggest_products(q: String) -> Result<crate::model::Suggestions, Ap
     use crate::server::{app_state, catalog};
     let state = app_state()?;
     let q: String = q.chars().take(100).collect();
-    Ok(catalog::suggest(&state.db, state.settings.shop.currency(), &q).await?)
+    Ok(catalog::cache::suggest(
+        &state.db,
+        state.cache.as_ref(),
+        state.settings.shop.currency(),
+        &q,
+    )
+    .await?)
 }

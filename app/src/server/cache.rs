@@ -136,6 +136,68 @@ impl Cache for RedisCache {
     }
 }
 
+/// Puts every key under a prefix, so several shops (or test runs) can share one Redis.
+pub struct Prefixed<C> {
+    prefix: String,
+    inner: C,
+}
+
+impl<C: Cache> Prefixed<C> {
+    pub fn new(prefix: impl Into<String>, inner: C) -> Self {
+        Prefixed {
+            prefix: prefix.into(),
+            inner,
+        }
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+}
+
+#[async_trait]
+impl<C: Cache> Cache for Prefixed<C> {
+    fn backend(&self) -> &'static str {
+        self.inner.backend()
+    }
+
+    async fn ping(&self) -> Result<(), CacheError> {
+        self.inner.ping().await
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
+        self.inner.get(&self.key(key)).await
+    }
+
+    async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), CacheError> {
+        self.inner.set(&self.key(key), value, ttl).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool, CacheError> {
+        self.inner.delete(&self.key(key)).await
+    }
+
+    async fn incr_by(&self, key: &str, by: i64, ttl: Option<Duration>) -> Result<i64, CacheError> {
+        self.inner.incr_by(&self.key(key), by, ttl).await
+    }
+
+    async fn hash_set(&self, key: &str, field: &str, value: &str) -> Result<(), CacheError> {
+        self.inner.hash_set(&self.key(key), field, value).await
+    }
+
+    async fn hash_get_all(&self, key: &str) -> Result<HashMap<String, String>, CacheError> {
+        self.inner.hash_get_all(&self.key(key)).await
+    }
+
+    async fn hash_delete(&self, key: &str, field: &str) -> Result<(), CacheError> {
+        self.inner.hash_delete(&self.key(key), field).await
+    }
+
+    async fn expire(&self, key: &str, ttl: Duration) -> Result<bool, CacheError> {
+        self.inner.expire(&self.key(key), ttl).await
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Entry {
     Text(String),

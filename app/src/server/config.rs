@@ -34,6 +34,8 @@ pub struct Settings {
     pub public_url: url::Url,
     pub database_url: String,
     pub redis_url: Option<String>,
+    /// Prefix of every cache key, so several shops can share one Redis.
+    pub cache_prefix: String,
     pub smtp_url: Option<String>,
     pub shop: ShopSettings,
     pub tax: TaxSettings,
@@ -134,6 +136,7 @@ struct FileServer {
     public_url: Option<String>,
     database_url: String,
     redis_url: Option<String>,
+    cache_prefix: Option<String>,
     smtp_url: Option<String>,
 }
 
@@ -292,11 +295,15 @@ impl Settings {
             midtrans_client_key: non_empty("MIDTRANS_CLIENT_KEY"),
         };
 
+        let cache_prefix = non_empty("PASAR_CACHE_PREFIX")
+            .or(file.server.cache_prefix.clone())
+            .unwrap_or_else(|| "pasar:".into());
         Ok(Settings {
             addr,
             public_url,
             database_url,
             redis_url,
+            cache_prefix,
             smtp_url,
             shop: file.shop,
             tax: file.tax,

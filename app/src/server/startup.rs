@@ -6,7 +6,7 @@ use leptos::config::LeptosOptions;
 
 use super::{
     accounts::LoginLimiter,
-    cache::{self, MemoryCache, SharedCache},
+    cache::{self, MemoryCache, Prefixed, SharedCache},
     config::{redact_url, ConfigError, Settings},
     db, http,
     session::SessionBackend,
@@ -48,9 +48,10 @@ impl Shop {
             None => None,
         };
         let sessions = SessionBackend::new(redis.as_ref(), &db).await?;
+        let prefix = settings.cache_prefix.clone();
         let cache: SharedCache = match redis {
-            Some(redis) => Arc::new(redis),
-            None => Arc::new(MemoryCache::new()),
+            Some(redis) => Arc::new(Prefixed::new(prefix, redis)),
+            None => Arc::new(Prefixed::new(prefix, MemoryCache::new())),
         };
         let login_limiter = LoginLimiter::new(
             settings.security.login_failures_per_account_per_minute,

@@ -139,6 +139,8 @@ pub async fn spawn_app() -> TestApp {
         .try_init();
     let database_url = fresh_database_url().await;
     let redis = redis_url();
+    // Every app gets its own cache namespace: tests share one Redis.
+    let cache_prefix = format!("{}:", unique_name("pasar-test"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -147,6 +149,7 @@ pub async fn spawn_app() -> TestApp {
         "DATABASE_URL" => Some(database_url.clone()),
         "REDIS_URL" => redis.clone(),
         "PASAR_ADDR" => Some(addr.to_string()),
+        "PASAR_CACHE_PREFIX" => Some(cache_prefix.clone()),
         _ => None,
     })
     .expect("test settings");

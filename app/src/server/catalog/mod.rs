@@ -20,6 +20,7 @@ use crate::model::{
     Sort,
 };
 
+pub mod cache;
 pub mod demo;
 mod detail;
 pub mod synthetic;
@@ -652,6 +653,40 @@ pub async fn suggest<C: ConnectionTrait + TransactionTrait>(
         products,
         categories,
     })
+}
+
+/// Changes one variant's price (an admin edit): validates, updates, refreshes the product's
+/// aggregates in the same transaction, then invalidates cached listings.
+pub async fn set_variant_price(
+    db: &sea_orm::DatabaseConnection,
+    cache: &dyn crate::server::cache::Cache,
+    sku: &str,
+    price: i64,
+) -> Result<(), crate::error::AppError> {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+
+    use super::db::product_variant;
+    if price < 0 {
+        return Err(crate::error::AppError::field(
+            "price",
+            "A price cannot be negative.",
+        ));
+    }
+    let txn = db.begin().await?;
+    let variant = product_variant::Entity::find()
+        .filter(product_variant::Column::Sku.eq(sku))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| crate::error::AppError::NotFound(format!("No variant `{sku}`.")))?;
+    let product_id = variant.product_id;
+    let mut active = variant.into_active_model();
+    active.price = Set(price);
+    active.updated_at = Set(chrono::Utc::now());
+    active.update(&txn).await?;
+    refresh_products(&txn, &[product_id]).await?;
+    txn.commit().await?;
+    cache::invalidate(cache).await;
+    Ok(())
 }
 
 #[cfg(test)]

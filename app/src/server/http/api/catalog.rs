@@ -70,7 +70,13 @@ pub async fn list_products(
 ) -> Result<Json<ProductPage>, AppError> {
     let query = parse_query(raw.as_deref())?;
     Ok(Json(
-        catalog::search_products(&state.db, state.settings.shop.currency(), &query).await?,
+        catalog::cache::search_products(
+            &state.db,
+            state.cache.as_ref(),
+            state.settings.shop.currency(),
+            &query,
+        )
+        .await?,
     ))
 }
 
@@ -158,6 +164,12 @@ pub async fn suggest(
 ) -> Result<Json<Suggestions>, AppError> {
     let q: String = params.q.chars().take(100).collect();
     Ok(Json(
-        catalog::suggest(&state.db, state.settings.shop.currency(), &q).await?,
+        catalog::cache::suggest(
+            &state.db,
+            state.cache.as_ref(),
+            state.settings.shop.currency(),
+            &q,
+        )
+        .await?,
     ))
 }
