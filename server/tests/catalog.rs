@@ -471,3 +471,62 @@ async fn a_price_edit_is_never_served_stale_from_the_cache() {
     .await;
     assert_eq!(bad.unwrap_err().status(), 422);
 }
+
+#[tokio::test]
+async fn robots_and_sitemap_list_the_public_pages() {
+    let app = catalog_app().await;
+    let robots = app
+        .client
+        .get(app.url("/robots.txt"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        robots.contains("Disallow: /admin")
+            && robots.contains(&format!("Sitemap: {}/sitemap.xml", app.base))
+    );
+    let res = app
+        .client
+        .get(app.url("/sitemap.xml"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/xml"));
+    let xml = res.text().await.unwrap();
+    let count = |path: &str| {
+        let client = app.client.clone();
+        let url = app.url(path);
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    let (categories, brands) = (
+        count("/api/v1/categories").await,
+        count("/api/v1/brands").await,
+    );
+    assert_eq!(
+        xml.matches("<loc>").count(),
+        2 + categories + brands + 204,
+        "home, search, categories, brands, products"
+    );
+    assert!(xml.contains(&format!(
+        "<loc>{}/p/batik-keris-kemeja-batik-parang-lengan-panjang</loc>",
+        app.base
+    )));
+}

@@ -3,7 +3,10 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 
-use crate::components::auth::use_auth;
+use crate::{
+    components::{auth::use_auth, ui::CardSkeleton},
+    pages::catalog::ProductCard,
+};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -26,6 +29,7 @@ pub fn HomePage() -> impl IntoView {
                 <A href="/account" attr:class="rounded-lg border border-white/40 px-5 py-3 text-sm font-semibold text-white hover:bg-white/10">"Akun saya"</A>
             </div>
         </section>
+        <PopularAndCategories />
         <section class="mt-10 grid gap-4 sm:grid-cols-3">
             <Feature title="Bayar sesukamu" text="GoPay, OVO, DANA, QRIS, transfer bank, Alfamart/Indomaret atau kartu kredit." />
             <Feature title="Dikirim dari Jakarta & Surabaya" text="Stok di dua gudang, ongkir dihitung per provinsi dan berat." />
@@ -41,5 +45,50 @@ fn Feature(title: &'static str, text: &'static str) -> impl IntoView {
             <h2 class="font-semibold text-stone-900">{title}</h2>
             <p class="mt-1 text-sm text-stone-600">{text}</p>
         </div>
+    }
+}
+
+/// Top-level categories with their product counts, and the best sellers.
+#[component]
+fn PopularAndCategories() -> impl IntoView {
+    let popular = Resource::new(
+        || (),
+        |_| crate::api::search_catalog("sort=popular&per_page=8".into(), None, None),
+    );
+    view! {
+        <Transition fallback=CardSkeleton>
+            {move || Suspend::new(async move {
+                let Ok(page) = popular.await else {
+                    return ().into_any();
+                };
+                let tops: Vec<_> = page.facets.categories.iter().filter(|c| c.parent.is_none()).cloned().collect();
+                view! {
+                    <section class="mt-10" aria-labelledby="categories-title">
+                        <h2 id="categories-title" class="mb-4 text-xl font-bold">"Kategori"</h2>
+                        <ul class="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-6" id="home-categories">
+                            {tops.into_iter().map(|c| view! {
+                                <li>
+                                    <A href=format!("/c/{}", c.slug) attr:class="flex h-full flex-col rounded-xl border border-stone-200 bg-white p-4 text-sm shadow-sm hover:border-emerald-600">
+                                        <span class="font-semibold">{c.name.clone()}</span>
+                                        <span class="text-xs text-stone-500">{format!("{} produk", c.count)}</span>
+                                    </A>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                    <section class="mt-10" aria-labelledby="popular-title">
+                        <div class="mb-4 flex items-baseline justify-between">
+                            <h2 id="popular-title" class="text-xl font-bold">"Terlaris"</h2>
+                            <A href="/search?sort=popular" attr:class="text-sm font-medium text-emerald-800 hover:underline">"Lihat semua →"</A>
+                        </div>
+                        <ul class="grid grid-cols-2 gap-4 sm:grid-cols-4" id="home-popular">
+                            {page.items.into_iter().enumerate().map(|(i, item)| view! {
+                                <li><ProductCard item terms=Vec::new() list=false eager=i < 4 /></li>
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                }.into_any()
+            })}
+        </Transition>
     }
 }

@@ -5,6 +5,7 @@
 mod card;
 mod product;
 
+pub use card::ProductCard;
 pub use product::ProductPage;
 
 use leptos::prelude::*;
@@ -19,7 +20,6 @@ use crate::{
     error::AppError,
     model::{highlight_terms, FacetCount, Facets, ProductPage, Sort, DEFAULT_PER_PAGE},
 };
-use card::ProductCard;
 
 /// Query pairs of the current URL, to rebuild links that change one parameter.
 fn query_pairs(search: &str) -> Vec<(String, String)> {

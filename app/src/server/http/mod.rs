@@ -18,6 +18,7 @@ use crate::{error::AppError, shell, App};
 
 pub mod api;
 pub mod client;
+pub mod seo;
 
 /// Builds the whole application router. Tests drive this directly.
 pub fn router(state: AppState, sessions: SessionBackend) -> Router {
@@ -32,6 +33,8 @@ pub fn router(state: AppState, sessions: SessionBackend) -> Router {
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/robots.txt", get(seo::robots))
+        .route("/sitemap.xml", get(seo::sitemap))
         .nest("/api/v1", api::router())
         .merge(pages)
         .with_state(state.clone());
