@@ -94,12 +94,7 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Seed { products } => {
-            let db = db::connect(&settings.database_url)
-                .await
-                .map_err(|e| e.to_string())?;
-            db::migrate(&db)
-                .await
-                .map_err(|e| format!("migration failed: {e}"))?;
+            let db = migrated_database(&settings).await?;
             let (email, password) = seed::admin_credentials();
             let report = seed::seed_demo(&db, &email, &password, |line| println!("seed: {line}"))
                 .await
@@ -128,12 +123,7 @@ async fn run(command: Command) -> Result<(), String> {
             password,
             name,
         } => {
-            let db = db::connect(&settings.database_url)
-                .await
-                .map_err(|e| e.to_string())?;
-            db::migrate(&db)
-                .await
-                .map_err(|e| format!("migration failed: {e}"))?;
+            let db = migrated_database(&settings).await?;
             let (user, created) = accounts::ensure_admin(&db, &email, &password, &name)
                 .await
                 .map_err(|e| format!("create-admin failed: {e}"))?;
@@ -150,6 +140,17 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Connects and applies pending migrations, for the subcommands that write data.
+async fn migrated_database(settings: &Settings) -> Result<db::DatabaseConnection, String> {
+    let db = db::connect(&settings.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    db::migrate(&db)
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    Ok(db)
 }
 
 /// A running server may hold cached listings of the old catalogue in Redis: mark them stale.

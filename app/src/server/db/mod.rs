@@ -2,7 +2,8 @@
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+pub use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, DbErr};
 
 use super::config::{redact_url, ConfigError};
 
