@@ -12,6 +12,9 @@ use app::server::{
 use clap::{Parser, Subcommand};
 use leptos::config::{get_configuration, LeptosOptions};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "pasar", version, about = "Pasar: a full-stack Rust shop")]
 struct Cli {
