@@ -88,8 +88,8 @@ pub fn AdminUsersPage() -> impl IntoView {
                             <nav class="mt-4 flex items-center justify-between text-sm text-stone-600" aria-label="Pagination">
                                 <span>{format!("{total} {} · page {current} of {pages}", if total == 1 { "user" } else { "users" })}</span>
                                 <span class="flex gap-2">
-                                    {(current > 1).then(|| view! { <A href=format!("/admin/users?q={}&page={}", urlencode(&q), current - 1) attr:class="rounded-lg border border-stone-300 px-3 py-1 hover:bg-stone-100">"← Previous"</A> })}
-                                    {(current < pages).then(|| view! { <A href=format!("/admin/users?q={}&page={}", urlencode(&q), current + 1) attr:class="rounded-lg border border-stone-300 px-3 py-1 hover:bg-stone-100">"Next →"</A> })}
+                                    {(current > 1).then(|| view! { <A href=page_href(&q, current - 1) attr:class="rounded-lg border border-stone-300 px-3 py-1 hover:bg-stone-100">"← Previous"</A> })}
+                                    {(current < pages).then(|| view! { <A href=page_href(&q, current + 1) attr:class="rounded-lg border border-stone-300 px-3 py-1 hover:bg-stone-100">"Next →"</A> })}
                                 </span>
                             </nav>
                         }.into_any()
@@ -143,13 +143,19 @@ fn UserRow(user: User, update: ServerAction<AdminUpdateUser>) -> impl IntoView {
     }
 }
 
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// `/admin/users?q=…&page=…`, encoded the same way as the storefront's listing links.
+fn page_href(q: &str, page: u64) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", q)
+        .append_pair("page", &page.to_string())
+        .finish();
+    format!("/admin/users?{query}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn page_links_encode_the_search() {
+        assert_eq!(super::page_href("budi & sari", 2), "/admin/users?q=budi+%26+sari&page=2");
+    }
 }
