@@ -218,7 +218,11 @@ await journey('catalogue: search, filter, sort, paginate, go back, open a produc
   await page.click('#apply-filters');
   await page.waitForURL(/brand=batik-keris/);
   assert.match(page.url(), /max_price=250000/);
-  await page.waitForSelector('#product-grid .product-card');
+  // The old results stay on screen while the filtered ones load (a Transition): wait for them.
+  await page.waitForFunction(() => {
+    const prices = [...document.querySelectorAll('#product-grid .product-price')].map((e) => Number(e.textContent.replace(/[^0-9]/g, '')));
+    return prices.length > 0 && prices.every((p) => p <= 250000);
+  });
   const prices = await page.locator('#product-grid .product-price').allTextContents();
   assert.ok(prices.length > 0);
   for (const p of prices) assert.ok(Number(p.replace(/[^0-9]/g, '')) <= 250000, p);
