@@ -23,7 +23,10 @@ use components::{
 };
 use pages::{
     account::{AccountLayout, AddressesPage, LoginPage, ProfilePage, RegisterPage},
-    admin::{AdminLayout, AdminUsersPage},
+    admin::{
+        AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage, AdminLayout, AdminProductEditPage,
+        AdminProductsPage, AdminUsersPage,
+    },
     catalog::{BrandPage, CategoryPage, ProductPage, SearchPage},
     home::HomePage,
     not_found::NotFound,
@@ -80,7 +83,13 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("addresses") view=AddressesPage />
                         </ParentRoute>
                         <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
-                            <Route path=path!("") view=AdminUsersPage />
+                            <Route path=path!("") view=AdminProductsPage />
+                            <Route path=path!("products") view=AdminProductsPage />
+                            <Route path=path!("products/new") view=AdminProductEditPage />
+                            <Route path=path!("products/:id") view=AdminProductEditPage />
+                            <Route path=path!("categories") view=AdminCategoriesPage />
+                            <Route path=path!("brands") view=AdminBrandsPage />
+                            <Route path=path!("catalog") view=AdminCatalogPage />
                             <Route path=path!("users") view=AdminUsersPage />
                         </ParentRoute>
                     </Routes>

@@ -8,6 +8,7 @@ mod m20261126_000002_create_addresses;
 mod m20261126_000003_create_catalog;
 mod m20261126_000004_create_inventory;
 mod m20261126_000005_catalog_search;
+mod m20261126_000006_reviews_and_orders;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_create_catalog::Migration),
             Box::new(m20261126_000004_create_inventory::Migration),
             Box::new(m20261126_000005_catalog_search::Migration),
+            Box::new(m20261126_000006_reviews_and_orders::Migration),
         ]
     }
 }

@@ -106,6 +106,13 @@ async fn run(command: Command) -> Result<(), String> {
                 "seed done: {} users, {} addresses and {} products created",
                 report.users_created, report.addresses_created, report.products_created
             );
+            let media = app::server::media::MediaStore::new(settings.media_dir.clone());
+            let drawn = catalog::demo::seed_demo_images(&db, &media, |done, total| {
+                println!("seed: demo pictures {done}/{total}")
+            })
+            .await
+            .map_err(|e| format!("seed failed: demo pictures: {e}"))?;
+            println!("seed: pictures drawn for {drawn} products");
             if let Some(n) = products {
                 let started = std::time::Instant::now();
                 let added = catalog::generate_synthetic_products(&db, n as usize, |done, total| {
@@ -211,6 +218,19 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
         })
         .await
         .map_err(|e| format!("seed failed: {e}"))?;
+        let started = std::time::Instant::now();
+        let drawn =
+            catalog::demo::seed_demo_images(&shop.state.db, &shop.state.media, |done, total| {
+                tracing::info!("seed: demo pictures {done}/{total}")
+            })
+            .await
+            .map_err(|e| format!("seed failed: demo pictures: {e}"))?;
+        if drawn > 0 {
+            println!(
+                "Drew pictures for {drawn} demo products in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
         println!("Demo admin:    {email} / {password}");
         println!(
             "Demo customer: {} / {}",

@@ -92,7 +92,75 @@ pub struct ProductSummary {
     pub rating: f32,
     pub rating_count: i32,
     pub in_stock: bool,
-    pub image: Option<String>,
+    /// The first picture, if the product has one.
+    pub image: Option<ImageView>,
+}
+
+/// Widths (px) of the renditions made of every uploaded picture; never wider than the original.
+pub const IMAGE_WIDTHS: [u32; 4] = [160, 320, 640, 1200];
+
+/// The rendition widths that exist for an original `width` pixels wide: every standard width
+/// below it, plus the original's own width when it is narrower than the largest standard one.
+pub fn rendition_widths(width: u32) -> Vec<u32> {
+    let mut widths: Vec<u32> = IMAGE_WIDTHS
+        .iter()
+        .copied()
+        .filter(|w| *w < width)
+        .collect();
+    let largest = *IMAGE_WIDTHS.last().unwrap_or(&1200);
+    widths.push(width.min(largest));
+    widths.dedup();
+    widths
+}
+
+/// A product picture with its resized renditions, ready for `<picture>` and `srcset`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ImageView {
+    pub id: i32,
+    /// A JPEG rendition about 640 px wide, for clients that ignore `srcset`.
+    pub url: String,
+    /// The smallest JPEG rendition, for thumbnails.
+    pub thumbnail: String,
+    /// JPEG renditions as a `srcset` value (`/media/…-320.jpg 320w, …`).
+    pub srcset: String,
+    /// The same renditions in WebP.
+    pub srcset_webp: String,
+    /// The original's size: sets the aspect ratio so nothing shifts while it loads.
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+}
+
+impl ImageView {
+    /// Builds the URLs of the renditions stored under `key` (see `server::media`).
+    pub fn new(id: i32, key: &str, width: u32, height: u32, alt: &str) -> ImageView {
+        let widths = rendition_widths(width);
+        let url_of = |w: u32, ext: &str| format!("/media/{key}-{w}.{ext}");
+        let set = |ext: &str| {
+            widths
+                .iter()
+                .map(|w| format!("{} {w}w", url_of(*w, ext)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let main = widths
+            .iter()
+            .copied()
+            .filter(|w| *w <= 640)
+            .max()
+            .unwrap_or(widths[0]);
+        ImageView {
+            id,
+            url: url_of(main, "jpg"),
+            thumbnail: url_of(widths[0], "jpg"),
+            srcset: set("jpg"),
+            srcset_webp: set("webp"),
+            width,
+            height,
+            alt: alt.to_string(),
+        }
+    }
 }
 
 /// A price as the API shows it: integer amount, currency, and the formatted text.
@@ -404,7 +472,7 @@ pub struct ProductDetail {
     /// Root first.
     pub categories: Vec<NamedLink>,
     pub variants: Vec<VariantView>,
-    pub images: Vec<String>,
+    pub images: Vec<ImageView>,
     pub rating: f32,
     pub rating_count: i32,
     pub related: Vec<ProductSummary>,

@@ -2,10 +2,12 @@
 //! they are mapped to these.
 pub mod account;
 pub mod catalog;
+pub mod manage;
 pub mod money;
 
 pub use account::*;
 pub use catalog::*;
+pub use manage::*;
 pub use money::*;
 
 use serde::{Deserialize, Serialize};

@@ -37,6 +37,8 @@ pub struct Settings {
     /// Prefix of every cache key, so several shops can share one Redis.
     pub cache_prefix: String,
     pub smtp_url: Option<String>,
+    /// Folder of uploaded pictures and their renditions, served at `/media`.
+    pub media_dir: std::path::PathBuf,
     pub shop: ShopSettings,
     pub tax: TaxSettings,
     pub payments: PaymentSettings,
@@ -138,6 +140,7 @@ struct FileServer {
     redis_url: Option<String>,
     cache_prefix: Option<String>,
     smtp_url: Option<String>,
+    media_dir: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -298,6 +301,10 @@ impl Settings {
         let cache_prefix = non_empty("PASAR_CACHE_PREFIX")
             .or(file.server.cache_prefix.clone())
             .unwrap_or_else(|| "pasar:".into());
+        let media_dir = non_empty("PASAR_MEDIA_DIR")
+            .or(file.server.media_dir.clone())
+            .unwrap_or_else(|| "data/media".into())
+            .into();
         Ok(Settings {
             addr,
             public_url,
@@ -305,6 +312,7 @@ impl Settings {
             redis_url,
             cache_prefix,
             smtp_url,
+            media_dir,
             shop: file.shop,
             tax: file.tax,
             payments,

@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod inventory;
+pub mod media;
 pub mod seed;
 pub mod session;
 pub mod startup;

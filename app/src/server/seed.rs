@@ -104,6 +104,9 @@ pub async fn seed_demo(
     let products = super::catalog::demo::seed_demo_catalog(db).await?;
     report.products_created += products;
     progress(&format!("catalogue: {products} products created"));
+    if super::catalog::demo::seed_demo_order(db, budi.id).await? {
+        progress("demo order PSR-DEMO-0001 for the demo customer (so they can write reviews)");
+    }
     Ok(report)
 }
 

@@ -57,7 +57,15 @@ impl Shop {
             settings.security.login_failures_per_account_per_minute,
             settings.security.login_attempts_per_ip_per_minute,
         );
+        let media = super::media::MediaStore::new(settings.media_dir.clone());
+        std::fs::create_dir_all(media.root()).map_err(|e| {
+            ConfigError::new(
+                "PASAR_MEDIA_DIR",
+                format!("cannot create {}: {e}", media.root().display()),
+            )
+        })?;
         let state = AppState {
+            media,
             leptos_options,
             db,
             cache,

@@ -5,7 +5,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
 
-use super::{accounts::LoginLimiter, cache::SharedCache, config::Settings};
+use super::{accounts::LoginLimiter, cache::SharedCache, config::Settings, media::MediaStore};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -14,4 +14,5 @@ pub struct AppState {
     pub cache: SharedCache,
     pub settings: Arc<Settings>,
     pub login_limiter: Arc<LoginLimiter>,
+    pub media: MediaStore,
 }

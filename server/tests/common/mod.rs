@@ -141,6 +141,7 @@ pub async fn spawn_app() -> TestApp {
     let redis = redis_url();
     // Every app gets its own cache namespace: tests share one Redis.
     let cache_prefix = format!("{}:", unique_name("pasar-test"));
+    let media_dir = std::env::temp_dir().join(unique_name("pasar-media"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -150,6 +151,7 @@ pub async fn spawn_app() -> TestApp {
         "REDIS_URL" => redis.clone(),
         "PASAR_ADDR" => Some(addr.to_string()),
         "PASAR_CACHE_PREFIX" => Some(cache_prefix.clone()),
+        "PASAR_MEDIA_DIR" => Some(media_dir.display().to_string()),
         _ => None,
     })
     .expect("test settings");

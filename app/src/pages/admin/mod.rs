@@ -1,7 +1,11 @@
 //! The admin area for shop staff. The server functions check the role; the layout only decides
 //! what to render.
+mod products;
+mod taxonomy;
 mod users;
 
+pub use products::{AdminProductEditPage, AdminProductsPage};
+pub use taxonomy::{AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage};
 pub use users::AdminUsersPage;
 
 use leptos::prelude::*;
@@ -15,7 +19,9 @@ use crate::{
     model::Role,
 };
 
-/// Frame for `/admin/*`: admins only (others get a 403 page, visitors the login page).
+const NAV: &str = "rounded-lg px-3 py-1 text-sm font-medium hover:bg-stone-100 aria-[current=page]:bg-emerald-50 aria-[current=page]:text-emerald-800";
+
+/// Frame for `/admin/*`: staff and admins (others get a 403 page, visitors the login page).
 #[component]
 pub fn AdminLayout() -> impl IntoView {
     let auth = use_auth();
@@ -24,11 +30,15 @@ pub fn AdminLayout() -> impl IntoView {
         <Suspense fallback=CardSkeleton>
             {move || Suspend::new(async move {
                 match auth.info.await.ok().and_then(|i| i.user) {
-                    Some(user) if user.role == Role::Admin => view! {
+                    Some(user) if user.role.is_staff() => view! {
                         <div class="flex flex-col gap-6">
-                            <nav class="flex gap-2 border-b border-stone-200 pb-3" aria-label="Admin sections">
+                            <nav class="flex flex-wrap gap-2 border-b border-stone-200 pb-3" aria-label="Admin sections">
                                 <span class="rounded bg-stone-900 px-2 py-1 text-xs font-bold uppercase tracking-wider text-white">"Admin"</span>
-                                <A href="/admin/users" attr:class="rounded-lg px-3 py-1 text-sm font-medium hover:bg-stone-100 aria-[current=page]:bg-emerald-50 aria-[current=page]:text-emerald-800">"Users"</A>
+                                <A href="/admin/products" attr:class=NAV>"Products"</A>
+                                <A href="/admin/categories" attr:class=NAV>"Categories"</A>
+                                <A href="/admin/brands" attr:class=NAV>"Brands"</A>
+                                <A href="/admin/catalog" attr:class=NAV>"Import & export"</A>
+                                {(user.role == Role::Admin).then(|| view! { <A href="/admin/users" attr:class=NAV>"Users"</A> })}
                             </nav>
                             <Outlet />
                         </div>

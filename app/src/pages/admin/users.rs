@@ -156,6 +156,9 @@ fn page_href(q: &str, page: u64) -> String {
 mod tests {
     #[test]
     fn page_links_encode_the_search() {
-        assert_eq!(super::page_href("budi & sari", 2), "/admin/users?q=budi+%26+sari&page=2");
+        assert_eq!(
+            super::page_href("budi & sari", 2),
+            "/admin/users?q=budi+%26+sari&page=2"
+        );
     }
 }

@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::model::{highlight, ProductSummary};
+use crate::{
+    components::picture::Picture,
+    model::{highlight, ProductSummary},
+};
 
 /// Stars for a rating, e.g. `★★★★☆ 4.3`.
 pub fn stars(rating: f32) -> String {
@@ -27,10 +30,14 @@ pub fn ProductCard(
         .filter_map(|w| w.chars().next())
         .collect();
     let hue = (item.id * 47) % 360;
+    let sizes = if list {
+        "6rem"
+    } else {
+        "(min-width: 1024px) 14rem, (min-width: 640px) 30vw, 45vw"
+    };
     let image = match item.image.clone() {
-        Some(src) => view! {
-            <img src=src alt=item.name.clone() width="400" height="400" loading=if eager { "eager" } else { "lazy" }
-                class="aspect-square w-full rounded-lg object-cover" />
+        Some(image) => view! {
+            <Picture image sizes eager class="aspect-square w-full rounded-lg bg-stone-100 object-cover" />
         }
         .into_any(),
         None => view! {

@@ -10,8 +10,15 @@ use leptos_router::{
 
 use super::card::{stars, ProductCard};
 use crate::{
-    components::ui::{CardSkeleton, ErrorNotice},
-    model::ProductDetail,
+    api::SubmitReview,
+    components::{
+        picture::Picture,
+        ui::{
+            field_errors, form_error_signal, Alert, CardSkeleton, ErrorNotice, FieldErrors,
+            SubmitButton,
+        },
+    },
+    model::{ImageView, ProductDetail, ReviewEligibility},
 };
 
 #[component]
@@ -85,11 +92,17 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
             </ol>
         </nav>
         <div class="grid gap-8 md:grid-cols-2">
-            <div class="flex aspect-square w-full items-center justify-center rounded-2xl text-7xl font-black text-white/90"
-                style=format!("background: linear-gradient(135deg, hsl({hue} 45% 45%), hsl({} 50% 30%))", (hue + 40) % 360)
-                role="img" aria-label=p.name.clone()>
-                {initials}
-            </div>
+            {if p.images.is_empty() {
+                view! {
+                    <div class="flex aspect-square w-full items-center justify-center rounded-2xl text-7xl font-black text-white/90"
+                        style=format!("background: linear-gradient(135deg, hsl({hue} 45% 45%), hsl({} 50% 30%))", (hue + 40) % 360)
+                        role="img" aria-label=p.name.clone()>
+                        {initials}
+                    </div>
+                }.into_any()
+            } else {
+                view! { <Gallery images=p.images.clone() /> }.into_any()
+            }}
             <div class="flex flex-col gap-4">
                 {p.brand.clone().map(|b| view! { <A href=format!("/b/{}", b.slug) attr:class="text-sm font-semibold uppercase tracking-wide text-emerald-800 hover:underline">{b.name}</A> })}
                 <h1 class="text-2xl font-bold tracking-tight sm:text-3xl" id="product-name">{p.name.clone()}</h1>
@@ -115,6 +128,7 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
                 <div class="prose prose-sm max-w-none text-stone-700 [&_li]:ml-5 [&_li]:list-disc [&_p]:mb-2" id="description" inner_html=p.description_html.clone()></div>
             </div>
         </div>
+        <Reviews slug=p.slug.clone() />
         {(!p.related.is_empty()).then(|| view! {
             <section class="mt-12" aria-labelledby="related-title">
                 <h2 id="related-title" class="mb-4 text-xl font-bold">"Produk terkait"</h2>
@@ -183,4 +197,128 @@ fn VariantPicker(
             }
         })
         .collect_view()
+}
+
+/// The main picture and, when there are several, thumbnails that switch it.
+#[component]
+fn Gallery(images: Vec<ImageView>) -> impl IntoView {
+    let shown = RwSignal::new(0usize);
+    let images = StoredValue::new(images);
+    let count = images.with_value(Vec::len);
+    view! {
+        <div class="flex flex-col gap-3" id="gallery">
+            {move || {
+                let image = images.with_value(|all| all.get(shown.get()).or(all.first()).cloned());
+                image.map(|image| view! {
+                    <Picture image sizes="(min-width: 768px) 36rem, 100vw" eager=true
+                        class="aspect-square w-full rounded-2xl border border-stone-200 bg-stone-100 object-cover" />
+                })
+            }}
+            {(count > 1).then(|| view! {
+                <ul class="flex gap-2" aria-label="Gambar produk">
+                    {images.get_value().into_iter().enumerate().map(|(i, image)| view! {
+                        <li>
+                            <button type="button" class="gallery-thumb block overflow-hidden rounded-lg border-2 aria-[pressed=true]:border-emerald-700 border-transparent"
+                                aria-pressed=move || (shown.get() == i).to_string()
+                                aria-label=format!("Gambar {}", i + 1)
+                                on:click=move |_| shown.set(i)>
+                                <img src=image.thumbnail.clone() alt="" width="64" height="64" loading="lazy" class="h-16 w-16 object-cover" />
+                            </button>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </div>
+    }
+}
+
+/// Reviews of the product and, for customers who bought it, the form to write (or edit) theirs.
+#[component]
+fn Reviews(slug: String) -> impl IntoView {
+    let submit = ServerAction::<SubmitReview>::new();
+    let slug = StoredValue::new(slug);
+    let reviews = Resource::new(
+        move || (slug.get_value(), submit.version().get()),
+        |(slug, _)| crate::api::get_product_reviews(slug),
+    );
+    let error = form_error_signal(submit);
+    let saved = Signal::derive(move || {
+        matches!(submit.value().get(), Some(Ok(_)))
+            .then(|| "Terima kasih! Ulasan Anda sudah tayang.".to_string())
+    });
+    view! {
+        <section class="mt-12" aria-labelledby="reviews-title" id="reviews">
+            <h2 id="reviews-title" class="mb-4 text-xl font-bold">"Ulasan pembeli"</h2>
+            <Transition fallback=CardSkeleton>
+                {move || Suspend::new(async move {
+                    match reviews.await {
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                        Ok(data) => {
+                            let mine = data.mine.clone();
+                            let form = match data.eligibility {
+                                ReviewEligibility::LogInFirst => view! {
+                                    <p class="text-sm text-stone-600">
+                                        <a href=format!("/login?next=/p/{}%23reviews", data.product.slug) class="font-medium text-emerald-800 hover:underline">"Masuk"</a>
+                                        " untuk menulis ulasan produk yang sudah Anda beli."
+                                    </p>
+                                }.into_any(),
+                                ReviewEligibility::NotPurchased => view! {
+                                    <p class="text-sm text-stone-600" id="review-not-allowed">"Hanya pembeli produk ini yang dapat menulis ulasan."</p>
+                                }.into_any(),
+                                ReviewEligibility::Allowed => {
+                                    let rating = mine.as_ref().map(|m| m.rating).unwrap_or(5);
+                                    view! {
+                                        <ActionForm action=submit attr:class="flex max-w-xl flex-col gap-3 rounded-xl border border-stone-200 bg-white p-4" attr:id="review-form">
+                                            <h3 class="font-semibold">{if mine.is_some() { "Ubah ulasan Anda" } else { "Tulis ulasan" }}</h3>
+                                            <input type="hidden" name="slug" value=data.product.slug.clone() />
+                                            <fieldset>
+                                                <legend class="text-sm font-medium">"Nilai"</legend>
+                                                <div class="flex gap-3">
+                                                    {(1..=5).map(|n| view! {
+                                                        <label class="flex items-center gap-1 text-sm">
+                                                            <input type="radio" name="rating" value=n checked=n == rating />
+                                                            {format!("{n}★")}
+                                                        </label>
+                                                    }).collect_view()}
+                                                </div>
+                                                <FieldErrors id="review-rating-error" errors=field_errors(error, "rating") />
+                                            </fieldset>
+                                            <label class="text-sm font-medium" for="review-title">"Judul"</label>
+                                            <input id="review-title" name="title" maxlength="120" value=mine.as_ref().map(|m| m.title.clone()).unwrap_or_default()
+                                                class="rounded-lg border border-stone-300 px-3 py-2 text-sm" />
+                                            <label class="text-sm font-medium" for="review-body">"Ulasan"</label>
+                                            <textarea id="review-body" name="body" rows="4" required class="rounded-lg border border-stone-300 px-3 py-2 text-sm">{mine.as_ref().map(|m| m.body.clone()).unwrap_or_default()}</textarea>
+                                            <FieldErrors id="review-body-error" errors=field_errors(error, "body") />
+                                            <Alert message=Signal::derive(move || error.get().filter(|e| !matches!(e, crate::error::AppError::Validation { .. })).map(|e| e.to_string())) />
+                                            <Alert message=saved error=false />
+                                            <div><SubmitButton label="Kirim ulasan" pending_label="Mengirim…" pending=submit.pending() /></div>
+                                        </ActionForm>
+                                    }.into_any()
+                                }
+                            };
+                            view! {
+                                {form}
+                                {if data.items.is_empty() {
+                                    view! { <p class="mt-4 text-sm text-stone-500">"Belum ada ulasan tertulis."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ul class="mt-4 flex flex-col gap-4" id="review-list">
+                                            {data.items.into_iter().map(|r| view! {
+                                                <li class="review rounded-xl border border-stone-200 bg-white p-4">
+                                                    <p class="text-sm text-amber-600" aria-label=format!("{} dari 5", r.rating)>{"★".repeat(r.rating as usize)}{"☆".repeat(5 - r.rating as usize)}</p>
+                                                    {(!r.title.is_empty()).then(|| view! { <p class="font-semibold">{r.title.clone()}</p> })}
+                                                    <p class="whitespace-pre-line text-sm text-stone-700">{r.body.clone()}</p>
+                                                    <p class="mt-1 text-xs text-stone-500">{format!("{} · {}{}", r.author, r.date, if r.mine { " · ulasan Anda" } else { "" })}</p>
+                                                </li>
+                                            }).collect_view()}
+                                        </ul>
+                                    }.into_any()
+                                }}
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
 }

@@ -4,13 +4,15 @@
 
 use chrono::{Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 
+use super::manage::CatalogError;
 use crate::server::{
-    db::{brand, category, product, product_variant},
+    db::{brand, category, order, order_item, product, product_image, product_variant},
     inventory,
+    media::{self, MediaError, MediaStore},
 };
 
 /// (slug, name, parent slug)
@@ -400,6 +402,178 @@ pub async fn seed_demo_catalog(db: &DatabaseConnection) -> Result<usize, DbErr> 
     }
     txn.commit().await?;
     Ok(created)
+}
+
+/// Pictures drawn locally for every demo product that has none yet (two each), resized like an
+/// upload. Idempotent; renditions missing from disk (a fresh media folder next to an old
+/// database) are drawn again. Runs two products at a time on the blocking pool.
+pub async fn seed_demo_images(
+    db: &DatabaseConnection,
+    media: &MediaStore,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<usize, CatalogError> {
+    use futures::StreamExt;
+
+    let products = product::Entity::find()
+        .order_by_asc(product::Column::Id)
+        .all(db)
+        .await?;
+    let existing = product_image::Entity::find().all(db).await?;
+    let mut todo = Vec::new();
+    for p in products {
+        let images: Vec<&product_image::Model> =
+            existing.iter().filter(|i| i.product_id == p.id).collect();
+        let complete = !images.is_empty()
+            && images
+                .iter()
+                .all(|i| media.has_all(&i.path, i.width.max(1) as u32));
+        if !complete && images.iter().all(|i| i.path.contains("/demo-")) {
+            todo.push((p, images.iter().map(|i| i.id).collect::<Vec<_>>()));
+        }
+    }
+    let total = todo.len();
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let mut drawn = futures::stream::iter(todo.into_iter().map(|(p, old)| {
+        let media = media.clone();
+        async move {
+            let seed = p
+                .slug
+                .bytes()
+                .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+            let hue = ((p.category_id as u32) * 67) % 360;
+            let pictures = tokio::task::spawn_blocking(move || {
+                (0..2u64)
+                    .map(|n| {
+                        let picture = media::demo_picture(seed + n, hue, 640);
+                        media.store_decoded(p.id, &picture, &format!("demo-{}", seed % 100_000 + n))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await
+            .map_err(|e| MediaError::Storage(std::io::Error::other(e)))?;
+            Ok::<_, CatalogError>((p, old, pictures?))
+        }
+    }))
+    .buffer_unordered(workers);
+    let mut done = 0;
+    while let Some(result) = drawn.next().await {
+        let (p, old, pictures) = result?;
+        let txn = db.begin().await?;
+        product_image::Entity::delete_many()
+            .filter(product_image::Column::Id.is_in(old))
+            .exec(&txn)
+            .await?;
+        for (position, stored) in pictures.into_iter().enumerate() {
+            product_image::ActiveModel {
+                product_id: Set(p.id),
+                position: Set(position as i32),
+                path: Set(stored.key),
+                alt: Set(if position == 0 {
+                    p.name.clone()
+                } else {
+                    format!("{} — tampak lain", p.name)
+                }),
+                width: Set(stored.width as i32),
+                height: Set(stored.height as i32),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+        txn.commit().await?;
+        done += 1;
+        if done % 25 == 0 || done == total {
+            progress(done, total);
+        }
+    }
+    Ok(done)
+}
+
+/// A paid, delivered demo order for `user_id` with two products, so the demo customer can
+/// write reviews. Idempotent (by its order number).
+pub async fn seed_demo_order(db: &DatabaseConnection, user_id: i32) -> Result<bool, DbErr> {
+    const NUMBER: &str = "PSR-DEMO-0001";
+    if order::Entity::find()
+        .filter(order::Column::Number.eq(NUMBER))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(false);
+    }
+    let variants = product_variant::Entity::find()
+        .order_by_asc(product_variant::Column::Id)
+        .limit(40)
+        .all(db)
+        .await?;
+    let mut picked: Vec<product_variant::Model> = Vec::new();
+    for v in variants {
+        if picked.len() < 2 && !picked.iter().any(|p| p.product_id == v.product_id) {
+            picked.push(v);
+        }
+    }
+    if picked.is_empty() {
+        return Ok(false);
+    }
+    let names: std::collections::HashMap<i32, String> = product::Entity::find()
+        .filter(product::Column::Id.is_in(picked.iter().map(|v| v.product_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let subtotal: i64 = picked.iter().map(|v| v.price).sum();
+    // Prices include PPN: DPP = 11/12 of the price net of tax, PPN = 12% of DPP.
+    let net = subtotal * 100 / 111;
+    let dpp = net * 11 / 12;
+    let ppn = subtotal - net;
+    let placed = Utc::now() - Duration::days(12);
+    let txn = db.begin().await?;
+    let saved = order::ActiveModel {
+        number: Set(NUMBER.into()),
+        user_id: Set(Some(user_id)),
+        email: Set(crate::server::seed::DEMO_CUSTOMER_EMAIL.into()),
+        status: Set("delivered".into()),
+        payment_status: Set("paid".into()),
+        currency: Set("IDR".into()),
+        subtotal: Set(subtotal),
+        shipping_total: Set(0),
+        dpp: Set(dpp),
+        ppn: Set(ppn),
+        grand_total: Set(subtotal),
+        shipping_address: Set(r#"{"recipient":"Budi Santoso","city":"Jakarta Selatan","province":"DKI Jakarta","postal_code":"12730"}"#.into()),
+        shipping_method: Set(Some("demo".into())),
+        idempotency_key: Set(None),
+        tracking_number: Set(Some("DEMO123456789".into())),
+        expires_at: Set(None),
+        paid_at: Set(Some(placed)),
+        created_at: Set(placed),
+        updated_at: Set(placed),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    for v in &picked {
+        order_item::ActiveModel {
+            order_id: Set(saved.id),
+            product_id: Set(v.product_id),
+            variant_id: Set(Some(v.id)),
+            warehouse_id: Set(None),
+            sku: Set(v.sku.clone()),
+            name: Set(names.get(&v.product_id).cloned().unwrap_or_default()),
+            options: Set(v.options.clone()),
+            unit_price: Set(v.price),
+            quantity: Set(1),
+            line_total: Set(v.price),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -153,7 +153,7 @@ pub async fn product_detail(
         .await?;
     let related = summaries(db, currency, related_models, &categories_all, &brands_all).await?;
 
-    let images: Vec<String> = Vec::new();
+    let images = super::manage::product_images(db, found.id).await?;
     Ok(Some(ProductDetail {
         id: found.id,
         description_html: render_markdown(&found.description),

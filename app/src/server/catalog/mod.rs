@@ -23,6 +23,9 @@ use crate::model::{
 pub mod cache;
 pub mod demo;
 mod detail;
+pub mod import_export;
+pub mod manage;
+pub mod reviews;
 pub mod synthetic;
 
 pub use detail::{product_detail, render_markdown};
@@ -545,12 +548,6 @@ async fn facets(
     })
 }
 
-#[derive(FromQueryResult)]
-struct FirstImage {
-    product_id: i32,
-    path: String,
-}
-
 async fn summaries(
     db: &impl ConnectionTrait,
     currency: Currency,
@@ -559,24 +556,7 @@ async fn summaries(
     brands: &[brand::Model],
 ) -> Result<Vec<ProductSummary>, DbErr> {
     let ids: Vec<i32> = models.iter().map(|m| m.id).collect();
-    let mut images: HashMap<i32, String> = HashMap::new();
-    if !ids.is_empty() {
-        let backend = db.get_database_backend();
-        let sql = format!(
-            "SELECT product_id, path FROM product_images WHERE product_id IN ({}) ORDER BY product_id, position",
-            placeholders(backend, 1, ids.len())
-        );
-        for row in FirstImage::find_by_statement(Statement::from_sql_and_values(
-            backend,
-            sql,
-            ids.iter().map(|&id| id.into()).collect::<Vec<Value>>(),
-        ))
-        .all(db)
-        .await?
-        {
-            images.entry(row.product_id).or_insert(row.path);
-        }
-    }
+    let mut images = manage::first_images(db, &ids).await?;
     Ok(models
         .into_iter()
         .map(|m| ProductSummary {
@@ -631,7 +611,7 @@ pub async fn suggest<C: ConnectionTrait + TransactionTrait>(
             slug: s.slug,
             name: s.name,
             price: s.price.formatted,
-            image: s.image,
+            image: s.image.map(|i| i.thumbnail),
         })
         .collect();
     let categories = categories

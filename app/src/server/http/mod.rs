@@ -16,6 +16,7 @@ use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 use super::{session::SessionBackend, state::AppState};
 use crate::{error::AppError, shell, App};
 
+pub mod admin;
 pub mod api;
 pub mod client;
 pub mod seo;
@@ -36,6 +37,8 @@ pub fn router(state: AppState, sessions: SessionBackend) -> Router {
         .route("/robots.txt", get(seo::robots))
         .route("/sitemap.xml", get(seo::sitemap))
         .nest("/api/v1", api::router())
+        .merge(admin::router())
+        .nest_service("/media", media_files(&state))
         .merge(pages)
         .with_state(state.clone());
 
@@ -50,6 +53,21 @@ pub fn router(state: AppState, sessions: SessionBackend) -> Router {
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Uploaded pictures. Their names carry a hash of the content, so they never change and may be
+/// cached for a year by browsers and CDNs.
+fn media_files(state: &AppState) -> Router {
+    Router::new()
+        .fallback_service(tower_http::services::ServeDir::new(state.media.root()))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            |res: &Response| {
+                res.status()
+                    .is_success()
+                    .then(|| HeaderValue::from_static("public, max-age=31536000, immutable"))
+            },
+        ))
 }
 
 /// `GET /healthz`: the process is up.

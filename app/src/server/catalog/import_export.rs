@@ -1,0 +1,476 @@
+//! Products and variants as CSV: one row per variant, product fields repeated on each row.
+//! An import is all or nothing: every row is checked first (each problem reported with its line
+//! number), then everything is written in one transaction.
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+
+use super::{
+    cache,
+    manage::{check_slug, check_variant, upsert_variant, CatalogError, VariantInput, STATUSES},
+    refresh_products,
+};
+use crate::{
+    model::ImportReport,
+    server::{
+        cache::Cache,
+        db::{brand, category, product, product_variant},
+    },
+};
+
+/// The columns, in export order. Imports accept them in any order; `brand`, `description`,
+/// `variant_title`, `options`, `compare_at_price`, `weight_grams`, `barcode` and `active` may be
+/// left out.
+pub const COLUMNS: [&str; 14] = [
+    "product_slug",
+    "product_name",
+    "status",
+    "category",
+    "brand",
+    "description",
+    "sku",
+    "variant_title",
+    "options",
+    "price",
+    "compare_at_price",
+    "weight_grams",
+    "barcode",
+    "active",
+];
+const REQUIRED: [&str; 6] = [
+    "product_slug",
+    "product_name",
+    "status",
+    "category",
+    "sku",
+    "price",
+];
+/// More problems than this are summarised: the file needs fixing anyway.
+const MAX_REPORTED: usize = 50;
+
+/// Every product and variant, ordered by product slug and variant position.
+pub async fn export_csv(db: &DatabaseConnection) -> Result<Vec<u8>, CatalogError> {
+    let categories: HashMap<i32, String> = category::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.slug))
+        .collect();
+    let brands: HashMap<i32, String> = brand::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b.slug))
+        .collect();
+    let products = product::Entity::find()
+        .order_by_asc(product::Column::Slug)
+        .all(db)
+        .await?;
+    let mut variants: HashMap<i32, Vec<product_variant::Model>> = HashMap::new();
+    for v in product_variant::Entity::find()
+        .order_by_asc(product_variant::Column::Position)
+        .order_by_asc(product_variant::Column::Id)
+        .all(db)
+        .await?
+    {
+        variants.entry(v.product_id).or_default().push(v);
+    }
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| CatalogError::Db(sea_orm::DbErr::Custom(e.to_string()));
+    out.write_record(COLUMNS).map_err(fail)?;
+    for p in &products {
+        let category = categories.get(&p.category_id).cloned().unwrap_or_default();
+        let brand = p
+            .brand_id
+            .and_then(|b| brands.get(&b).cloned())
+            .unwrap_or_default();
+        for v in variants.get(&p.id).map(Vec::as_slice).unwrap_or(&[]) {
+            out.write_record([
+                p.slug.as_str(),
+                p.name.as_str(),
+                p.status.as_str(),
+                category.as_str(),
+                brand.as_str(),
+                p.description.as_str(),
+                v.sku.as_str(),
+                v.title.as_str(),
+                &super::manage::options_text(&v.options),
+                &v.price.to_string(),
+                &v.compare_at_price
+                    .map(|c| c.to_string())
+                    .unwrap_or_default(),
+                &v.weight_grams.to_string(),
+                v.barcode.as_deref().unwrap_or(""),
+                if v.active { "true" } else { "false" },
+            ])
+            .map_err(fail)?;
+        }
+    }
+    out.into_inner()
+        .map_err(|e| CatalogError::Db(sea_orm::DbErr::Custom(e.to_string())))
+}
+
+struct Row {
+    line: u64,
+    slug: String,
+    name: String,
+    status: String,
+    category_id: i32,
+    brand_id: Option<i32>,
+    description: String,
+    sku: String,
+    options_json: String,
+    variant: VariantInput,
+}
+
+/// Checks every row, then writes them all in one transaction, or nothing.
+pub async fn import_csv(
+    db: &DatabaseConnection,
+    cache_: &dyn Cache,
+    bytes: &[u8],
+) -> Result<ImportReport, CatalogError> {
+    let categories: HashMap<String, i32> = category::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.slug, c.id))
+        .collect();
+    let brands: HashMap<String, i32> = brand::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| (b.slug, b.id))
+        .collect();
+    let rows = parse_rows(bytes, &categories, &brands)?;
+
+    let txn = db.begin().await?;
+    let mut report = ImportReport {
+        rows: rows.len(),
+        ..Default::default()
+    };
+    let mut product_ids: HashMap<String, i32> = HashMap::new();
+    let now = Utc::now();
+    for row in &rows {
+        let product_id = match product_ids.get(&row.slug) {
+            Some(id) => *id,
+            None => {
+                let existing = product::Entity::find()
+                    .filter(product::Column::Slug.eq(&row.slug))
+                    .one(&txn)
+                    .await?;
+                let id = match existing {
+                    Some(found) => {
+                        let mut active = found.into_active_model();
+                        active.name = Set(row.name.clone());
+                        active.status = Set(row.status.clone());
+                        active.category_id = Set(row.category_id);
+                        active.brand_id = Set(row.brand_id);
+                        active.description = Set(row.description.clone());
+                        active.updated_at = Set(now);
+                        report.products_updated += 1;
+                        active.update(&txn).await?.id
+                    }
+                    None => {
+                        report.products_created += 1;
+                        product::ActiveModel {
+                            slug: Set(row.slug.clone()),
+                            name: Set(row.name.clone()),
+                            description: Set(row.description.clone()),
+                            brand_id: Set(row.brand_id),
+                            category_id: Set(row.category_id),
+                            status: Set(row.status.clone()),
+                            rating_hundredths: Set(0),
+                            rating_count: Set(0),
+                            sales_count: Set(0),
+                            price_min: Set(0),
+                            price_max: Set(0),
+                            available: Set(0),
+                            created_at: Set(now),
+                            updated_at: Set(now),
+                            ..Default::default()
+                        }
+                        .insert(&txn)
+                        .await?
+                        .id
+                    }
+                };
+                product_ids.insert(row.slug.clone(), id);
+                id
+            }
+        };
+        let existing = product_variant::Entity::find()
+            .filter(product_variant::Column::Sku.eq(&row.sku))
+            .one(&txn)
+            .await?;
+        if let Some(found) = &existing {
+            if found.product_id != product_id {
+                // Checked again inside the transaction: another import may have raced us.
+                return Err(CatalogError::Rows(vec![format!(
+                    "line {}: SKU `{}` belongs to another product",
+                    row.line, row.sku
+                )]));
+            }
+        }
+        match existing {
+            Some(_) => report.variants_updated += 1,
+            None => report.variants_created += 1,
+        }
+        upsert_variant(
+            &txn,
+            product_id,
+            existing.map(|v| v.id),
+            &row.sku,
+            &row.options_json,
+            &row.variant,
+        )
+        .await
+        .map_err(|e| match e {
+            CatalogError::Invalid { message, .. } => {
+                CatalogError::Rows(vec![format!("line {}: {message}", row.line)])
+            }
+            other => other,
+        })?;
+    }
+    let ids: Vec<i32> = product_ids.values().copied().collect();
+    refresh_products(&txn, &ids).await?;
+    txn.commit().await?;
+    cache::invalidate(cache_).await;
+    Ok(report)
+}
+
+fn parse_rows(
+    bytes: &[u8],
+    categories: &HashMap<String, i32>,
+    brands: &HashMap<String, i32>,
+) -> Result<Vec<Row>, CatalogError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        CatalogError::Rows(vec![
+            "the file is not UTF-8 text: save it as \"CSV UTF-8\"".into()
+        ])
+    })?;
+    let text = text.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| CatalogError::Rows(vec![format!("line 1: {e}")]))?
+        .clone();
+    let index: HashMap<String, usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.to_lowercase(), i))
+        .collect();
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|c| !index.contains_key(*c))
+        .collect();
+    if !missing.is_empty() {
+        return Err(CatalogError::Rows(vec![format!(
+            "line 1: missing column(s) {}; expected {}",
+            missing.join(", "),
+            COLUMNS.join(",")
+        )]));
+    }
+    if let Some(unknown) = headers
+        .iter()
+        .find(|h| !COLUMNS.contains(&h.to_lowercase().as_str()))
+    {
+        return Err(CatalogError::Rows(vec![format!(
+            "line 1: unknown column `{unknown}`"
+        )]));
+    }
+    let mut errors: Vec<String> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut seen_skus: HashMap<String, u64> = HashMap::new();
+    let mut product_fields: HashMap<String, (u64, String, String, i32, Option<i32>)> =
+        HashMap::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                errors.push(format!("line {line}: {e}"));
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let get = |name: &str| -> String {
+            index
+                .get(name)
+                .and_then(|i| record.get(*i))
+                .unwrap_or("")
+                .to_string()
+        };
+        match parse_row(line, &get, categories, brands) {
+            Ok(row) => {
+                if let Some(first) = seen_skus.insert(row.sku.clone(), line) {
+                    errors.push(format!(
+                        "line {line}: SKU `{}` already appears on line {first}",
+                        row.sku
+                    ));
+                    continue;
+                }
+                let fields = (
+                    line,
+                    row.name.clone(),
+                    row.status.clone(),
+                    row.category_id,
+                    row.brand_id,
+                );
+                match product_fields.get(&row.slug) {
+                    Some((first, name, status, category_id, brand_id))
+                        if (name, status, category_id, brand_id)
+                            != (&fields.1, &fields.2, &fields.3, &fields.4) =>
+                    {
+                        errors.push(format!(
+                            "line {line}: product `{}` has different name, status, category or brand than on line {first}",
+                            row.slug
+                        ));
+                        continue;
+                    }
+                    Some(_) => {}
+                    None => {
+                        product_fields.insert(row.slug.clone(), fields);
+                    }
+                }
+                rows.push(row);
+            }
+            Err(message) => errors.push(format!("line {line}: {message}")),
+        }
+        if errors.len() > MAX_REPORTED {
+            break;
+        }
+    }
+    if rows.is_empty() && errors.is_empty() {
+        errors.push("the file has no rows below the header".into());
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(CatalogError::Rows(errors))
+    }
+}
+
+/// `15500000` or `15.500.000` (dots only as thousands separators, in groups of three).
+fn whole_number(text: &str) -> Option<i64> {
+    let groups: Vec<&str> = text.split('.').collect();
+    let well_grouped = groups.len() == 1
+        || (!groups[0].is_empty()
+            && groups[0].len() <= 3
+            && groups[1..].iter().all(|g| g.len() == 3));
+    if !well_grouped
+        || groups
+            .iter()
+            .any(|g| !g.chars().all(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    groups.concat().parse().ok()
+}
+
+fn parse_row(
+    line: u64,
+    get: &dyn Fn(&str) -> String,
+    categories: &HashMap<String, i32>,
+    brands: &HashMap<String, i32>,
+) -> Result<Row, String> {
+    let slug = get("product_slug");
+    check_slug(&slug).map_err(|e| format!("product_slug: {e}"))?;
+    let name = get("product_name");
+    if name.chars().count() < 2 || name.chars().count() > 200 {
+        return Err("product_name must be 2–200 characters".into());
+    }
+    let status = get("status").to_lowercase();
+    if !STATUSES.contains(&status.as_str()) {
+        return Err(format!(
+            "status `{status}` is not one of draft, active, archived"
+        ));
+    }
+    let category_slug = get("category");
+    let category_id = *categories
+        .get(&category_slug)
+        .ok_or_else(|| format!("category `{category_slug}` does not exist"))?;
+    let brand_slug = get("brand");
+    let brand_id = if brand_slug.is_empty() {
+        None
+    } else {
+        Some(
+            *brands
+                .get(&brand_slug)
+                .ok_or_else(|| format!("brand `{brand_slug}` does not exist"))?,
+        )
+    };
+    let integer = |column: &str, text: &str| -> Result<i64, String> {
+        whole_number(text).ok_or_else(|| {
+            format!("{column} `{text}` is not a whole number (in the smallest unit, e.g. 15500000)")
+        })
+    };
+    let price = integer("price", &get("price"))?;
+    let compare = get("compare_at_price");
+    let compare_at_price = if compare.is_empty() {
+        None
+    } else {
+        Some(integer("compare_at_price", &compare)?)
+    };
+    let weight = get("weight_grams");
+    let weight_grams = if weight.is_empty() {
+        0
+    } else {
+        i32::try_from(integer("weight_grams", &weight)?)
+            .map_err(|_| format!("weight_grams `{weight}` is too large"))?
+    };
+    let active = match get("active").to_lowercase().as_str() {
+        "" | "true" | "yes" | "1" | "ya" => true,
+        "false" | "no" | "0" | "tidak" => false,
+        other => return Err(format!("active `{other}` is not true or false")),
+    };
+    let barcode = get("barcode");
+    let variant = VariantInput {
+        sku: get("sku"),
+        title: get("variant_title"),
+        options: get("options"),
+        price,
+        compare_at_price,
+        weight_grams,
+        barcode: (!barcode.is_empty()).then_some(barcode),
+        active,
+    };
+    let (sku, options_json) = check_variant(&variant).map_err(|e| match e {
+        CatalogError::Invalid { field, message } => format!("{field}: {message}"),
+        other => other.to_string(),
+    })?;
+    Ok(Row {
+        line,
+        slug,
+        name,
+        status,
+        category_id,
+        brand_id,
+        description: get("description"),
+        sku,
+        options_json,
+        variant,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_number;
+
+    #[test]
+    fn numbers_take_thousands_dots_but_not_decimals() {
+        assert_eq!(whole_number("15500000"), Some(15_500_000));
+        assert_eq!(whole_number("15.500.000"), Some(15_500_000));
+        assert_eq!(whole_number("155000.50"), None);
+        assert_eq!(whole_number("1.5"), None);
+        assert_eq!(whole_number("-5"), None);
+        assert_eq!(whole_number(""), None);
+    }
+}

@@ -1,0 +1,218 @@
+//! Admin endpoints that move files, which server functions are awkward for: picture uploads and
+//! CSV import (multipart forms that also work without JavaScript) and CSV export (a download).
+//! HTML form posts are answered with a 303 back to the page, carrying `saved` or `error`; clients
+//! asking for JSON get JSON and a proper status.
+use axum::{
+    extract::{DefaultBodyLimit, Multipart, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use tower_sessions::Session;
+
+use super::api::ApiPath;
+use crate::{
+    error::AppError,
+    server::{
+        catalog::{import_export, manage},
+        media::MAX_UPLOAD_BYTES,
+        session,
+        state::AppState,
+    },
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/products/{id}/images", post(upload_image))
+        .route("/admin/catalog/export.csv", get(export_csv))
+        .route("/admin/catalog/import", post(import_csv))
+        // A little over the picture limit, so an 8.5 MB file still reaches our own check and
+        // its clear message; anything bigger is cut off while streaming.
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 1024 * 1024))
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json") && !v.contains("text/html"))
+}
+
+/// The 303 back to `page` with the outcome, or the JSON answer.
+fn respond<T: serde::Serialize>(
+    json: bool,
+    page: &str,
+    result: Result<(String, T), AppError>,
+) -> Response {
+    match (json, result) {
+        (true, Ok((_, body))) => (StatusCode::OK, Json(body)).into_response(),
+        (true, Err(err)) => err.into_response(),
+        (false, Ok((message, _))) => {
+            Redirect::to(&with_param(page, "saved", &message)).into_response()
+        }
+        (false, Err(err)) => {
+            let mut message = err.to_string();
+            if let AppError::Validation { fields, .. } = &err {
+                if let Some(lines) = fields.get("file").filter(|l| l.len() > 1) {
+                    message = format!(
+                        "{message}\n{}",
+                        lines
+                            .iter()
+                            .take(12)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    );
+                }
+            }
+            Redirect::to(&with_param(page, "error", &message)).into_response()
+        }
+    }
+}
+
+fn with_param(page: &str, key: &str, value: &str) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair(key, value)
+        .finish();
+    format!("{page}?{query}")
+}
+
+/// The bytes of form field `name` and the text of the others.
+async fn read_form(
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    name: &str,
+) -> Result<(Vec<u8>, std::collections::HashMap<String, String>), AppError> {
+    let mut multipart = multipart.map_err(|_| {
+        AppError::BadRequest(
+            "Send the file as a multipart form (enctype=\"multipart/form-data\").".into(),
+        )
+    })?;
+    let too_big = || {
+        AppError::field(
+            "file",
+            format!(
+                "The file is larger than {} MB.",
+                MAX_UPLOAD_BYTES / (1024 * 1024)
+            ),
+        )
+    };
+    let mut file = None;
+    let mut texts = std::collections::HashMap::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big()),
+            Err(e) => {
+                return Err(AppError::BadRequest(format!(
+                    "The upload was cut short: {}",
+                    e.body_text()
+                )))
+            }
+        };
+        let field_name = field.name().unwrap_or_default().to_string();
+        let bytes = match field.bytes().await {
+            Ok(b) => b,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big()),
+            Err(e) => {
+                return Err(AppError::BadRequest(format!(
+                    "The upload was cut short: {}",
+                    e.body_text()
+                )))
+            }
+        };
+        if field_name == name {
+            file = Some(bytes.to_vec());
+        } else {
+            texts.insert(field_name, String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    let file = file
+        .filter(|f| !f.is_empty())
+        .ok_or_else(|| AppError::field("file", "Choose a file to upload."))?;
+    Ok((file, texts))
+}
+
+/// `POST /admin/products/{id}/images` (multipart: `file`, optional `alt`).
+async fn upload_image(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i32>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let result = async {
+        session::require_staff(&state, &session).await?;
+        let (bytes, texts) = read_form(multipart, "file").await?;
+        let alt = texts.get("alt").map(String::as_str).unwrap_or("");
+        let image = manage::add_image(
+            &state.db,
+            state.cache.as_ref(),
+            &state.media,
+            id,
+            bytes,
+            alt,
+        )
+        .await?;
+        Ok(("Picture added.".to_string(), image))
+    }
+    .await;
+    respond(
+        wants_json(&headers),
+        &format!("/admin/products/{id}"),
+        result,
+    )
+}
+
+/// `GET /admin/catalog/export.csv`: every product and variant.
+async fn export_csv(State(state): State<AppState>, session: Session) -> Response {
+    let result = async {
+        session::require_staff(&state, &session).await?;
+        Ok::<_, AppError>(import_export::export_csv(&state.db).await?)
+    }
+    .await;
+    match result {
+        Ok(bytes) => {
+            let name = format!(
+                "attachment; filename=\"pasar-products-{}.csv\"",
+                chrono::Utc::now().format("%Y%m%d")
+            );
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (header::CONTENT_DISPOSITION, name),
+                    (header::CACHE_CONTROL, "private, no-store".to_string()),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(err) => err.into_response(),
+    }
+}
+
+/// `POST /admin/catalog/import` (multipart: `file`): all rows or none.
+async fn import_csv(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let result = async {
+        session::require_staff(&state, &session).await?;
+        let (bytes, _) = read_form(multipart, "file").await?;
+        let report = import_export::import_csv(&state.db, state.cache.as_ref(), &bytes).await?;
+        let message = format!(
+            "Imported {} rows: {} products created, {} updated; {} variants created, {} updated.",
+            report.rows,
+            report.products_created,
+            report.products_updated,
+            report.variants_created,
+            report.variants_updated
+        );
+        Ok((message, report))
+    }
+    .await;
+    respond(wants_json(&headers), "/admin/catalog", result)
+}
