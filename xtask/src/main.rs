@@ -234,7 +234,10 @@ fn test(args: &[String]) -> Result {
         Some(url) => stage("integration tests (PostgreSQL + Redis)", || {
             drop_old_test_databases(url);
             let mut cmd = cargo();
-            cmd.args(["test", "-p", "server", "--test", "api"]).env("DATABASE_URL", url);
+            cmd.args([
+                "test", "-p", "server", "--test", "api", "--test", "catalog", "--test", "manage",
+            ])
+            .env("DATABASE_URL", url);
             match &redis_url {
                 Some(redis) => cmd.env("REDIS_URL", redis),
                 None => cmd.env_remove("REDIS_URL"),
