@@ -756,3 +756,100 @@ async fn only_buyers_review_once_and_the_average_follows() {
         .unwrap();
     assert!(!stranger.contains("id=\"review-form\""));
 }
+
+#[tokio::test]
+async fn pages_carry_description_canonical_and_open_graph_and_remember_the_view() {
+    let app = catalog_app().await;
+    let product = first_product(&app).await;
+    let html = app
+        .client
+        .get(app.url(&format!("/p/{}", product.slug)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let head = &html[..html.find("</head>").expect("a head")];
+    assert!(
+        head.contains(&format!(
+            "<link rel=\"canonical\" href=\"{}/p/{}\">",
+            app.base, product.slug
+        )),
+        "{head}"
+    );
+    assert!(head.contains("<meta name=\"description\" content=\""));
+    assert!(head.contains("<meta property=\"og:type\" content=\"product\">"));
+    assert!(head.contains("<meta property=\"og:title\""));
+    assert!(head.contains("<meta property=\"product:price:currency\" content=\"IDR\">"));
+
+    let res = app
+        .client
+        .get(app.url("/c/sepatu?view=list&page=1&sort=price_asc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .expect("view remembered")
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.starts_with("pasar_view=list;"), "{cookie}");
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(&format!(
+            "<link rel=\"canonical\" href=\"{}/c/sepatu?sort=price_asc\">",
+            app.base
+        )),
+        "canonical drops view and page 1"
+    );
+    assert!(html.contains("<meta property=\"og:title\" content=\"Sepatu\">"));
+
+    // A later visit without `view` in the URL shows the remembered list view.
+    let again = app
+        .client
+        .get(app.url("/c/sepatu"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // The toggle's pressed button: `<a … aria-pressed="true" …>List</a>`.
+    let pressed = |html: &str, label: &str| {
+        let end = html.find(&format!(">{label}</a>")).expect("view toggle");
+        let start = html[..end].rfind("<a ").expect("link start");
+        html[start..end].contains("aria-pressed=\"true\"")
+    };
+    assert!(
+        pressed(&again, "List") && !pressed(&again, "Grid"),
+        "list view remembered"
+    );
+    let fresh = app
+        .new_client()
+        .get(app.url("/c/sepatu"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        pressed(&fresh, "Grid") && !pressed(&fresh, "List"),
+        "grid by default"
+    );
+
+    let search = app
+        .client
+        .get(app.url("/search?q=kemeja"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(search.contains("<meta name=\"robots\" content=\"noindex, follow\">"));
+}

@@ -96,6 +96,9 @@ pub struct ProductSummary {
     pub image: Option<ImageView>,
 }
 
+/// The cookie that remembers the shopper's grid/list choice.
+pub const VIEW_COOKIE: &str = "pasar_view";
+
 /// Widths (px) of the renditions made of every uploaded picture; never wider than the original.
 pub const IMAGE_WIDTHS: [u32; 4] = [160, 320, 640, 1200];
 

@@ -98,7 +98,16 @@ fn ListingBody(
 ) -> impl IntoView {
     let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     let q = get("q").unwrap_or_default();
-    let list_view = get("view").as_deref() == Some("list");
+    let list_view = match get("view") {
+        Some(view) => view == "list",
+        None => remembered_view().as_deref() == Some("list"),
+    };
+    let chosen_view = get("view");
+    Effect::new(move |_| {
+        if let Some(view) = chosen_view.clone() {
+            remember_view(&view);
+        }
+    });
     let page = match page {
         Ok(page) => page,
         Err(error) => {
@@ -186,7 +195,7 @@ fn SortAndView(
         .filter(|(k, _)| k != "sort" && k != "page")
         .cloned()
         .collect();
-    let grid_href = with_param(&path, &pairs, "view", None);
+    let grid_href = with_param(&path, &pairs, "view", Some("grid"));
     let list_href = with_param(&path, &pairs, "view", Some("list"));
     view! {
         <div class="flex items-center gap-3">
@@ -399,5 +408,51 @@ mod tests {
             "/search?q=kemeja+batik&brand=a&sort=newest"
         );
         assert_eq!(query_pairs("?x=Rp%20100%2B")[0].1, "Rp 100+");
+    }
+}
+
+/// The grid/list choice remembered from an earlier visit (the `pasar_view` cookie), read from the
+/// request on the server and from `document.cookie` in the browser, so both render the same.
+fn remembered_view() -> Option<String> {
+    #[cfg(feature = "ssr")]
+    let cookies: Option<String> = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_string)
+            .reduce(|a, b| format!("{a}; {b}"))
+    });
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    let cookies: Option<String> = {
+        use leptos::wasm_bindgen::JsCast;
+        document()
+            .dyn_into::<web_sys::HtmlDocument>()
+            .ok()
+            .and_then(|d| d.cookie().ok())
+    };
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    let cookies: Option<String> = None;
+    let cookies = cookies?;
+    cookies.split(';').find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == crate::model::VIEW_COOKIE && (value == "grid" || value == "list"))
+            .then(|| value.to_string())
+    })
+}
+
+/// Keeps the shopper's choice for a year (the server sets the same cookie for visits without
+/// JavaScript).
+fn remember_view(_view: &str) {
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        if let Ok(doc) = document().dyn_into::<web_sys::HtmlDocument>() {
+            let _ = doc.set_cookie(&format!(
+                "{}={_view}; path=/; max-age=31536000; samesite=lax",
+                crate::model::VIEW_COOKIE
+            ));
+        }
     }
 }

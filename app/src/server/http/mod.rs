@@ -42,6 +42,10 @@ pub fn router(state: AppState, sessions: SessionBackend) -> Router {
         .merge(pages)
         .with_state(state.clone());
 
+    let app = app.layer(middleware::from_fn_with_state(
+        state.clone(),
+        seo::head_tags,
+    ));
     let app = sessions.layer(app, &state.settings);
     app.layer(middleware::from_fn_with_state(state, refuse_cross_origin))
         .layer(SetResponseHeaderLayer::if_not_present(

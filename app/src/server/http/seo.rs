@@ -87,3 +87,211 @@ pub async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError
     )
         .into_response())
 }
+
+/// Adds a meta description, a canonical URL and Open Graph tags to the `<head>` of product and
+/// listing pages, and remembers the shopper's grid/list choice in a cookie.
+///
+/// Why a middleware: `leptos_meta`'s `<Meta>`/`<Link>` rendered inside the pages' `Transition`
+/// broke hydration here, and these tags matter only to crawlers and link previews, which read the
+/// server's HTML. The pages render with `SsrMode::Async`, so the whole document is in hand.
+pub async fn head_tags(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let is_page = req.method() == axum::http::Method::GET
+        && (path.starts_with("/p/")
+            || path.starts_with("/c/")
+            || path.starts_with("/b/")
+            || path == "/search");
+    let response = next.run(req).await;
+    if !is_page {
+        return response;
+    }
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let view = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "view")
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| v == "grid" || v == "list");
+    let (mut parts, body) = response.into_parts();
+    if let Some(view) = &view {
+        if let Ok(cookie) = axum::http::HeaderValue::from_str(&format!(
+            "{}={view}; Path=/; Max-Age=31536000; SameSite=Lax",
+            crate::model::VIEW_COOKIE
+        )) {
+            parts.headers.append(header::SET_COOKIE, cookie);
+        }
+    }
+    if !is_html || !parts.status.is_success() {
+        return Response::from_parts(parts, body);
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, 8 * 1024 * 1024).await else {
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    let tags = match page_tags(&state, &path, &query).await {
+        Ok(tags) => tags,
+        Err(err) => {
+            tracing::warn!(%err, path, "head tags");
+            String::new()
+        }
+    };
+    let html = String::from_utf8_lossy(&bytes);
+    let body = match html.find("</head>") {
+        Some(at) if !tags.is_empty() => format!("{}{tags}{}", &html[..at], &html[at..]),
+        _ => html.into_owned(),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+fn meta(out: &mut String, attr: &str, key: &str, value: &str) {
+    out.push_str(&format!(
+        "<meta {attr}=\"{key}\" content=\"{}\">",
+        escape(value)
+    ));
+}
+
+/// The canonical form of a listing URL: the same filters, without presentation-only parameters.
+pub fn canonical_query(query: &str) -> String {
+    let kept: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, v)| {
+            !v.is_empty()
+                && !matches!(k.as_ref(), "view" | "per_page" | "error" | "saved")
+                && !(k == "page" && v == "1")
+        })
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        return String::new();
+    }
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in kept {
+        s.append_pair(&k, &v);
+    }
+    format!("?{}", s.finish())
+}
+
+async fn page_tags(state: &AppState, path: &str, query: &str) -> Result<String, AppError> {
+    let base = state.settings.public_url.as_str().trim_end_matches('/');
+    let shop = &state.settings.shop.name;
+    let mut out = String::new();
+    if let Some(slug) = path.strip_prefix("/p/") {
+        let Some(p) =
+            crate::server::catalog::product_detail(&state.db, state.settings.shop.currency(), slug)
+                .await?
+        else {
+            return Ok(out);
+        };
+        let url = format!("{base}/p/{}", p.slug);
+        meta(&mut out, "name", "description", &p.summary);
+        out.push_str(&format!(
+            "<link rel=\"canonical\" href=\"{}\">",
+            escape(&url)
+        ));
+        meta(&mut out, "property", "og:type", "product");
+        meta(&mut out, "property", "og:site_name", shop);
+        meta(&mut out, "property", "og:title", &p.name);
+        meta(&mut out, "property", "og:description", &p.summary);
+        meta(&mut out, "property", "og:url", &url);
+        if let Some(image) = p.images.first() {
+            meta(
+                &mut out,
+                "property",
+                "og:image",
+                &format!("{base}{}", image.url),
+            );
+            meta(&mut out, "property", "og:image:alt", &image.alt);
+        }
+        if let Some(v) = p.variants.first() {
+            meta(
+                &mut out,
+                "property",
+                "product:price:amount",
+                &v.price.amount.to_string(),
+            );
+            meta(
+                &mut out,
+                "property",
+                "product:price:currency",
+                &v.price.currency,
+            );
+        }
+        meta(&mut out, "name", "twitter:card", "summary_large_image");
+        return Ok(out);
+    }
+    let canonical = format!("{base}{path}{}", canonical_query(query));
+    let q = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "q")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let (title, description) = if let Some(slug) = path.strip_prefix("/c/") {
+        match category::Entity::find()
+            .filter(category::Column::Slug.eq(slug))
+            .one(&state.db)
+            .await?
+        {
+            Some(c) if !c.description.is_empty() => (c.name.clone(), c.description),
+            Some(c) => (
+                c.name.clone(),
+                format!("Belanja {} pilihan di {shop}.", c.name.to_lowercase()),
+            ),
+            None => return Ok(out),
+        }
+    } else if let Some(slug) = path.strip_prefix("/b/") {
+        match brand::Entity::find()
+            .filter(brand::Column::Slug.eq(slug))
+            .one(&state.db)
+            .await?
+        {
+            Some(b) => (
+                b.name.clone(),
+                format!("Produk {} asli dengan harga terbaik di {shop}.", b.name),
+            ),
+            None => return Ok(out),
+        }
+    } else if q.is_empty() {
+        (
+            "Semua produk".to_string(),
+            format!("Semua produk di {shop}."),
+        )
+    } else {
+        // Search results are for people, not for the index.
+        out.push_str("<meta name=\"robots\" content=\"noindex, follow\">");
+        (
+            format!("Hasil untuk \u{201c}{q}\u{201d}"),
+            format!("Hasil pencarian \u{201c}{q}\u{201d} di {shop}."),
+        )
+    };
+    meta(&mut out, "name", "description", &description);
+    out.push_str(&format!(
+        "<link rel=\"canonical\" href=\"{}\">",
+        escape(&canonical)
+    ));
+    meta(&mut out, "property", "og:type", "website");
+    meta(&mut out, "property", "og:site_name", shop);
+    meta(&mut out, "property", "og:title", &title);
+    meta(&mut out, "property", "og:description", &description);
+    meta(&mut out, "property", "og:url", &canonical);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_query;
+
+    #[test]
+    fn canonical_listing_urls_drop_presentation() {
+        assert_eq!(canonical_query(""), "");
+        assert_eq!(canonical_query("view=list&page=1&per_page=48"), "");
+        assert_eq!(
+            canonical_query("q=kemeja+batik&brand=batik-keris&page=2&view=grid"),
+            "?q=kemeja+batik&brand=batik-keris&page=2"
+        );
+    }
+}
