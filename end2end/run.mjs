@@ -296,6 +296,97 @@ await journey('autocomplete: type, arrow down, Enter opens the suggestion; Escap
   await page.context().close();
 });
 
+async function logIn(page, who) {
+  await waitForHydration(page);
+  await page.fill('#field-email', who.email);
+  await page.fill('#field-password', who.password);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForURL(`${BASE}/`);
+}
+
+await journey('staff edit a price, upload a picture and unpublish; the shop follows at once', async () => {
+  const page = await newPage();
+  await logIn(page, ADMIN);
+  const slug = 'batik-keris-kemeja-batik-parang-lengan-panjang';
+  await page.goto(`/admin/products?q=${slug}`);
+  const row = page.locator(`tr.product-row[data-slug="${slug}"]`);
+  await row.waitFor();
+  await page.waitForLoadState('networkidle');
+  await row.locator('a').first().click();
+  await page.waitForSelector('#variants .variant-row');
+  await page.waitForLoadState('networkidle');
+  const firstVariant = page.locator('#variants .variant-row').first();
+  const sku = await firstVariant.locator('input[name=sku]').inputValue();
+  await firstVariant.locator('input[name=price]').fill('123400');
+  await firstVariant.locator('button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelector('#variants .variant-row input[name=price]')?.value === '123400');
+
+  // Upload one of the demo pictures again: a third picture appears.
+  const pictures = await page.locator('#images .product-image').count();
+  const src = await page.locator('#images .product-image img').first().getAttribute('src');
+  const bytes = Buffer.from(await (await page.request.get(src.replace('-160.jpg', '-640.jpg'))).body());
+  await page.setInputFiles('#image-file', { name: 'foto.jpg', mimeType: 'image/jpeg', buffer: bytes });
+  await page.fill('#image-alt', 'Tampak dekat');
+  await page.click('#upload-form button[type=submit]');
+  await page.waitForURL(/saved=/);
+  await page.waitForFunction((n) => document.querySelectorAll('#images .product-image').length === n + 1, pictures);
+  // A file that is not a picture gets a clear message.
+  await page.setInputFiles('#image-file', { name: 'notes.txt', mimeType: 'image/png', buffer: Buffer.from('not a picture') });
+  await page.click('#upload-form button[type=submit]');
+  await page.waitForURL(/error=/);
+  assert.match(await page.textContent('#upload-form .form-error'), /JPEG, PNG, WebP or GIF/);
+  await shot(page, '13-admin-product');
+
+  const shop = await newPage();
+  await shop.goto(`/p/${slug}?sku=${sku}`);
+  assert.equal(await shop.textContent('#variant-price'), 'Rp 123.400');
+  assert.equal(await shop.locator('#gallery .gallery-thumb').count(), pictures + 1);
+
+  // Unpublish: the product page answers 404; publish again.
+  await page.goto(`/admin/products?q=${slug}`);
+  await row.waitFor();
+  await page.waitForLoadState('networkidle');
+  await row.locator('button.publish-toggle').click();
+  await page.waitForFunction((s) => document.querySelector(`tr.product-row[data-slug="${s}"] .product-status`)?.textContent === 'draft', slug);
+  assert.equal((await shop.goto(`/p/${slug}`)).status(), 404);
+  await row.locator('button.publish-toggle').click();
+  await page.waitForFunction((s) => document.querySelector(`tr.product-row[data-slug="${s}"] .product-status`)?.textContent === 'published', slug);
+  assert.equal((await shop.goto(`/p/${slug}`)).status(), 200);
+  assert.deepEqual(page.consoleErrors, []);
+  await shop.context().close();
+  await page.context().close();
+});
+
+await journey('a customer who bought a product reviews it; others cannot', async () => {
+  // The demo customer's delivered order holds the first two demo products.
+  let slug;
+  for (let n = 1; n <= 3 && !slug; n++) {
+    const res = await (await fetch(`${BASE}/api/v1/products?per_page=100&page=${n}`)).json();
+    slug = res.items.find((i) => i.id === 1)?.slug;
+  }
+  assert.ok(slug, 'demo product #1');
+  const stranger = await newPage();
+  await stranger.goto(`/p/${slug}`);
+  await stranger.waitForSelector('#reviews');
+  assert.ok(await stranger.locator('#review-form').count() === 0);
+  await stranger.context().close();
+
+  const page = await newPage();
+  await logIn(page, { email: 'budi@pasar.test', password: 'belanja-2026' });
+  await page.goto(`/p/${slug}`);
+  await page.waitForSelector('#review-form');
+  await page.waitForLoadState('networkidle');
+  await page.check('#review-form input[name=rating][value="4"]');
+  await page.fill('#review-title', 'Nyaman dipakai');
+  await page.fill('#review-body', `Bahannya adem dan jahitannya rapi (${unique}).`);
+  await page.click('#review-form button[type=submit]');
+  await page.waitForSelector(`#review-list .review:has-text("${unique}")`);
+  assert.match(await page.textContent('#review-list .review:has-text("ulasan Anda")'), /Budi S\./);
+  await shot(page, '14-review');
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});
+
 await journey('catalogue works without JavaScript', async () => {
   const page = await newPage({ javaScript: false });
   await page.goto('/search?q=sepatu');

@@ -15,6 +15,15 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Whether WebP renditions exist next to the JPEG ones (kept only when smaller).
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ProductImages::Table)
+                    .add_column(boolean(ProductImages::Webp).default(false))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -180,8 +189,21 @@ impl MigrationTrait for Migration {
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;
         }
-        Ok(())
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ProductImages::Table)
+                    .drop_column(ProductImages::Webp)
+                    .to_owned(),
+            )
+            .await
     }
+}
+
+#[derive(DeriveIden)]
+enum ProductImages {
+    Table,
+    Webp,
 }
 
 #[derive(DeriveIden)]

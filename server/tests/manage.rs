@@ -20,13 +20,32 @@ async fn catalog_app() -> TestApp {
     app
 }
 
+/// Flat colour blocks: artwork that lossless WebP compresses better than JPEG.
 fn png(width: u32, height: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    encode_png(image::RgbImage::from_fn(width, height, |x, y| {
+        if (x / 100 + y / 100) % 2 == 0 {
+            image::Rgb([200, 60, 40])
+        } else {
+            image::Rgb([240, 235, 220])
+        }
     }))
-    .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
-    .expect("png");
+}
+
+/// Noise, like a photograph's grain: JPEG wins, so no WebP renditions are kept.
+fn noisy_png(width: u32, height: u32) -> Vec<u8> {
+    let mut state: u32 = 12345;
+    encode_png(image::RgbImage::from_fn(width, height, |_, _| {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        let v = (state >> 16) as u8;
+        image::Rgb([v, v.wrapping_mul(3), v.wrapping_add(90)])
+    }))
+}
+
+fn encode_png(img: image::RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .expect("png");
     out
 }
 
@@ -191,6 +210,13 @@ async fn pictures_are_checked_resized_and_served_for_a_year() {
         .unwrap()
         .len();
     assert_eq!(count, 1);
+
+    // A photograph-like picture: JPEG renditions only (lossless WebP would be bigger).
+    let res = upload(&app, &app.client, product.id, noisy_png(500, 500), true).await;
+    assert_eq!(res.status(), 200);
+    let grainy: Value = res.json().await.unwrap();
+    assert_eq!(grainy["srcset_webp"], "");
+    assert!(grainy["srcset"].as_str().unwrap().contains("500w"));
 
     // Without JavaScript the form is answered with a redirect carrying the message.
     let html = upload(

@@ -17,7 +17,7 @@ pub fn Picture(
 ) -> impl IntoView {
     view! {
         <picture>
-            <source type="image/webp" srcset=image.srcset_webp.clone() sizes=sizes />
+            {(!image.srcset_webp.is_empty()).then(|| view! { <source type="image/webp" srcset=image.srcset_webp.clone() sizes=sizes /> })}
             <img
                 src=image.url.clone()
                 srcset=image.srcset.clone()

@@ -127,7 +127,7 @@ pub struct ImageView {
     pub thumbnail: String,
     /// JPEG renditions as a `srcset` value (`/media/…-320.jpg 320w, …`).
     pub srcset: String,
-    /// The same renditions in WebP.
+    /// The same renditions in WebP; empty when the picture is better as JPEG.
     pub srcset_webp: String,
     /// The original's size: sets the aspect ratio so nothing shifts while it loads.
     pub width: u32,
@@ -137,7 +137,7 @@ pub struct ImageView {
 
 impl ImageView {
     /// Builds the URLs of the renditions stored under `key` (see `server::media`).
-    pub fn new(id: i32, key: &str, width: u32, height: u32, alt: &str) -> ImageView {
+    pub fn new(id: i32, key: &str, width: u32, height: u32, alt: &str, webp: bool) -> ImageView {
         let widths = rendition_widths(width);
         let url_of = |w: u32, ext: &str| format!("/media/{key}-{w}.{ext}");
         let set = |ext: &str| {
@@ -158,7 +158,7 @@ impl ImageView {
             url: url_of(main, "jpg"),
             thumbnail: url_of(widths[0], "jpg"),
             srcset: set("jpg"),
-            srcset_webp: set("webp"),
+            srcset_webp: if webp { set("webp") } else { String::new() },
             width,
             height,
             alt: alt.to_string(),

@@ -57,6 +57,8 @@ pub struct StoredImage {
     pub key: String,
     pub width: u32,
     pub height: u32,
+    /// WebP renditions were written too.
+    pub webp: bool,
 }
 
 /// The folder pictures are written to and served from.
@@ -81,7 +83,13 @@ impl MediaStore {
         self.store_decoded(product_id, &image, &hex(&digest[..8]))
     }
 
-    /// Writes the renditions of an already decoded picture under `products/{id}/{name}`.
+    /// Writes the renditions of an already decoded picture under `products/{id}/{name}`:
+    /// JPEG always; WebP too when it comes out smaller than the JPEG at the largest width (the
+    /// encoder is lossless: a win for flat artwork, a loss for photographs).
+    ///
+    /// Only the `image` crate's non-generic entry points are used here (`DynamicImage` methods,
+    /// `encode` on byte slices): they are compiled optimised even in a debug build of this
+    /// crate, which matters for the demo pictures drawn at start-up.
     pub fn store_decoded(
         &self,
         product_id: i32,
@@ -92,18 +100,34 @@ impl MediaStore {
         let key = format!("products/{product_id}/{name}");
         let dir = self.root.join(format!("products/{product_id}"));
         std::fs::create_dir_all(&dir)?;
-        let rgb = flatten(image);
-        for w in rendition_widths(width) {
+        let flat = DynamicImage::ImageRgb8(flatten(image));
+        let mut widths = rendition_widths(width);
+        widths.reverse();
+        let mut webp = true;
+        for (i, w) in widths.iter().copied().enumerate() {
             let resized = if w == width {
-                rgb.clone()
+                flat.to_rgb8()
             } else {
                 let h = ((u64::from(height) * u64::from(w)) / u64::from(width)).max(1) as u32;
-                image::imageops::resize(&rgb, w, h, FilterType::CatmullRom)
+                flat.resize_exact(w, h, FilterType::CatmullRom).into_rgb8()
             };
-            self.write_atomically(&format!("{key}-{w}.jpg"), &encode_jpeg(&resized)?)?;
-            self.write_atomically(&format!("{key}-{w}.webp"), &encode_webp(&resized)?)?;
+            let jpeg = encode_jpeg(&resized)?;
+            if webp {
+                let encoded = encode_webp(&resized)?;
+                if i == 0 && encoded.len() >= jpeg.len() {
+                    webp = false;
+                } else {
+                    self.write_atomically(&format!("{key}-{w}.webp"), &encoded)?;
+                }
+            }
+            self.write_atomically(&format!("{key}-{w}.jpg"), &jpeg)?;
         }
-        Ok(StoredImage { key, width, height })
+        Ok(StoredImage {
+            key,
+            width,
+            height,
+            webp,
+        })
     }
 
     /// Removes every rendition of `key`. Missing files are fine (already gone).
@@ -115,13 +139,11 @@ impl MediaStore {
         }
     }
 
-    /// `true` when every rendition of `key` is on disk.
+    /// `true` when every JPEG rendition of `key` is on disk.
     pub fn has_all(&self, key: &str, width: u32) -> bool {
-        rendition_widths(width).iter().all(|w| {
-            ["jpg", "webp"]
-                .iter()
-                .all(|ext| self.root.join(format!("{key}-{w}.{ext}")).is_file())
-        })
+        rendition_widths(width)
+            .iter()
+            .all(|w| self.root.join(format!("{key}-{w}.jpg")).is_file())
     }
 
     /// Write to a temporary name, then rename: a reader never sees half a file.
@@ -207,7 +229,12 @@ fn flatten(image: &DynamicImage) -> RgbImage {
 fn encode_jpeg(image: &RgbImage) -> Result<Vec<u8>, MediaError> {
     let mut out = Vec::new();
     JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
-        .encode_image(image)
+        .encode(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            image::ExtendedColorType::Rgb8,
+        )
         .map_err(|e| MediaError::Storage(std::io::Error::other(e)))?;
     Ok(out)
 }
@@ -231,37 +258,35 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A believable product shot drawn locally (no network): a soft two-tone backdrop, a shadow and
-/// a rounded "product" block in the category's colour with a highlight, varied by `seed`.
+/// A clean product shot drawn locally (no network): a two-tone backdrop, a floor shadow and a
+/// "product" (box, bottle or round) in the category's colour with a label stripe, varied by
+/// `seed`. Flat colours keep the lossless WebP renditions small.
 pub fn demo_picture(seed: u64, hue: u32, size: u32) -> DynamicImage {
-    let (bg1, bg2) = (hsl(hue, 0.25, 0.93), hsl((hue + 30) % 360, 0.30, 0.83));
+    let wall = hsl(hue, 0.25, 0.93);
+    let floor = hsl((hue + 20) % 360, 0.22, 0.86);
+    let shadow = hsl((hue + 20) % 360, 0.18, 0.74);
     let body = hsl((hue + (seed % 40) as u32) % 360, 0.55, 0.45);
+    let highlight = hsl((hue + (seed % 40) as u32) % 360, 0.55, 0.58);
     let accent = hsl((hue + 180) % 360, 0.6, 0.55);
     let s = size as f32;
     let shape = seed % 3;
     let img = RgbImage::from_fn(size, size, |x, y| {
         let (fx, fy) = (x as f32 / s, y as f32 / s);
-        let t = (fx + fy) / 2.0;
-        let mut c = lerp(bg1, bg2, t);
-        // Floor shadow.
-        let (dx, dy) = ((fx - 0.5) / 0.32, (fy - 0.80) / 0.05);
+        let mut c = if fy < 0.72 { wall } else { floor };
+        let (dx, dy) = ((fx - 0.5) / 0.30, (fy - 0.80) / 0.045);
         if dx * dx + dy * dy < 1.0 {
-            c = lerp(c, [60, 60, 60], 0.25 * (1.0 - (dx * dx + dy * dy)));
+            c = shadow;
         }
         let inside = match shape {
-            // A box.
-            0 => (0.25..0.75).contains(&fx) && (0.25..0.78).contains(&fy),
-            // A bottle/tall block.
-            1 => (0.36..0.64).contains(&fx) && (0.18..0.80).contains(&fy),
-            // A round object.
+            0 => (0.27..0.73).contains(&fx) && (0.26..0.80).contains(&fy),
+            1 => (0.37..0.63).contains(&fx) && (0.16..0.80).contains(&fy),
             _ => {
                 let (cx, cy) = (fx - 0.5, fy - 0.52);
                 cx * cx + cy * cy < 0.075
             }
         };
         if inside {
-            c = lerp(body, [255, 255, 255], (0.35 - fx).max(0.0) * 0.8);
-            // A label stripe.
+            c = if fx < 0.42 { highlight } else { body };
             if (0.50..0.58).contains(&fy) {
                 c = accent;
             }
@@ -269,12 +294,6 @@ pub fn demo_picture(seed: u64, hue: u32, size: u32) -> DynamicImage {
         image::Rgb(c)
     });
     DynamicImage::ImageRgb8(img)
-}
-
-fn lerp(a: [u8; 3], b: [u8; 3], t: f32) -> [u8; 3] {
-    let t = t.clamp(0.0, 1.0);
-    let mix = |x: u8, y: u8| (f32::from(x) + (f32::from(y) - f32::from(x)) * t).round() as u8;
-    [mix(a[0], b[0]), mix(a[1], b[1]), mix(a[2], b[2])]
 }
 
 fn hsl(hue: u32, s: f32, l: f32) -> [u8; 3] {

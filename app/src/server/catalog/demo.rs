@@ -477,6 +477,7 @@ pub async fn seed_demo_images(
                 }),
                 width: Set(stored.width as i32),
                 height: Set(stored.height as i32),
+                webp: Set(stored.webp),
                 ..Default::default()
             }
             .insert(&txn)

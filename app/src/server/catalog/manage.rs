@@ -241,6 +241,7 @@ pub fn image_view(image: &product_image::Model) -> ImageView {
         image.width.max(1) as u32,
         image.height.max(1) as u32,
         &image.alt,
+        image.webp,
     )
 }
 
@@ -734,6 +735,7 @@ pub async fn add_image(
         alt: Set(alt),
         width: Set(stored.width as i32),
         height: Set(stored.height as i32),
+        webp: Set(stored.webp),
         ..Default::default()
     }
     .insert(&txn)

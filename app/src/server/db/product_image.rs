@@ -14,6 +14,8 @@ pub struct Model {
     pub alt: String,
     pub width: i32,
     pub height: i32,
+    /// WebP renditions exist too (written only when smaller than the JPEG ones).
+    pub webp: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
