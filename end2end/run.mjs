@@ -324,7 +324,7 @@ await journey('staff edit a price, upload a picture and unpublish; the shop foll
   // Upload one of the demo pictures again: a third picture appears.
   const pictures = await page.locator('#images .product-image').count();
   const src = await page.locator('#images .product-image img').first().getAttribute('src');
-  const bytes = Buffer.from(await (await page.request.get(src.replace('-160.jpg', '-640.jpg'))).body());
+  const bytes = Buffer.from(await (await page.request.get(src.replace('-160.jpg', '-320.jpg'))).body());
   await page.setInputFiles('#image-file', { name: 'foto.jpg', mimeType: 'image/jpeg', buffer: bytes });
   await page.fill('#image-alt', 'Tampak dekat');
   await page.click('#upload-form button[type=submit]');

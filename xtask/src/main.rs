@@ -320,7 +320,7 @@ impl Drop for KillOnDrop {
 
 fn wait_until_ready(base_url: &str, server: &mut Child) -> Result {
     let addr = base_url.trim_start_matches("http://").to_string();
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(240);
     while Instant::now() < deadline {
         if let Ok(Some(status)) = server.try_wait() {
             return Err(format!("the server exited before it was ready ({status})"));
@@ -331,6 +331,6 @@ fn wait_until_ready(base_url: &str, server: &mut Child) -> Result {
         std::thread::sleep(Duration::from_millis(200));
     }
     Err(format!(
-        "the server at {base_url} was not ready within 60 s"
+        "the server at {base_url} was not ready within 240 s (the debug build draws the demo pictures first)"
     ))
 }

@@ -404,8 +404,8 @@ pub async fn seed_demo_catalog(db: &DatabaseConnection) -> Result<usize, DbErr> 
     Ok(created)
 }
 
-/// Pictures drawn locally for every demo product that has none yet (two each), resized like an
-/// upload. Idempotent; renditions missing from disk (a fresh media folder next to an old
+/// Pictures drawn locally for every demo product that has none yet (480 px; a second view for
+/// every fourth product, so galleries show too), resized like an upload. Idempotent; renditions missing from disk (a fresh media folder next to an old
 /// database) are drawn again. Runs two products at a time on the blocking pool.
 pub async fn seed_demo_images(
     db: &DatabaseConnection,
@@ -444,9 +444,10 @@ pub async fn seed_demo_images(
                 .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
             let hue = ((p.category_id as u32) * 67) % 360;
             let pictures = tokio::task::spawn_blocking(move || {
-                (0..2u64)
+                let views = if p.id % 4 == 1 { 2 } else { 1 };
+                (0..views)
                     .map(|n| {
-                        let picture = media::demo_picture(seed + n, hue, 640);
+                        let picture = media::demo_picture(seed + n, hue, 480);
                         media.store_decoded(p.id, &picture, &format!("demo-{}", seed % 100_000 + n))
                     })
                     .collect::<Result<Vec<_>, _>>()
