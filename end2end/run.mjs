@@ -334,7 +334,8 @@ await journey('staff edit a price, upload a picture and unpublish; the shop foll
   await page.setInputFiles('#image-file', { name: 'notes.txt', mimeType: 'image/png', buffer: Buffer.from('not a picture') });
   await page.click('#upload-form button[type=submit]');
   await page.waitForURL(/error=/);
-  assert.match(await page.textContent('#upload-form .form-error'), /JPEG, PNG, WebP or GIF/);
+  assert.match(await page.locator('.form-error').first().textContent(), /JPEG, PNG, WebP or GIF/);
+  assert.equal(await page.locator('.form-error').count(), 1, 'the message is shown once');
   await shot(page, '13-admin-product');
 
   const shop = await newPage();

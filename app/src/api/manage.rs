@@ -169,8 +169,8 @@ pub async fn admin_delete_product(id: i32) -> Result<(), AppError> {
 }
 
 /// Creates (empty `variant_id`) or updates a variant.
-#[server]
 #[allow(clippy::too_many_arguments)]
+#[server]
 pub async fn admin_save_variant(
     product_id: i32,
     variant_id: String,

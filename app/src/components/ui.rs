@@ -164,6 +164,16 @@ where
     })
 }
 
+/// Only the action's own latest error (not the URL's `?error=`): for pages with several forms,
+/// which show the URL's message once, at the top.
+pub fn action_error_signal<I, O>(action: ServerAction<I>) -> Signal<Option<AppError>>
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
 /// Messages for `field` from a form's error signal.
 pub fn field_errors(error: Signal<Option<AppError>>, field: &'static str) -> Signal<Vec<String>> {
     Signal::derive(move || {

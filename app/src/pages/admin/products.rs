@@ -14,8 +14,8 @@ use crate::{
         AdminSaveVariant, AdminSetProductStatus,
     },
     components::ui::{
-        field_errors, form_error_signal, Alert, ButtonStyle, CardSkeleton, ErrorNotice,
-        FieldErrors, PageHeading, SubmitButton, TextField,
+        action_error_signal, field_errors, form_error_signal, Alert, ButtonStyle, CardSkeleton,
+        ErrorNotice, FieldErrors, PageHeading, SubmitButton, TextField,
     },
     model::{AdminProduct, AdminProductRow, AdminVariant, TaxonChoices},
 };
@@ -205,11 +205,13 @@ pub fn AdminProductEditPage() -> impl IntoView {
         },
     );
     let choices = Resource::new(|| (), |_| crate::api::admin_taxon_choices());
-    let image_error = form_error_signal(delete_image);
-    let primary_error = form_error_signal(primary_image);
+    let image_error = action_error_signal(delete_image);
+    let primary_error = action_error_signal(primary_image);
     view! {
         <Title text="Edit product · Admin" />
         <Alert message=saved_notice() error=false />
+        // A no-JavaScript form post's error, shown once for the whole page.
+        <div class="mb-4"><Alert message=error_notice() /></div>
         <Transition fallback=CardSkeleton>
             {move || Suspend::new(async move {
                 match (product.await, choices.await) {
@@ -226,7 +228,7 @@ pub fn AdminProductEditPage() -> impl IntoView {
                                     <a href=format!("/p/{}", p.slug) class="text-sm font-medium text-emerald-800 hover:underline">"View in shop →"</a>
                                 })}
                             </div>
-                            <div class="grid gap-6 lg:grid-cols-[1fr_20rem]">
+                            <div class="grid gap-6 lg:grid-cols-[1fr_16rem]">
                                 <div class="flex flex-col gap-6">
                                     <ProductForm product=product.clone() choices save_product />
                                     {product.clone().map(|p| view! { <VariantsEditor product=p save_variant /> })}
@@ -251,8 +253,8 @@ fn ProductForm(
     save_product: ServerAction<AdminSaveProduct>,
 ) -> impl IntoView {
     let delete = ServerAction::<AdminDeleteProduct>::new();
-    let error = form_error_signal(save_product);
-    let delete_error = form_error_signal(delete);
+    let error = action_error_signal(save_product);
+    let delete_error = action_error_signal(delete);
     let p = product.clone();
     let get = move |f: fn(&AdminProduct) -> String| p.as_ref().map(f).unwrap_or_default();
     let category = product.as_ref().map(|p| p.category_id);
@@ -323,7 +325,7 @@ fn VariantsEditor(
     product: AdminProduct,
     save_variant: ServerAction<AdminSaveVariant>,
 ) -> impl IntoView {
-    let error = form_error_signal(save_variant);
+    let error = action_error_signal(save_variant);
     let product_id = product.id;
     view! {
         <section class="rounded-xl border border-stone-200 bg-white p-6 shadow-sm" id="variants">
@@ -378,7 +380,6 @@ fn ImagesEditor(
     primary_image: ServerAction<AdminPrimaryImage>,
 ) -> impl IntoView {
     let product_id = product.id;
-    let upload_error = error_notice();
     view! {
         <section class="rounded-xl border border-stone-200 bg-white p-6 shadow-sm" id="images">
             <h2 class="mb-4 text-lg font-semibold">"Pictures"</h2>
@@ -407,7 +408,6 @@ fn ImagesEditor(
             // A plain multipart form: the server answers with a redirect back here, with or
             // without JavaScript.
             <form method="post" action=format!("/admin/products/{product_id}/images") enctype="multipart/form-data" class="mt-4 flex flex-col gap-2" id="upload-form">
-                <Alert message=upload_error />
                 <label for="image-file" class="text-sm font-medium text-stone-700">"Add a picture"</label>
                 <input id="image-file" type="file" name="file" required accept="image/jpeg,image/png,image/webp,image/gif" class="text-sm" />
                 <label for="image-alt" class="sr-only">"Description for screen readers"</label>

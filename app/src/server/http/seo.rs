@@ -161,9 +161,9 @@ fn meta(out: &mut String, attr: &str, key: &str, value: &str) {
 pub fn canonical_query(query: &str) -> String {
     let kept: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
         .filter(|(k, v)| {
-            !v.is_empty()
-                && !matches!(k.as_ref(), "view" | "per_page" | "error" | "saved")
-                && !(k == "page" && v == "1")
+            let presentation = matches!(k.as_ref(), "view" | "per_page" | "error" | "saved")
+                || (k == "page" && v == "1");
+            !v.is_empty() && !presentation
         })
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
