@@ -39,4 +39,12 @@ run listing_html "http://127.0.0.1:$port/search\?page=[1-9]&sort=(popular|newest
 run search_api "http://127.0.0.1:$port/api/v1/products\?q=$terms" --rand-regex-url
 run suggest "http://127.0.0.1:$port/api/v1/search/suggest\?q=$terms" --rand-regex-url
 
+# The same server with every cache off: what a cache miss costs.
+kill $server; wait $server 2>/dev/null || true
+PASAR_CATALOG_CACHE=off PASAR_ADDR=127.0.0.1:$port ./target/release/pasar serve > "$out/server-uncached.log" 2>&1 &
+server=$!
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+run listing_html_uncached "http://127.0.0.1:$port/search\?page=[1-9]&sort=(popular|newest|price_asc)" --rand-regex-url
+run search_api_uncached "http://127.0.0.1:$port/api/v1/products\?q=$terms&sort=(relevance|price_asc|newest)&page=[1-3]" --rand-regex-url
+
 node bench/report.mjs "$out" "$products" "$seconds" "bench/catalog.sh $*"

@@ -245,7 +245,11 @@ await journey('catalogue: search, filter, sort, paginate, go back, open a produc
   const firstOnPage1 = await page.locator('#product-grid .product-card').first().getAttribute('data-slug');
   await page.click('#pagination a:text-is("2")');
   await page.waitForURL(/page=2/);
-  await page.waitForSelector('#product-grid .product-card');
+  // The old cards stay while page 2 loads (a Transition): wait until they are replaced.
+  await page.waitForFunction((slug) => {
+    const first = document.querySelector('#product-grid .product-card')?.getAttribute('data-slug');
+    return first && first !== slug;
+  }, firstOnPage1);
   const firstOnPage2 = await page.locator('#product-grid .product-card').first().getAttribute('data-slug');
   assert.notEqual(firstOnPage1, firstOnPage2);
   await page.goBack();

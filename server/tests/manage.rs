@@ -879,3 +879,54 @@ async fn pages_carry_description_canonical_and_open_graph_and_remember_the_view(
         .unwrap();
     assert!(search.contains("<meta name=\"robots\" content=\"noindex, follow\">"));
 }
+
+#[tokio::test]
+async fn anonymous_pages_come_from_the_page_cache_until_the_catalogue_changes() {
+    let app = catalog_app().await;
+    let product = first_product(&app).await;
+    let visitor = app.new_client();
+    let url = app.url(&format!("/p/{}", product.slug));
+    let first = visitor.get(&url).send().await.unwrap();
+    assert!(
+        first.headers().contains_key("x-pasar-cache"),
+        "{:?} {:?}",
+        first.status(),
+        first.headers()
+    );
+    assert_eq!(first.headers()["x-pasar-cache"], "miss");
+    assert_eq!(
+        first.headers()["cache-control"],
+        "no-cache",
+        "never a shared-cache header"
+    );
+    let first_html = first.text().await.unwrap();
+    let second = visitor.get(&url).send().await.unwrap();
+    assert_eq!(second.headers()["x-pasar-cache"], "hit");
+    assert_eq!(second.text().await.unwrap(), first_html);
+
+    // A price change shows at once.
+    let variants = app::server::db::product_variant::Entity::find()
+        .filter(app::server::db::product_variant::Column::ProductId.eq(product.id))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    for v in &variants {
+        app::server::catalog::set_variant_price(
+            &app.state.db,
+            app.state.cache.as_ref(),
+            &v.sku,
+            777_000,
+        )
+        .await
+        .unwrap();
+    }
+    let third = visitor.get(&url).send().await.unwrap();
+    assert_eq!(third.headers()["x-pasar-cache"], "miss");
+    assert!(third.text().await.unwrap().contains("Rp 777.000"));
+
+    // Logged-in visitors always get a fresh render.
+    app.login_as_admin(&app.client).await;
+    let mine = app.client.get(&url).send().await.unwrap();
+    assert!(mine.headers().get("x-pasar-cache").is_none());
+    assert_eq!(mine.headers()["cache-control"], "no-cache");
+}

@@ -39,6 +39,8 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// Folder of uploaded pictures and their renditions, served at `/media`.
     pub media_dir: std::path::PathBuf,
+    /// Listing/suggestion/page caches on (the default); off only to measure the uncached path.
+    pub catalog_cache: bool,
     pub shop: ShopSettings,
     pub tax: TaxSettings,
     pub payments: PaymentSettings,
@@ -141,6 +143,7 @@ struct FileServer {
     cache_prefix: Option<String>,
     smtp_url: Option<String>,
     media_dir: Option<String>,
+    catalog_cache: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -305,7 +308,19 @@ impl Settings {
             .or(file.server.media_dir.clone())
             .unwrap_or_else(|| "data/media".into())
             .into();
+        let catalog_cache = match non_empty("PASAR_CATALOG_CACHE").as_deref() {
+            Some("off" | "false" | "0") => false,
+            Some("on" | "true" | "1") => true,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "PASAR_CATALOG_CACHE",
+                    format!("`{other}` is not on or off"),
+                ))
+            }
+            None => file.server.catalog_cache.unwrap_or(true),
+        };
         Ok(Settings {
+            catalog_cache,
             addr,
             public_url,
             database_url,

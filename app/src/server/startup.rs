@@ -57,6 +57,7 @@ impl Shop {
             settings.security.login_failures_per_account_per_minute,
             settings.security.login_attempts_per_ip_per_minute,
         );
+        super::catalog::cache::set_enabled(settings.catalog_cache);
         let media = super::media::MediaStore::new(settings.media_dir.clone());
         std::fs::create_dir_all(media.root()).map_err(|e| {
             ConfigError::new(
@@ -66,6 +67,7 @@ impl Shop {
         })?;
         let state = AppState {
             media,
+            pages: Default::default(),
             leptos_options,
             db,
             cache,

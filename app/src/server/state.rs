@@ -15,4 +15,6 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub login_limiter: Arc<LoginLimiter>,
     pub media: MediaStore,
+    /// Rendered catalogue pages for anonymous visitors (see `http::page_cache`).
+    pub pages: super::http::page_cache::PageCache,
 }

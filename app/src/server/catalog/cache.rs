@@ -1,7 +1,10 @@
 //! Cached listings: results are stored in the shared cache under the normalized query and the
 //! catalogue's current version; any change to a product, price or stock bumps the version
 //! (`invalidate`), so the next request recomputes and no stale price is ever served.
-use std::time::Duration;
+use std::{
+    sync::atomic::{AtomicBool, Ordering},
+    time::Duration,
+};
 
 use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 use serde::{de::DeserializeOwned, Serialize};
@@ -14,12 +17,35 @@ use crate::{
 const VERSION_KEY: &str = "catalog:version";
 const TTL: Duration = Duration::from_secs(300);
 
+/// Off only for benchmarks of the uncached path (`PASAR_CATALOG_CACHE=off`); set at start-up.
+static ENABLED: AtomicBool = AtomicBool::new(true);
+
+pub fn set_enabled(enabled: bool) {
+    ENABLED.store(enabled, Ordering::Relaxed);
+}
+
+pub fn enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
+
 /// Marks every cached listing stale. Call after committing a catalogue, price or stock change.
 pub async fn invalidate(cache: &dyn Cache) {
     if let Err(e) = cache.incr_by(VERSION_KEY, 1, None).await {
         // The cache being down must not fail the write that already committed; entries still
         // expire within the TTL.
         tracing::warn!(error = %e, "catalog cache: could not bump version");
+    }
+}
+
+/// The catalogue's current version (shared by every process through the cache); `None` when the
+/// cache cannot be reached.
+pub async fn current_version(cache: &dyn Cache) -> Option<String> {
+    match cache.get(VERSION_KEY).await {
+        Ok(v) => Some(v.unwrap_or_else(|| "0".into())),
+        Err(e) => {
+            tracing::warn!(error = %e, "catalog cache unavailable");
+            None
+        }
     }
 }
 
@@ -37,6 +63,9 @@ where
     T: Serialize + DeserializeOwned,
     F: std::future::Future<Output = Result<T, DbErr>>,
 {
+    if !enabled() {
+        return compute.await;
+    }
     let version = match cache.get(VERSION_KEY).await {
         Ok(v) => v.unwrap_or_else(|| "0".into()),
         Err(e) => {

@@ -19,6 +19,7 @@ use crate::{error::AppError, shell, App};
 pub mod admin;
 pub mod api;
 pub mod client;
+pub mod page_cache;
 pub mod seo;
 
 /// Builds the whole application router. Tests drive this directly.
@@ -42,10 +43,16 @@ pub fn router(state: AppState, sessions: SessionBackend) -> Router {
         .merge(pages)
         .with_state(state.clone());
 
-    let app = app.layer(middleware::from_fn_with_state(
-        state.clone(),
-        seo::head_tags,
-    ));
+    // The page cache sits outside the head tags, so a cached page already carries them.
+    let app = app
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            seo::head_tags,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            page_cache::serve_cached,
+        ));
     let app = sessions.layer(app, &state.settings);
     app.layer(middleware::from_fn_with_state(state, refuse_cross_origin))
         .layer(SetResponseHeaderLayer::if_not_present(
