@@ -23,6 +23,8 @@ out=$(mktemp -d)
 psql "$base_url" -qc 'DROP DATABASE IF EXISTS pasar_bench' -c 'CREATE DATABASE pasar_bench'
 export DATABASE_URL=$db_url REDIS_URL=$redis PASAR_CACHE_PREFIX="bench-$$:" LEPTOS_OUTPUT_NAME=pasar LEPTOS_SITE_ROOT=target/site RUST_LOG=warn
 ./target/release/pasar seed --products "$products" | tail -n 2
+psql "$db_url" -qc 'ANALYZE'
+bench/explain.sh "$db_url"
 PASAR_ADDR=127.0.0.1:$port ./target/release/pasar serve > "$out/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; psql "$base_url" -qc "DROP DATABASE IF EXISTS pasar_bench" || true' EXIT

@@ -1,4 +1,7 @@
 //! The WASM entry point: hydrates the server-rendered page into the interactive app.
+// The admin product page's view type is deep; without erased components (release builds) its
+// layout computation needs more than the default 128 levels.
+#![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

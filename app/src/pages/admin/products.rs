@@ -230,12 +230,12 @@ pub fn AdminProductEditPage() -> impl IntoView {
                             </div>
                             <div class="grid gap-6 lg:grid-cols-[1fr_16rem]">
                                 <div class="flex flex-col gap-6">
-                                    <ProductForm product=product.clone() choices save_product />
-                                    {product.clone().map(|p| view! { <VariantsEditor product=p save_variant /> })}
+                                    {view! { <ProductForm product=product.clone() choices save_product /> }.into_any()}
+                                    {product.clone().map(|p| view! { <VariantsEditor product=p save_variant /> }.into_any())}
                                 </div>
                                 <div class="flex flex-col gap-6">
                                     <Alert message=Signal::derive(move || image_error.get().or(primary_error.get()).map(|e| e.to_string())) />
-                                    {product.map(|p| view! { <ImagesEditor product=p delete_image primary_image /> })}
+                                    {product.map(|p| view! { <ImagesEditor product=p delete_image primary_image /> }.into_any())}
                                 </div>
                             </div>
                         }.into_any()

@@ -414,11 +414,27 @@ pub async fn seed_demo_images(
 ) -> Result<usize, CatalogError> {
     use futures::StreamExt;
 
+    // Only the demo lineup: synthetic benchmark products stay without pictures.
+    let demo_slugs: Vec<String> = LINEUPS
+        .iter()
+        .flat_map(|l| {
+            l.brands.iter().flat_map(move |b| {
+                l.items
+                    .iter()
+                    .map(move |(item, _)| slugify(&format!("{b} {item}")))
+            })
+        })
+        .collect();
     let products = product::Entity::find()
+        .filter(product::Column::Slug.is_in(demo_slugs))
         .order_by_asc(product::Column::Id)
         .all(db)
         .await?;
-    let existing = product_image::Entity::find().all(db).await?;
+    let ids: Vec<i32> = products.iter().map(|p| p.id).collect();
+    let existing = product_image::Entity::find()
+        .filter(product_image::Column::ProductId.is_in(ids))
+        .all(db)
+        .await?;
     let mut todo = Vec::new();
     for p in products {
         let images: Vec<&product_image::Model> =
