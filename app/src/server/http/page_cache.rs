@@ -81,7 +81,11 @@ fn key_for(req: &Request, version: &str) -> Option<String> {
 }
 
 pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if !catalog::cache::enabled() {
+    // Everything else (the API, health checks, assets) passes straight through: no cache lookup.
+    if !catalog::cache::enabled()
+        || req.method() != Method::GET
+        || !cacheable_path(req.uri().path())
+    {
         return no_cache(next.run(req).await);
     }
     let version = match catalog::cache::current_version(state.cache.as_ref()).await {
