@@ -173,12 +173,7 @@ pub fn decode_upload(bytes: &[u8]) -> Result<DynamicImage, MediaError> {
     ) {
         return Err(MediaError::UnsupportedType);
     }
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(256 * 1024 * 1024);
-    reader.limits(limits);
+    let reader = bounded_reader(bytes, format);
     let (width, height) = reader
         .into_dimensions()
         .map_err(|e| match e {
@@ -198,17 +193,23 @@ pub fn decode_upload(bytes: &[u8]) -> Result<DynamicImage, MediaError> {
                 Ok((w, h))
             }
         })?;
+    let reader = bounded_reader(bytes, format);
+    let image = reader
+        .decode()
+        .map_err(|e| MediaError::Unreadable(e.to_string()))?;
+    debug_assert_eq!((image.width(), image.height()), (width, height));
+    Ok(image)
+}
+
+/// A reader that refuses pictures over `MAX_SIDE` or 256 MB decoded, before allocating them.
+fn bounded_reader(bytes: &[u8], format: ImageFormat) -> ImageReader<Cursor<&[u8]>> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(256 * 1024 * 1024);
     reader.limits(limits);
-    let image = reader
-        .decode()
-        .map_err(|e| MediaError::Unreadable(e.to_string()))?;
-    debug_assert_eq!((image.width(), image.height()), (width, height));
-    Ok(image)
+    reader
 }
 
 /// RGB on a white background: JPEG has no transparency, and a transparent PNG's hidden pixels
