@@ -11,7 +11,10 @@ use sea_orm::{
 
 use super::{
     cache,
-    manage::{check_slug, check_variant, upsert_variant, CatalogError, VariantInput, STATUSES},
+    manage::{
+        check_slug, check_variant, new_product, upsert_variant, CatalogError, ProductInput,
+        VariantInput, STATUSES,
+    },
     refresh_products,
 };
 use crate::{
@@ -176,23 +179,18 @@ pub async fn import_csv(
                     }
                     None => {
                         report.products_created += 1;
-                        product::ActiveModel {
-                            slug: Set(row.slug.clone()),
-                            name: Set(row.name.clone()),
-                            description: Set(row.description.clone()),
-                            brand_id: Set(row.brand_id),
-                            category_id: Set(row.category_id),
-                            status: Set(row.status.clone()),
-                            rating_hundredths: Set(0),
-                            rating_count: Set(0),
-                            sales_count: Set(0),
-                            price_min: Set(0),
-                            price_max: Set(0),
-                            available: Set(0),
-                            created_at: Set(now),
-                            updated_at: Set(now),
-                            ..Default::default()
-                        }
+                        new_product(
+                            row.slug.clone(),
+                            row.name.clone(),
+                            ProductInput {
+                                name: row.name.clone(),
+                                slug: row.slug.clone(),
+                                description: row.description.clone(),
+                                category_id: row.category_id,
+                                brand_id: row.brand_id,
+                                status: row.status.clone(),
+                            },
+                        )
                         .insert(&txn)
                         .await?
                         .id

@@ -414,6 +414,29 @@ pub(super) async fn check_product_input(
     Ok((name, slug))
 }
 
+/// A product row not yet inserted: no ratings, sales, prices or stock until its variants come
+/// (`refresh_products` fills the aggregates in the same transaction).
+pub(super) fn new_product(slug: String, name: String, input: ProductInput) -> product::ActiveModel {
+    let now = Utc::now();
+    product::ActiveModel {
+        slug: Set(slug),
+        name: Set(name),
+        description: Set(input.description),
+        brand_id: Set(input.brand_id),
+        category_id: Set(input.category_id),
+        status: Set(input.status),
+        rating_hundredths: Set(0),
+        rating_count: Set(0),
+        sales_count: Set(0),
+        price_min: Set(0),
+        price_max: Set(0),
+        available: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
 /// Creates (`id` = None) or updates a product. Returns its id.
 pub async fn save_product(
     db: &DatabaseConnection,
@@ -450,28 +473,7 @@ pub async fn save_product(
             active.updated_at = Set(now);
             active.update(&txn).await?.id
         }
-        None => {
-            product::ActiveModel {
-                slug: Set(slug),
-                name: Set(name),
-                description: Set(input.description),
-                brand_id: Set(input.brand_id),
-                category_id: Set(input.category_id),
-                status: Set(input.status),
-                rating_hundredths: Set(0),
-                rating_count: Set(0),
-                sales_count: Set(0),
-                price_min: Set(0),
-                price_max: Set(0),
-                available: Set(0),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?
-            .id
-        }
+        None => new_product(slug, name, input).insert(&txn).await?.id,
     };
     refresh_products(&txn, &[saved_id]).await?;
     txn.commit().await?;
