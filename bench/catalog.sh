@@ -48,5 +48,7 @@ server=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 run listing_html_uncached "http://127.0.0.1:$port/search\?page=[1-9]&sort=(popular|newest|price_asc)" --rand-regex-url
 run search_api_uncached "http://127.0.0.1:$port/api/v1/products\?q=$terms&sort=(relevance|price_asc|newest)&page=[1-3]" --rand-regex-url
+# Latency of a cache miss at a steady 20 searches/s (oha -q), not at saturation.
+run search_api_uncached_q20 "http://127.0.0.1:$port/api/v1/products\?q=$terms&sort=(relevance|price_asc|newest)&page=[1-3]" --rand-regex-url -q 20
 
 node bench/report.mjs "$out" "$products" "$seconds" "bench/catalog.sh $*"

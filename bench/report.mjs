@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 
 const [dir, products, seconds, command] = process.argv.slice(2);
 const load = (name) => JSON.parse(readFileSync(`${dir}/${name}.json`, 'utf8'));
-const names = ['healthz', 'listing_html', 'listing_html_uncached', 'search_api', 'search_api_uncached', 'suggest']
+const names = ['healthz', 'listing_html', 'listing_html_uncached', 'search_api', 'search_api_uncached', 'search_api_uncached_q20', 'suggest']
   .filter((name) => existsSync(`${dir}/${name}.json`));
 const rows = names.map((name) => {
   const r = load(name);
@@ -19,6 +19,7 @@ const labels = {
   listing_html_uncached: 'listing page HTML, every cache off (`PASAR_CATALOG_CACHE=off`)',
   search_api: 'search API (`/api/v1/products?q=…`, 15 terms): listing cache',
   search_api_uncached: 'search API, 15 terms × sorts × pages, every cache off',
+  search_api_uncached_q20: 'search API, every cache off, at a steady 20 req/s (`-q 20`)',
   suggest: 'suggest (`/api/v1/search/suggest?q=…`)',
 };
 const table = [

@@ -69,15 +69,18 @@ pub fn App() -> impl IntoView {
             <div class="flex min-h-screen flex-col">
                 <Header />
                 <main class="mx-auto w-full max-w-6xl flex-1 px-4 py-8">
+                    // Every page renders `SsrMode::Async`: out-of-order streaming would leave the
+                    // header's account links (a Transition) as a placeholder for visitors without
+                    // JavaScript whenever the session lookup loses the race with the first chunk.
                     <Routes fallback=NotFound>
-                        <Route path=path!("") view=HomePage />
+                        <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                         <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
                         <Route path=path!("/c/:slug") view=CategoryPage ssr=SsrMode::Async />
                         <Route path=path!("/b/:slug") view=BrandPage ssr=SsrMode::Async />
                         <Route path=path!("/p/:slug") view=ProductPage ssr=SsrMode::Async />
-                        <Route path=path!("/cart") view=CartPage />
-                        <Route path=path!("/login") view=LoginPage />
-                        <Route path=path!("/register") view=RegisterPage />
+                        <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async />
+                        <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                        <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                         <ParentRoute path=path!("/account") view=AccountLayout ssr=SsrMode::Async>
                             <Route path=path!("") view=ProfilePage />
                             <Route path=path!("addresses") view=AddressesPage />

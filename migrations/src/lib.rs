@@ -9,6 +9,7 @@ mod m20261126_000003_create_catalog;
 mod m20261126_000004_create_inventory;
 mod m20261126_000005_catalog_search;
 mod m20261126_000006_reviews_and_orders;
+mod m20261126_000007_search_words;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_create_inventory::Migration),
             Box::new(m20261126_000005_catalog_search::Migration),
             Box::new(m20261126_000006_reviews_and_orders::Migration),
+            Box::new(m20261126_000007_search_words::Migration),
         ]
     }
 }

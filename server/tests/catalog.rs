@@ -199,6 +199,38 @@ async fn sorts_order_the_results() {
         .unwrap()
         .starts_with("Rp "));
     assert_eq!(popular["items"][0]["price"]["currency"], "IDR");
+
+    // Search results are sorted, paged and counted the same way (in memory over the matches).
+    let relevant = ok(&app, "q=sepatu&per_page=100").await;
+    let cheapest = ok(&app, "q=sepatu&sort=price_asc&per_page=100").await;
+    let priciest = ok(&app, "q=sepatu&sort=price_desc&per_page=100").await;
+    assert!(relevant["total"].as_u64().unwrap() > 3);
+    assert_eq!(cheapest["total"], relevant["total"]);
+    let asc = numbers(&cheapest, |i| i["price"]["amount"].as_f64().unwrap());
+    assert!(asc.windows(2).all(|w| w[0] <= w[1]), "{asc:?}");
+    let desc = numbers(&priciest, |i| i["price"]["amount"].as_f64().unwrap());
+    assert!(desc.windows(2).all(|w| w[0] >= w[1]), "{desc:?}");
+    let ids = |v: &Value| -> Vec<i64> {
+        let mut ids: Vec<i64> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_i64().unwrap())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        ids(&relevant),
+        ids(&cheapest),
+        "same matches, another order"
+    );
+    let rated = numbers(&ok(&app, "q=sepatu&sort=rating&per_page=100").await, |i| {
+        i["rating"].as_f64().unwrap()
+    });
+    assert!(rated.windows(2).all(|w| w[0] >= w[1]), "{rated:?}");
+    let page_two = ok(&app, "q=sepatu&sort=price_asc&per_page=2&page=2").await;
+    assert_eq!(page_two["items"][0]["id"], cheapest["items"][2]["id"]);
 }
 
 #[tokio::test]
@@ -226,6 +258,24 @@ async fn facet_counts_equal_filtered_totals() {
     // A facet ignores its own filter, so picking a brand keeps the other brands on offer.
     let one_brand = ok(&app, "q=kaos&brand=erigo").await;
     assert!(one_brand["facets"]["brands"].as_array().unwrap().len() >= 2);
+
+    // Without search text the counts come from SQL over the whole catalogue: same contract.
+    let listing = ok(&app, "category=fashion-pria&min_rating=3").await;
+    for brand in listing["facets"]["brands"].as_array().unwrap() {
+        let slug = brand["slug"].as_str().unwrap();
+        let filtered = ok(
+            &app,
+            &format!("category=fashion-pria&min_rating=3&brand={slug}"),
+        )
+        .await;
+        assert_eq!(filtered["total"], brand["count"], "brand {slug}");
+    }
+    let all_ratings = ok(&app, "category=fashion-pria").await;
+    for rating in all_ratings["facets"]["ratings"].as_array().unwrap() {
+        let min = rating["min_rating"].as_u64().unwrap();
+        let filtered = ok(&app, &format!("category=fashion-pria&min_rating={min}")).await;
+        assert_eq!(filtered["total"], rating["count"], "rating {min}");
+    }
 }
 
 #[tokio::test]

@@ -4,11 +4,13 @@ pub mod account;
 pub mod catalog;
 pub mod manage;
 pub mod money;
+pub mod tax;
 
 pub use account::*;
 pub use catalog::*;
 pub use manage::*;
 pub use money::*;
+pub use tax::*;
 
 use serde::{Deserialize, Serialize};
 

@@ -82,6 +82,17 @@ pub struct TaxSettings {
     pub prices_include_tax: bool,
 }
 
+impl TaxSettings {
+    pub fn rule(&self) -> crate::model::TaxRule {
+        crate::model::TaxRule {
+            rate_percent: self.ppn_rate_percent,
+            dpp_numerator: self.dpp_numerator,
+            dpp_denominator: self.dpp_denominator,
+            prices_include_tax: self.prices_include_tax,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PaymentSettings {
     /// Gateways shown at checkout, in order: `demo`, `stripe`, `midtrans`.

@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod inventory;
 pub mod media;
+pub mod payments;
 pub mod seed;
 pub mod session;
 pub mod startup;

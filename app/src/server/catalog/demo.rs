@@ -543,10 +543,8 @@ pub async fn seed_demo_order(db: &DatabaseConnection, user_id: i32) -> Result<bo
         .map(|p| (p.id, p.name))
         .collect();
     let subtotal: i64 = picked.iter().map(|v| v.price).sum();
-    // Prices include PPN: DPP = 11/12 of the price net of tax, PPN = 12% of DPP.
-    let net = subtotal * 100 / 111;
-    let dpp = net * 11 / 12;
-    let ppn = subtotal - net;
+    let tax = crate::model::compute_ppn(subtotal, crate::model::TaxRule::INDONESIA);
+    let (dpp, ppn) = (tax.dpp, tax.ppn);
     let placed = Utc::now() - Duration::days(12);
     let txn = db.begin().await?;
     let saved = order::ActiveModel {

@@ -2,9 +2,11 @@
 //! product's aggregates and search index up to date (`refresh_products`) after any change.
 //!
 //! Search: on PostgreSQL a weighted `tsvector` (name > brand/category > description) matched with
-//! `websearch_to_tsquery` and a prefix query, plus `pg_trgm` word similarity on the name for
-//! typos; on SQLite FTS5 with BM25 weights and prefix terms, with typo correction against the
-//! index's vocabulary. Either way the best `CANDIDATE_CAP` matches are ranked, then filtered.
+//! `websearch_to_tsquery` and a prefix query (GIN), at most `CANDIDATE_POOL` matches ranked, and
+//! `pg_trgm` word similarity on the name (GIN) when full text finds (almost) nothing, for typos;
+//! on SQLite FTS5 with BM25 weights and prefix terms, with typo correction against the index's
+//! vocabulary. Either way the best `CANDIDATE_CAP` matches are then filtered, sorted, paged and
+//! counted in memory.
 //! Search text only ever reaches SQL as a bound parameter.
 use std::collections::{HashMap, HashSet};
 
@@ -31,8 +33,13 @@ pub mod synthetic;
 pub use detail::{product_detail, render_markdown};
 pub use synthetic::generate_synthetic_products;
 
-/// How many best matches a search ranks before filters and paging.
+/// How many best matches a search keeps before filters and paging.
 pub const CANDIDATE_CAP: usize = 1000;
+/// How many matching rows PostgreSQL ranks at most: ranking is the costly part of a broad
+/// search ("kemeja" over 100,000 products matches thousands), so a capped set is ranked.
+const CANDIDATE_POOL: usize = 1000;
+/// Fewer results than this (or than asked for) also try the typo-corrected words.
+const TYPO_FALLBACK_BELOW: usize = 5;
 
 fn placeholders(backend: DbBackend, start: usize, count: usize) -> String {
     (0..count)
@@ -77,7 +84,17 @@ pub async fn refresh_products(db: &impl ConnectionTrait, ids: &[i32]) -> Result<
                        setweight(to_tsvector('simple', p.description), 'C') \
                      WHERE p.id IN ({list})"
                 );
-                db.execute(Statement::from_sql_and_values(backend, sql, values))
+                db.execute(Statement::from_sql_and_values(backend, sql, values.clone()))
+                    .await?;
+                // The vocabulary typo correction picks from: words without digits (model
+                // numbers and sizes are not misspelt words). Words are never removed: a stale
+                // one only corrects to a word that finds nothing.
+                let words = format!(
+                    "INSERT INTO search_words (word) \
+                     SELECT DISTINCT w FROM products p, unnest(tsvector_to_array(p.search_vector)) AS w \
+                     WHERE p.id IN ({list}) AND w !~ '[0-9]' ON CONFLICT DO NOTHING"
+                );
+                db.execute(Statement::from_sql_and_values(backend, words, values))
                     .await?;
             }
             _ => {
@@ -110,74 +127,103 @@ pub fn search_terms(q: &str) -> Vec<String> {
         .collect()
 }
 
-#[derive(FromQueryResult)]
-struct Scored {
-    id: i32,
-    score: f64,
+/// The columns every candidate query returns: what filtering, sorting and facets need.
+const CANDIDATE_COLUMNS: &str = "p.id, p.category_id, p.brand_id, p.price_min, \
+    p.rating_hundredths, p.available, p.sales_count, p.created_at";
+
+/// A search match with what filtering, sorting and facets need of it.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct CandidateRow {
+    pub id: i32,
+    /// Relevance: higher is better.
+    pub score: f64,
+    category_id: i32,
+    brand_id: Option<i32>,
+    price_min: i64,
+    rating_hundredths: i32,
+    available: i32,
+    sales_count: i64,
+    created_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// The best `limit` matches for `q`, best first: (product id, score).
-pub async fn search_candidates<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+/// The best `limit` active matches for `q`, best first.
+pub async fn search_candidates(
+    db: &impl ConnectionTrait,
     q: &str,
     limit: usize,
-) -> Result<Vec<(i32, f64)>, DbErr> {
+) -> Result<Vec<CandidateRow>, DbErr> {
     let terms = search_terms(q);
     if terms.is_empty() {
         return Ok(Vec::new());
     }
     let backend = db.get_database_backend();
-    let rows = match backend {
-        DbBackend::Postgres => {
-            let prefix = terms
-                .iter()
-                .map(|t| format!("{t}:*"))
-                .collect::<Vec<_>>()
-                .join(" & ");
-            let text = terms.join(" ");
-            let sql = format!(
-                "SELECT id, (ts_rank_cd(search_vector, websearch_to_tsquery('simple', $1)) * 4 \
-                   + ts_rank_cd(search_vector, to_tsquery('simple', $2)) \
-                   + word_similarity($3, lower(name)))::float8 AS score \
-                 FROM products \
-                 WHERE status = 'active' AND (search_vector @@ websearch_to_tsquery('simple', $1) \
-                   OR search_vector @@ to_tsquery('simple', $2) OR $3 <% lower(name)) \
-                 ORDER BY score DESC, id LIMIT {limit}"
-            );
-            // One typo in a short word ("kemja" for "kemeja") scores 0.5; the default 0.6 would
-            // miss it. SET LOCAL keeps the looser threshold to this transaction.
-            let txn = db.begin().await?;
-            txn.execute_unprepared("SET LOCAL pg_trgm.word_similarity_threshold = 0.45")
-                .await?;
-            let rows = Scored::find_by_statement(Statement::from_sql_and_values(
-                backend,
-                sql,
-                [q.into(), prefix.into(), text.into()],
-            ))
-            .all(&txn)
-            .await?;
-            txn.commit().await?;
-            rows
-        }
-        _ => {
-            let mut rows = fts5_search(db, &terms, limit).await?;
-            if rows.is_empty() {
-                let corrected = correct_terms(db, &terms).await?;
-                if corrected != terms {
-                    rows = fts5_search(db, &corrected, limit).await?;
-                }
-            }
-            rows
+    let search = |terms: Vec<String>| async move {
+        match backend {
+            DbBackend::Postgres => pg_search(db, q, &terms, limit).await,
+            _ => fts5_search(db, &terms, limit).await,
         }
     };
-    Ok(rows.into_iter().map(|r| (r.id, r.score)).collect())
+    let rows = search(terms.clone()).await?;
+    // Few or no results: maybe a typo. Correct the words against the index's vocabulary and
+    // search again ("kemja" → "kemeja").
+    if rows.len() < limit.min(TYPO_FALLBACK_BELOW) {
+        let corrected = correct_terms(db, &terms).await?;
+        if corrected != terms {
+            let mut more = search(corrected).await?;
+            let seen: HashSet<i32> = rows.iter().map(|r| r.id).collect();
+            more.retain(|r| !seen.contains(&r.id));
+            let mut all = rows;
+            all.extend(more);
+            all.truncate(limit);
+            return Ok(all);
+        }
+    }
+    Ok(rows)
+}
+
+/// Full text on PostgreSQL: the shopper's text as a web search query OR-ed (`||`) with every
+/// word as a prefix, which one bitmap scan of the tsvector GIN index answers. At most
+/// `CANDIDATE_POOL` matches are ranked: ranking, not matching, is the cost of a broad term.
+async fn pg_search(
+    db: &impl ConnectionTrait,
+    q: &str,
+    terms: &[String],
+    limit: usize,
+) -> Result<Vec<CandidateRow>, DbErr> {
+    let prefix = terms
+        .iter()
+        .map(|t| format!("{t}:*"))
+        .collect::<Vec<_>>()
+        .join(" & ");
+    // A corrected search has other words than the shopper typed: rank by those.
+    let text = if terms == search_terms(q).as_slice() {
+        q.to_string()
+    } else {
+        terms.join(" ")
+    };
+    let sql = format!(
+        "SELECT {CANDIDATE_COLUMNS}, (ts_rank_cd(p.search_vector, websearch_to_tsquery('simple', $1)) * 4 \
+           + ts_rank_cd(p.search_vector, to_tsquery('simple', $2)) \
+           + word_similarity($3, lower(p.name)))::float8 AS score \
+         FROM (SELECT * FROM products WHERE status = 'active' AND search_vector @@ \
+               (websearch_to_tsquery('simple', $1) || to_tsquery('simple', $2)) \
+               LIMIT {CANDIDATE_POOL}) AS p \
+         ORDER BY score DESC, p.id LIMIT {limit}"
+    );
+    CandidateRow::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        [text.into(), prefix.into(), terms.join(" ").into()],
+    ))
+    .all(db)
+    .await
 }
 
 async fn fts5_search(
     db: &impl ConnectionTrait,
     terms: &[String],
     limit: usize,
-) -> Result<Vec<Scored>, DbErr> {
+) -> Result<Vec<CandidateRow>, DbErr> {
     // Each term quoted (quotes doubled) and prefix-matched: no FTS5 syntax from the shopper.
     let expr = terms
         .iter()
@@ -185,11 +231,11 @@ async fn fts5_search(
         .collect::<Vec<_>>()
         .join(" ");
     let sql = format!(
-        "SELECT f.rowid AS id, -bm25(products_fts, 10.0, 4.0, 1.0) AS score FROM products_fts f \
+        "SELECT {CANDIDATE_COLUMNS}, -bm25(products_fts, 10.0, 4.0, 1.0) AS score FROM products_fts f \
          JOIN products p ON p.id = f.rowid \
-         WHERE products_fts MATCH ? AND p.status = 'active' ORDER BY score DESC, id LIMIT {limit}"
+         WHERE products_fts MATCH ? AND p.status = 'active' ORDER BY score DESC, p.id LIMIT {limit}"
     );
-    Scored::find_by_statement(Statement::from_sql_and_values(
+    CandidateRow::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Sqlite,
         sql,
         [expr.into()],
@@ -203,29 +249,55 @@ struct VocabTerm {
     term: String,
 }
 
-/// SQLite's stand-in for trigram similarity: each term that no indexed word starts with is
-/// replaced by the closest indexed word (Damerau–Levenshtein ≤ 1 for short words, ≤ 2 else).
+/// Replaces each term that no indexed word starts with by the closest indexed word
+/// (Damerau–Levenshtein ≤ 1 for words up to 4 letters, ≤ 2 else). The vocabulary is FTS5's on
+/// SQLite and `search_words` (trigram-indexed) on PostgreSQL.
 async fn correct_terms(db: &impl ConnectionTrait, terms: &[String]) -> Result<Vec<String>, DbErr> {
+    let backend = db.get_database_backend();
+    let (prefix_sql, candidates_sql) = match backend {
+        DbBackend::Postgres => (
+            // Terms are letters and digits only (`search_terms`), so LIKE needs no escaping.
+            "SELECT word AS term FROM search_words WHERE word LIKE $1 || '%' AND length(word) >= $2 LIMIT 1",
+            // `%` uses the trigram index; the closest 20 by similarity are enough to choose from.
+            "SELECT word AS term FROM search_words WHERE word % $1 \
+             AND length(word) BETWEEN $2 AND $3 AND left(word, 1) = $4 \
+             ORDER BY similarity(word, $1) DESC LIMIT 20",
+        ),
+        _ => (
+            "SELECT term FROM products_fts_vocab WHERE term >= ?1 AND substr(term, 1, ?2) = ?1 LIMIT 1",
+            "SELECT term FROM products_fts_vocab WHERE term <> ?1 \
+             AND length(term) BETWEEN ?2 AND ?3 AND substr(term, 1, 1) = ?4",
+        ),
+    };
     let mut out = Vec::with_capacity(terms.len());
     for term in terms {
         let len = term.chars().count() as i64;
+        if len < 3 || term.chars().any(|c| c.is_ascii_digit()) {
+            out.push(term.clone());
+            continue;
+        }
         let first: String = term.chars().take(1).collect();
         let has_prefix = VocabTerm::find_by_statement(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            "SELECT term FROM products_fts_vocab WHERE substr(term, 1, ?) = ? LIMIT 1",
-            [len.into(), term.clone().into()],
+            backend,
+            prefix_sql,
+            [term.clone().into(), len.into()],
         ))
         .one(db)
         .await?
         .is_some();
-        if has_prefix || len < 3 {
+        if has_prefix {
             out.push(term.clone());
             continue;
         }
         let candidates = VocabTerm::find_by_statement(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            "SELECT term FROM products_fts_vocab WHERE length(term) BETWEEN ? AND ? AND substr(term, 1, 1) = ?",
-            [(len - 2).into(), (len + 2).into(), first.into()],
+            backend,
+            candidates_sql,
+            [
+                term.clone().into(),
+                (len - 2).into(),
+                (len + 2).into(),
+                first.into(),
+            ],
         ))
         .all(db)
         .await?;
@@ -252,16 +324,12 @@ enum Skip {
 }
 
 struct Resolved {
-    candidates: Option<Vec<i32>>,
     category_ids: Option<Vec<i32>>,
     brand_ids: Option<Vec<i32>>,
 }
 
 fn condition(query: &ProductQuery, resolved: &Resolved, skip: Skip) -> Condition {
     let mut cond = Condition::all().add(product::Column::Status.eq("active"));
-    if let Some(ids) = &resolved.candidates {
-        cond = cond.add(product::Column::Id.is_in(ids.clone()));
-    }
     if skip != Skip::Category {
         if let Some(ids) = &resolved.category_ids {
             cond = cond.add(product::Column::CategoryId.is_in(ids.clone()));
@@ -332,6 +400,11 @@ struct PriceRange {
 
 /// A page of active products matching `query`, with facet counts. An unknown category or
 /// brand slug simply matches nothing.
+///
+/// Without search text, filters, sorting and facets are SQL over the whole catalogue (each an
+/// index scan). With search text, the at most `CANDIDATE_CAP` best matches are loaded once and
+/// filtered, sorted, paged and counted in memory: one small query instead of seven with a
+/// thousand-id `IN` list each.
 pub async fn search_products<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     currency: Currency,
@@ -342,14 +415,7 @@ pub async fn search_products<C: ConnectionTrait + TransactionTrait>(
         .order_by_asc(brand::Column::Name)
         .all(db)
         .await?;
-    let searching = !search_terms(&query.q).is_empty();
-    let scored = if searching {
-        search_candidates(db, &query.q, CANDIDATE_CAP).await?
-    } else {
-        Vec::new()
-    };
     let resolved = Resolved {
-        candidates: searching.then(|| scored.iter().map(|(id, _)| *id).collect()),
         category_ids: query.category.as_ref().map(|slug| {
             categories
                 .iter()
@@ -365,36 +431,12 @@ pub async fn search_products<C: ConnectionTrait + TransactionTrait>(
                 .collect()
         }),
     };
-
-    let filtered = product::Entity::find().filter(condition(query, &resolved, Skip::None));
-    let total = filtered.clone().count(db).await?;
     let per_page = query.per_page.max(1);
     let offset = (query.page.max(1) - 1) * per_page;
 
-    let page_models: Vec<product::Model> = if searching && matches!(query.sort, Sort::Relevance) {
-        let ids: HashSet<i32> = filtered
-            .clone()
-            .select_only()
-            .column(product::Column::Id)
-            .into_tuple::<i32>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
-        let page_ids: Vec<i32> = scored
-            .iter()
-            .filter(|(id, _)| ids.contains(id))
-            .skip(offset as usize)
-            .take(per_page as usize)
-            .map(|(id, _)| *id)
-            .collect();
-        let mut models = product::Entity::find()
-            .filter(product::Column::Id.is_in(page_ids.clone()))
-            .all(db)
-            .await?;
-        models.sort_by_key(|m| page_ids.iter().position(|id| *id == m.id));
-        models
-    } else {
+    let (total, page_ids, counts) = if search_terms(&query.q).is_empty() {
+        let filtered = product::Entity::find().filter(condition(query, &resolved, Skip::None));
+        let total = filtered.clone().count(db).await?;
         let (col, order) = match query.sort {
             Sort::PriceAsc => (product::Column::PriceMin, Order::Asc),
             Sort::PriceDesc => (product::Column::PriceMin, Order::Desc),
@@ -402,21 +444,41 @@ pub async fn search_products<C: ConnectionTrait + TransactionTrait>(
             Sort::Rating => (product::Column::RatingHundredths, Order::Desc),
             Sort::Popular | Sort::Relevance => (product::Column::SalesCount, Order::Desc),
         };
-        let tie = if order == Order::Asc {
-            Order::Asc
-        } else {
-            Order::Desc
-        };
-        filtered
-            .order_by(col, order)
-            .order_by(product::Column::Id, tie)
+        // Ties by id in the same direction, so paging is stable.
+        let page_ids: Vec<i32> = filtered
+            .order_by(col, order.clone())
+            .order_by(product::Column::Id, order)
             .offset(offset)
             .limit(per_page)
+            .select_only()
+            .column(product::Column::Id)
+            .into_tuple()
             .all(db)
-            .await?
+            .await?;
+        let counts = facet_counts_sql(db, query, &resolved).await?;
+        (total, page_ids, counts)
+    } else {
+        let rows = search_candidates(db, &query.q, CANDIDATE_CAP).await?;
+        let matching: Vec<&CandidateRow> = rows
+            .iter()
+            .filter(|r| r.keeps(query, &resolved, Skip::None))
+            .collect();
+        let page_ids = sort_candidates(matching.clone(), query.sort)
+            .into_iter()
+            .skip(offset as usize)
+            .take(per_page as usize)
+            .map(|r| r.id)
+            .collect();
+        let counts = facet_counts_in_memory(&rows, query, &resolved);
+        (matching.len() as u64, page_ids, counts)
     };
 
-    let facets = facets(db, query, &resolved, &categories, &subtree, &brands).await?;
+    let mut page_models = product::Entity::find()
+        .filter(product::Column::Id.is_in(page_ids.clone()))
+        .all(db)
+        .await?;
+    page_models.sort_by_key(|m| page_ids.iter().position(|id| *id == m.id));
+    let facets = counts.into_facets(&categories, &subtree, &brands);
     let items = summaries(db, currency, page_models, &categories, &brands).await?;
     Ok(ProductPage {
         items,
@@ -427,12 +489,150 @@ pub async fn search_products<C: ConnectionTrait + TransactionTrait>(
     })
 }
 
+impl CandidateRow {
+    /// The in-memory twin of [`condition`] (the `status` and text match are already applied).
+    fn keeps(&self, query: &ProductQuery, resolved: &Resolved, skip: Skip) -> bool {
+        let in_list = |list: &Option<Vec<i32>>, id: Option<i32>| match list {
+            Some(ids) => id.is_some_and(|id| ids.contains(&id)),
+            None => true,
+        };
+        (skip == Skip::Category || in_list(&resolved.category_ids, Some(self.category_id)))
+            && (skip == Skip::Brand || in_list(&resolved.brand_ids, self.brand_id))
+            && (skip == Skip::Price
+                || (query.min_price.is_none_or(|min| self.price_min >= min)
+                    && query.max_price.is_none_or(|max| self.price_min <= max)))
+            && (skip == Skip::Rating
+                || query
+                    .min_rating
+                    .is_none_or(|r| self.rating_hundredths >= i32::from(r) * 100))
+            && (skip == Skip::InStock || !query.in_stock || self.available > 0)
+    }
+}
+
+/// Orders search matches as the SQL path orders the catalogue; ties fall back to relevance.
+fn sort_candidates(mut rows: Vec<&CandidateRow>, sort: Sort) -> Vec<&CandidateRow> {
+    use std::cmp::Reverse;
+    // `rows` arrive best match first and the sort is stable, so equal keys keep that order.
+    match sort {
+        Sort::Relevance => {}
+        Sort::PriceAsc => rows.sort_by_key(|r| r.price_min),
+        Sort::PriceDesc => rows.sort_by_key(|r| Reverse(r.price_min)),
+        Sort::Newest => rows.sort_by_key(|r| Reverse(r.created_at)),
+        Sort::Rating => rows.sort_by_key(|r| Reverse(r.rating_hundredths)),
+        Sort::Popular => rows.sort_by_key(|r| Reverse(r.sales_count)),
+    }
+    rows
+}
+
+/// Raw facet numbers, before they are named and nested for the page.
+#[derive(Default)]
+struct FacetCounts {
+    per_category: HashMap<i32, i64>,
+    per_brand: HashMap<i32, i64>,
+    /// Products per whole-star rating (rating ÷ 100, rounded down).
+    per_star: HashMap<i32, i64>,
+    in_stock: u64,
+    price_min: Option<i64>,
+    price_max: Option<i64>,
+}
+
+impl FacetCounts {
+    fn into_facets(
+        self,
+        categories: &[category::Model],
+        subtree: &HashMap<i32, Vec<i32>>,
+        brands: &[brand::Model],
+    ) -> Facets {
+        let category_facets = categories
+            .iter()
+            .map(|c| {
+                let count: i64 = subtree
+                    .get(&c.id)
+                    .map(|ids| ids.iter().filter_map(|id| self.per_category.get(id)).sum())
+                    .unwrap_or(0);
+                FacetCount {
+                    slug: c.slug.clone(),
+                    name: c.name.clone(),
+                    count: count as u64,
+                    parent: c
+                        .parent_id
+                        .and_then(|p| categories.iter().find(|x| x.id == p))
+                        .map(|p| p.slug.clone()),
+                }
+            })
+            .filter(|f| f.count > 0)
+            .collect();
+        let brand_facets = brands
+            .iter()
+            .filter_map(|b| {
+                self.per_brand.get(&b.id).map(|&count| FacetCount {
+                    slug: b.slug.clone(),
+                    name: b.name.clone(),
+                    count: count as u64,
+                    parent: None,
+                })
+            })
+            .collect();
+        let ratings = (1..=4u8)
+            .rev()
+            .map(|min| RatingCount {
+                min_rating: min,
+                count: self
+                    .per_star
+                    .iter()
+                    .filter(|(star, _)| **star >= i32::from(min))
+                    .map(|(_, n)| *n as u64)
+                    .sum(),
+            })
+            .collect();
+        Facets {
+            categories: category_facets,
+            brands: brand_facets,
+            ratings,
+            in_stock: self.in_stock,
+            price_min: self.price_min,
+            price_max: self.price_max,
+        }
+    }
+}
+
+/// Facet counts over search matches; each facet ignores its own filter.
+fn facet_counts_in_memory(
+    rows: &[CandidateRow],
+    query: &ProductQuery,
+    resolved: &Resolved,
+) -> FacetCounts {
+    let mut counts = FacetCounts::default();
+    for r in rows {
+        if r.keeps(query, resolved, Skip::Category) {
+            *counts.per_category.entry(r.category_id).or_default() += 1;
+        }
+        if let (Some(brand), true) = (r.brand_id, r.keeps(query, resolved, Skip::Brand)) {
+            *counts.per_brand.entry(brand).or_default() += 1;
+        }
+        if r.keeps(query, resolved, Skip::Rating) {
+            *counts
+                .per_star
+                .entry(r.rating_hundredths / 100)
+                .or_default() += 1;
+        }
+        if r.available > 0 && r.keeps(query, resolved, Skip::InStock) {
+            counts.in_stock += 1;
+        }
+        if r.keeps(query, resolved, Skip::Price) {
+            counts.price_min = Some(counts.price_min.map_or(r.price_min, |m| m.min(r.price_min)));
+            counts.price_max = Some(counts.price_max.map_or(r.price_min, |m| m.max(r.price_min)));
+        }
+    }
+    counts
+}
+
 async fn group_counts(
     db: &impl ConnectionTrait,
     cond: Condition,
     key: SimpleExpr,
-) -> Result<Vec<GroupCount>, DbErr> {
-    product::Entity::find()
+) -> Result<HashMap<i32, i64>, DbErr> {
+    Ok(product::Entity::find()
         .filter(cond)
         .select_only()
         .column_as(key, "key")
@@ -441,85 +641,36 @@ async fn group_counts(
         .group_by(Expr::col(sea_orm::sea_query::Alias::new("key")))
         .into_model::<GroupCount>()
         .all(db)
-        .await
+        .await?
+        .into_iter()
+        .filter_map(|g| g.key.map(|k| (k, g.count)))
+        .collect())
 }
 
-async fn facets(
+/// Facet counts over the whole catalogue; each facet ignores its own filter.
+async fn facet_counts_sql(
     db: &impl ConnectionTrait,
     query: &ProductQuery,
     resolved: &Resolved,
-    categories: &[category::Model],
-    subtree: &HashMap<i32, Vec<i32>>,
-    brands: &[brand::Model],
-) -> Result<Facets, DbErr> {
-    let per_category: HashMap<i32, i64> = group_counts(
+) -> Result<FacetCounts, DbErr> {
+    let per_category = group_counts(
         db,
         condition(query, resolved, Skip::Category),
         Expr::col(product::Column::CategoryId).into(),
     )
-    .await?
-    .into_iter()
-    .filter_map(|g| g.key.map(|k| (k, g.count)))
-    .collect();
-    let category_facets = categories
-        .iter()
-        .map(|c| {
-            let count: i64 = subtree
-                .get(&c.id)
-                .map(|ids| ids.iter().filter_map(|id| per_category.get(id)).sum())
-                .unwrap_or(0);
-            FacetCount {
-                slug: c.slug.clone(),
-                name: c.name.clone(),
-                count: count as u64,
-                parent: c
-                    .parent_id
-                    .and_then(|p| categories.iter().find(|x| x.id == p))
-                    .map(|p| p.slug.clone()),
-            }
-        })
-        .filter(|f| f.count > 0)
-        .collect();
-
-    let per_brand: HashMap<i32, i64> = group_counts(
+    .await?;
+    let per_brand = group_counts(
         db,
         condition(query, resolved, Skip::Brand),
         Expr::col(product::Column::BrandId).into(),
     )
-    .await?
-    .into_iter()
-    .filter_map(|g| g.key.map(|k| (k, g.count)))
-    .collect();
-    let brand_facets = brands
-        .iter()
-        .filter_map(|b| {
-            per_brand.get(&b.id).map(|&count| FacetCount {
-                slug: b.slug.clone(),
-                name: b.name.clone(),
-                count: count as u64,
-                parent: None,
-            })
-        })
-        .collect();
-
-    let buckets: Vec<GroupCount> = group_counts(
+    .await?;
+    let per_star = group_counts(
         db,
         condition(query, resolved, Skip::Rating),
         Expr::col(product::Column::RatingHundredths).div(100),
     )
     .await?;
-    let ratings = (1..=4u8)
-        .rev()
-        .map(|min| RatingCount {
-            min_rating: min,
-            count: buckets
-                .iter()
-                .filter(|b| b.key.unwrap_or(0) >= i32::from(min))
-                .map(|b| b.count as u64)
-                .sum(),
-        })
-        .collect();
-
     let in_stock = product::Entity::find()
         .filter(condition(query, resolved, Skip::InStock).add(product::Column::Available.gt(0)))
         .count(db)
@@ -538,10 +689,10 @@ async fn facets(
         .into_model::<PriceRange>()
         .one(db)
         .await?;
-    Ok(Facets {
-        categories: category_facets,
-        brands: brand_facets,
-        ratings,
+    Ok(FacetCounts {
+        per_category,
+        per_brand,
+        per_star,
         in_stock,
         price_min: range.as_ref().and_then(|r| r.min),
         price_max: range.as_ref().and_then(|r| r.max),
@@ -595,7 +746,7 @@ pub async fn suggest<C: ConnectionTrait + TransactionTrait>(
     let ids: Vec<i32> = search_candidates(db, q, 6)
         .await?
         .into_iter()
-        .map(|(id, _)| id)
+        .map(|r| r.id)
         .collect();
     let mut models = product::Entity::find()
         .filter(product::Column::Id.is_in(ids.clone()))
