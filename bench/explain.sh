@@ -21,8 +21,8 @@ plans=$(
     "SELECT id, ts_rank_cd(search_vector, websearch_to_tsquery('simple', 'kemeja')) * 4 + ts_rank_cd(search_vector, to_tsquery('simple', 'kemeja:*')) + word_similarity('kemeja', lower(name)) AS score FROM (SELECT id, search_vector, name FROM products WHERE status = 'active' AND search_vector @@ (websearch_to_tsquery('simple', 'kemeja') || to_tsquery('simple', 'kemeja:*')) LIMIT 1000) AS pool ORDER BY score DESC, id LIMIT 1000"
   explain "Search \`sepatu lari\` (two words)" \
     "SELECT id, ts_rank_cd(search_vector, websearch_to_tsquery('simple', 'sepatu lari')) * 4 + ts_rank_cd(search_vector, to_tsquery('simple', 'sepatu:* & lari:*')) + word_similarity('sepatu lari', lower(name)) AS score FROM (SELECT id, search_vector, name FROM products WHERE status = 'active' AND search_vector @@ (websearch_to_tsquery('simple', 'sepatu lari') || to_tsquery('simple', 'sepatu:* & lari:*')) LIMIT 1000) AS pool ORDER BY score DESC, id LIMIT 1000"
-  explain "Search \`kemja\` (a typo: the full-text query finds nothing, so the trigram GIN index is asked)" \
-    "SELECT id, ts_rank_cd(search_vector, websearch_to_tsquery('simple', 'kemja')) * 4 + ts_rank_cd(search_vector, to_tsquery('simple', 'kemja:*')) + word_similarity('kemja', lower(name)) AS score FROM (SELECT id, search_vector, name FROM products WHERE status = 'active' AND 'kemja' <% lower(name) LIMIT 1000) AS pool ORDER BY score DESC, id LIMIT 1000"
+  explain "Typo \`kemja\`: full text finds nothing, so the word is corrected from the vocabulary (trigram GIN on \`search_words\`), then full text runs again with \`kemeja\`" \
+    "SELECT word FROM search_words WHERE word % 'kemja' AND length(word) BETWEEN 3 AND 7 AND left(word, 1) = 'k' ORDER BY similarity(word, 'kemja') DESC LIMIT 20"
   explain "Category (with subcategories), newest first" \
     "SELECT id FROM products WHERE status = 'active' AND category_id IN ($cat_ids) ORDER BY created_at DESC LIMIT 24"
   explain "Brand, popular first" \
