@@ -391,26 +391,6 @@ fn Pagination(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_change_one_parameter_and_reset_the_page() {
-        let pairs = query_pairs("q=kemeja+batik&brand=a&page=3&sort=price_asc");
-        assert_eq!(pairs[0], ("q".to_string(), "kemeja batik".to_string()));
-        assert_eq!(
-            with_param("/search", &pairs, "page", Some("4")),
-            "/search?q=kemeja+batik&brand=a&sort=price_asc&page=4"
-        );
-        assert_eq!(
-            with_param("/search", &pairs, "sort", Some("newest")),
-            "/search?q=kemeja+batik&brand=a&sort=newest"
-        );
-        assert_eq!(query_pairs("?x=Rp%20100%2B")[0].1, "Rp 100+");
-    }
-}
-
 /// The grid/list choice remembered from an earlier visit (the `pasar_view` cookie), read from the
 /// request on the server and from `document.cookie` in the browser, so both render the same.
 fn remembered_view() -> Option<String> {
@@ -454,5 +434,25 @@ fn remember_view(_view: &str) {
                 crate::model::VIEW_COOKIE
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_change_one_parameter_and_reset_the_page() {
+        let pairs = query_pairs("q=kemeja+batik&brand=a&page=3&sort=price_asc");
+        assert_eq!(pairs[0], ("q".to_string(), "kemeja batik".to_string()));
+        assert_eq!(
+            with_param("/search", &pairs, "page", Some("4")),
+            "/search?q=kemeja+batik&brand=a&sort=price_asc&page=4"
+        );
+        assert_eq!(
+            with_param("/search", &pairs, "sort", Some("newest")),
+            "/search?q=kemeja+batik&brand=a&sort=newest"
+        );
+        assert_eq!(query_pairs("?x=Rp%20100%2B")[0].1, "Rp 100+");
     }
 }
