@@ -236,6 +236,7 @@ fn test(args: &[String]) -> Result {
             let mut cmd = cargo();
             cmd.args([
                 "test", "-p", "server", "--test", "api", "--test", "catalog", "--test", "manage",
+                "--test", "inventory",
             ])
             .env("DATABASE_URL", url);
             match &redis_url {

@@ -3,8 +3,8 @@
 //! this in later work.)
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, Set,
 };
 
 use super::db::{stock_level, stock_movement, warehouse};
@@ -92,5 +92,200 @@ pub async fn receive_opening_stock(
     stock_movement::Entity::insert_many(movements)
         .exec_without_returning(db)
         .await?;
+    Ok(())
+}
+
+/// Why units could not be reserved.
+#[derive(Debug, thiserror::Error)]
+pub enum StockError {
+    #[error("only {available} of {sku} left")]
+    OutOfStock {
+        sku: String,
+        variant_id: i32,
+        available: i32,
+    },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+#[derive(Debug, FromQueryResult)]
+struct LevelAfter {
+    on_hand: i32,
+    reserved: i32,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Availability {
+    warehouse_id: i32,
+    available: i32,
+}
+
+/// How many units of a variant came from which warehouse: `(warehouse_id, quantity)`.
+pub type Allocation = Vec<(i32, i32)>;
+
+/// Reserves `quantity` units of a variant for `reference` (e.g. `order:42`), taking them from
+/// the warehouses in priority order. Run it inside the order's transaction: either every unit
+/// is reserved with a `reserve` movement per warehouse, or the caller rolls everything back.
+///
+/// Each warehouse's share is taken by one conditional `UPDATE … WHERE on_hand - reserved >= q`,
+/// so two buyers can never both take the last unit, on any number of server processes: the
+/// database decides. When a concurrent buyer got there first the update matches no row and
+/// the level is read again (a bounded number of times).
+pub async fn reserve(
+    db: &impl ConnectionTrait,
+    variant_id: i32,
+    sku: &str,
+    quantity: i32,
+    reference: &str,
+) -> Result<Allocation, StockError> {
+    let backend = db.get_database_backend();
+    let p = |n: usize| match backend {
+        sea_orm::DbBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    };
+    let mut allocation = Allocation::new();
+    let mut needed = quantity;
+    for _attempt in 0..8 {
+        if needed == 0 {
+            break;
+        }
+        let levels = Availability::find_by_statement(sea_orm::Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT s.warehouse_id, s.on_hand - s.reserved AS available FROM stock_levels s \
+                 JOIN warehouses w ON w.id = s.warehouse_id \
+                 WHERE s.variant_id = {} AND w.active AND s.on_hand - s.reserved > 0 \
+                 ORDER BY w.priority, w.id",
+                p(1)
+            ),
+            [variant_id.into()],
+        ))
+        .all(db)
+        .await?;
+        let total: i32 = levels.iter().map(|l| l.available).sum();
+        if total < needed {
+            let already: i32 = allocation.iter().map(|(_, q)| q).sum();
+            return Err(StockError::OutOfStock {
+                sku: sku.to_string(),
+                variant_id,
+                available: total + already,
+            });
+        }
+        for level in levels {
+            if needed == 0 {
+                break;
+            }
+            let take = needed.min(level.available);
+            let after = LevelAfter::find_by_statement(sea_orm::Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "UPDATE stock_levels SET reserved = reserved + {q}, updated_at = {now} \
+                     WHERE variant_id = {v} AND warehouse_id = {w} AND on_hand - reserved >= {q} \
+                     RETURNING on_hand, reserved",
+                    q = p(1),
+                    now = p(2),
+                    v = p(3),
+                    w = p(4)
+                ),
+                [
+                    take.into(),
+                    Utc::now().into(),
+                    variant_id.into(),
+                    level.warehouse_id.into(),
+                ],
+            ))
+            .one(db)
+            .await?;
+            // No row: someone else took units meanwhile; the next round reads again.
+            let Some(after) = after else { continue };
+            stock_movement::ActiveModel {
+                variant_id: Set(variant_id),
+                warehouse_id: Set(level.warehouse_id),
+                kind: Set("reserve".into()),
+                quantity: Set(take),
+                on_hand_before: Set(after.on_hand),
+                on_hand_after: Set(after.on_hand),
+                reserved_before: Set(after.reserved - take),
+                reserved_after: Set(after.reserved),
+                reference: Set(reference.to_string()),
+                note: Set(String::new()),
+                actor_user_id: Set(None),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            allocation.push((level.warehouse_id, take));
+            needed -= take;
+        }
+    }
+    if needed > 0 {
+        let already: i32 = allocation.iter().map(|(_, q)| q).sum();
+        return Err(StockError::OutOfStock {
+            sku: sku.to_string(),
+            variant_id,
+            available: already,
+        });
+    }
+    Ok(allocation)
+}
+
+/// Gives reserved units back (an unpaid order expired or was cancelled), with a `release`
+/// movement per warehouse. The reserved count never drops below zero.
+pub async fn release(
+    db: &impl ConnectionTrait,
+    variant_id: i32,
+    allocation: &[(i32, i32)],
+    reference: &str,
+) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let p = |n: usize| match backend {
+        sea_orm::DbBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    };
+    for &(warehouse_id, quantity) in allocation {
+        let after = LevelAfter::find_by_statement(sea_orm::Statement::from_sql_and_values(
+            backend,
+            format!(
+                "UPDATE stock_levels SET reserved = reserved - {q}, updated_at = {now} \
+                 WHERE variant_id = {v} AND warehouse_id = {w} AND reserved >= {q} \
+                 RETURNING on_hand, reserved",
+                q = p(1),
+                now = p(2),
+                v = p(3),
+                w = p(4)
+            ),
+            [
+                quantity.into(),
+                Utc::now().into(),
+                variant_id.into(),
+                warehouse_id.into(),
+            ],
+        ))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            DbErr::Custom(format!(
+                "release of {quantity} × variant {variant_id} in warehouse {warehouse_id}: fewer reserved"
+            ))
+        })?;
+        stock_movement::ActiveModel {
+            variant_id: Set(variant_id),
+            warehouse_id: Set(warehouse_id),
+            kind: Set("release".into()),
+            quantity: Set(quantity),
+            on_hand_before: Set(after.on_hand),
+            on_hand_after: Set(after.on_hand),
+            reserved_before: Set(after.reserved + quantity),
+            reserved_after: Set(after.reserved),
+            reference: Set(reference.to_string()),
+            note: Set(String::new()),
+            actor_user_id: Set(None),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
     Ok(())
 }
