@@ -3,37 +3,14 @@
 mod common;
 
 use app::server::{
-    catalog::generate_synthetic_products,
-    db::{product_variant, stock_level, stock_movement},
+    db::{stock_level, stock_movement},
     inventory::{self, StockError},
 };
+use common::variant_with_stock;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, TransactionTrait,
 };
-
-/// A variant with `stock` units per warehouse (in priority order) and nothing reserved.
-async fn variant_with_stock(db: &DatabaseConnection, stock: &[i32]) -> (i32, String, Vec<i32>) {
-    let warehouses = inventory::ensure_demo_warehouses(db).await.unwrap();
-    generate_synthetic_products(db, 1, |_, _| {}).await.unwrap();
-    let variant = product_variant::Entity::find()
-        .order_by_desc(product_variant::Column::Id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
-    let ids: Vec<i32> = warehouses.iter().map(|w| w.id).collect();
-    for (warehouse_id, units) in ids.iter().zip(stock) {
-        db.execute_unprepared(&format!(
-            "UPDATE stock_levels SET on_hand = {units}, reserved = 0 \
-             WHERE variant_id = {} AND warehouse_id = {warehouse_id}",
-            variant.id
-        ))
-        .await
-        .unwrap();
-    }
-    (variant.id, variant.sku, ids)
-}
 
 async fn levels(db: &DatabaseConnection, variant_id: i32) -> Vec<stock_level::Model> {
     stock_level::Entity::find()

@@ -236,7 +236,7 @@ fn test(args: &[String]) -> Result {
             let mut cmd = cargo();
             cmd.args([
                 "test", "-p", "server", "--test", "api", "--test", "catalog", "--test", "manage",
-                "--test", "inventory",
+                "--test", "inventory", "--test", "cart",
             ])
             .env("DATABASE_URL", url);
             match &redis_url {

@@ -1,12 +1,14 @@
 //! Serde types both the server and the browser use. Database models never leave the server;
 //! they are mapped to these.
 pub mod account;
+pub mod cart;
 pub mod catalog;
 pub mod manage;
 pub mod money;
 pub mod tax;
 
 pub use account::*;
+pub use cart::*;
 pub use catalog::*;
 pub use manage::*;
 pub use money::*;

@@ -2,6 +2,7 @@
 //! One module per business domain, plus the plumbing they share.
 pub mod accounts;
 pub mod cache;
+pub mod cart;
 pub mod catalog;
 pub mod config;
 pub mod db;

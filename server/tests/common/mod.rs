@@ -10,7 +10,7 @@ use std::{
 
 use app::server::{config::Settings, startup::Shop, state::AppState};
 use leptos::config::LeptosOptions;
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, EntityTrait, QueryOrder};
 
 pub const SETTINGS: &str = include_str!("../../../Leptos.toml");
 
@@ -127,6 +127,8 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        // A response that never ends fails its test within a minute instead of stalling CI.
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .expect("http client")
 }
@@ -172,4 +174,34 @@ pub async fn spawn_app() -> TestApp {
         state,
         database_url,
     }
+}
+
+/// A variant with `stock` units per warehouse (in priority order) and nothing reserved.
+pub async fn variant_with_stock(
+    db: &sea_orm::DatabaseConnection,
+    stock: &[i32],
+) -> (i32, String, Vec<i32>) {
+    let warehouses = app::server::inventory::ensure_demo_warehouses(db)
+        .await
+        .unwrap();
+    app::server::catalog::generate_synthetic_products(db, 1, |_, _| {})
+        .await
+        .unwrap();
+    let variant = app::server::db::product_variant::Entity::find()
+        .order_by_desc(app::server::db::product_variant::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let ids: Vec<i32> = warehouses.iter().map(|w| w.id).collect();
+    for (warehouse_id, units) in ids.iter().zip(stock) {
+        db.execute_unprepared(&format!(
+            "UPDATE stock_levels SET on_hand = {units}, reserved = 0 \
+             WHERE variant_id = {} AND warehouse_id = {warehouse_id}",
+            variant.id
+        ))
+        .await
+        .unwrap();
+    }
+    (variant.id, variant.sku, ids)
 }

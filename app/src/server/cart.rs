@@ -1,0 +1,421 @@
+//! Carts: a Redis hash per owner (`cart:user:<id>` for customers, `cart:guest:<token>` for a
+//! guest's cart cookie), one field per SKU holding the quantity and the price the shopper saw,
+//! kept 30 days after the last change. Without Redis the in-process cache stands in (same
+//! interface). The cart stores no prices it trusts: every view re-reads price, availability and
+//! status from the database and says what changed.
+use std::{collections::HashMap, time::Duration};
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    Statement, Value,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    cache::{Cache, CacheError},
+    catalog::manage::first_images,
+    db::{product, product_variant},
+};
+use crate::{
+    error::AppError,
+    model::{CartLine, CartNotice, CartView, Currency, Money},
+};
+
+/// How long a cart lives after its last change.
+pub const CART_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+/// Most units of one SKU in a cart.
+pub const MAX_QUANTITY: i32 = 99;
+/// Most lines in a cart.
+pub const MAX_LINES: usize = 50;
+
+/// Whose cart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CartOwner {
+    Customer(i32),
+    /// A guest, by the random token in their cart cookie.
+    Guest(String),
+}
+
+impl CartOwner {
+    fn key(&self) -> String {
+        match self {
+            CartOwner::Customer(id) => format!("cart:user:{id}"),
+            CartOwner::Guest(token) => format!("cart:guest:{token}"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CartError {
+    #[error("There is no product with SKU `{0}`.")]
+    UnknownSku(String),
+    #[error("{0} is not for sale at the moment.")]
+    NotForSale(String),
+    #[error("Only {available} of {name} left.")]
+    OutOfStock { name: String, available: i32 },
+    #[error("A quantity is a whole number from 1 to {MAX_QUANTITY}.")]
+    Quantity,
+    #[error("A cart holds at most {MAX_LINES} different products.")]
+    TooManyLines,
+    #[error("That product is not in the cart.")]
+    NotInCart,
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<CartError> for AppError {
+    fn from(e: CartError) -> Self {
+        match e {
+            CartError::UnknownSku(_) | CartError::NotInCart => AppError::NotFound(e.to_string()),
+            CartError::NotForSale(_) | CartError::OutOfStock { .. } => {
+                AppError::Conflict(e.to_string())
+            }
+            CartError::Quantity | CartError::TooManyLines => {
+                AppError::field("quantity", e.to_string())
+            }
+            CartError::Cache(e) => super::error::internal("cart: cache", e),
+            CartError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// One hash field's value.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct StoredLine {
+    quantity: i32,
+    /// The unit price when the shopper last chose this quantity (to tell them it moved).
+    price_seen: i64,
+}
+
+async fn stored_lines(
+    cache: &dyn Cache,
+    owner: &CartOwner,
+) -> Result<Vec<(String, StoredLine)>, CartError> {
+    let mut lines: Vec<(String, StoredLine)> = cache
+        .hash_get_all(&owner.key())
+        .await?
+        .into_iter()
+        // A field that does not parse is dropped rather than breaking the whole cart.
+        .filter_map(|(sku, raw)| serde_json::from_str(&raw).ok().map(|l| (sku, l)))
+        .collect();
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(lines)
+}
+
+async fn store(
+    cache: &dyn Cache,
+    owner: &CartOwner,
+    sku: &str,
+    line: StoredLine,
+) -> Result<(), CartError> {
+    let key = owner.key();
+    let raw = serde_json::to_string(&line).map_err(|_| CacheError::WrongType(key.clone()))?;
+    cache.hash_set(&key, sku, &raw).await?;
+    cache.expire(&key, CART_TTL).await?;
+    Ok(())
+}
+
+/// A variant as the cart needs it, with the product's name and whether it can be sold.
+struct Sellable {
+    variant: product_variant::Model,
+    product: product::Model,
+    available: i32,
+}
+
+impl Sellable {
+    fn for_sale(&self) -> bool {
+        self.variant.active && self.product.status == "active"
+    }
+}
+
+#[derive(FromQueryResult)]
+struct VariantAvailability {
+    variant_id: i32,
+    available: i64,
+}
+
+/// Variants by SKU with their products and units available in active warehouses.
+async fn sellables(
+    db: &impl ConnectionTrait,
+    skus: &[String],
+) -> Result<HashMap<String, Sellable>, DbErr> {
+    if skus.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let variants = product_variant::Entity::find()
+        .filter(product_variant::Column::Sku.is_in(skus.iter().cloned()))
+        .all(db)
+        .await?;
+    if variants.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let product_ids: Vec<i32> = variants.iter().map(|v| v.product_id).collect();
+    let products: HashMap<i32, product::Model> = product::Entity::find()
+        .filter(product::Column::Id.is_in(product_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let backend = db.get_database_backend();
+    let list = (1..=variants.len())
+        .map(|i| match backend {
+            DbBackend::Postgres => format!("${i}"),
+            _ => format!("?{i}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let values: Vec<Value> = variants.iter().map(|v| v.id.into()).collect();
+    let available: HashMap<i32, i64> =
+        VariantAvailability::find_by_statement(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT s.variant_id, CAST(SUM(s.on_hand - s.reserved) AS BIGINT) AS available \
+                 FROM stock_levels s JOIN warehouses w ON w.id = s.warehouse_id \
+                 WHERE w.active AND s.variant_id IN ({list}) GROUP BY s.variant_id"
+            ),
+            values,
+        ))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.variant_id, a.available))
+        .collect();
+    Ok(variants
+        .into_iter()
+        .filter_map(|variant| {
+            let product = products.get(&variant.product_id)?.clone();
+            let available = available.get(&variant.id).copied().unwrap_or(0);
+            Some((
+                variant.sku.clone(),
+                Sellable {
+                    available: i32::try_from(available.max(0)).unwrap_or(i32::MAX),
+                    variant,
+                    product,
+                },
+            ))
+        })
+        .collect())
+}
+
+async fn sellable(db: &impl ConnectionTrait, sku: &str) -> Result<Sellable, CartError> {
+    let sku = sku.trim();
+    let mut found = sellables(db, &[sku.to_string()]).await?;
+    let item = found
+        .remove(sku)
+        .ok_or_else(|| CartError::UnknownSku(sku.to_string()))?;
+    if !item.for_sale() {
+        return Err(CartError::NotForSale(item.product.name));
+    }
+    Ok(item)
+}
+
+fn check_quantity(quantity: i32) -> Result<(), CartError> {
+    if (1..=MAX_QUANTITY).contains(&quantity) {
+        Ok(())
+    } else {
+        Err(CartError::Quantity)
+    }
+}
+
+/// Adds `quantity` units of `sku` (on top of what is in the cart). Refused beyond the units
+/// available, with how many are left.
+pub async fn add(
+    db: &impl ConnectionTrait,
+    cache: &dyn Cache,
+    owner: &CartOwner,
+    sku: &str,
+    quantity: i32,
+) -> Result<(), CartError> {
+    check_quantity(quantity)?;
+    let item = sellable(db, sku).await?;
+    let lines = stored_lines(cache, owner).await?;
+    let current = lines
+        .iter()
+        .find(|(s, _)| s == &item.variant.sku)
+        .map(|(_, l)| l.quantity);
+    if current.is_none() && lines.len() >= MAX_LINES {
+        return Err(CartError::TooManyLines);
+    }
+    let wanted = current.unwrap_or(0) + quantity;
+    if wanted > MAX_QUANTITY {
+        return Err(CartError::Quantity);
+    }
+    if wanted > item.available {
+        return Err(CartError::OutOfStock {
+            name: item.product.name,
+            available: item.available,
+        });
+    }
+    store(
+        cache,
+        owner,
+        &item.variant.sku,
+        StoredLine {
+            quantity: wanted,
+            price_seen: item.variant.price,
+        },
+    )
+    .await
+}
+
+/// Sets a line's quantity; 0 removes it. The shopper now sees the current price.
+pub async fn set_quantity(
+    db: &impl ConnectionTrait,
+    cache: &dyn Cache,
+    owner: &CartOwner,
+    sku: &str,
+    quantity: i32,
+) -> Result<(), CartError> {
+    if quantity == 0 {
+        return remove(cache, owner, sku).await;
+    }
+    check_quantity(quantity)?;
+    let lines = stored_lines(cache, owner).await?;
+    if !lines.iter().any(|(s, _)| s == sku) {
+        return Err(CartError::NotInCart);
+    }
+    let item = sellable(db, sku).await?;
+    if quantity > item.available {
+        return Err(CartError::OutOfStock {
+            name: item.product.name,
+            available: item.available,
+        });
+    }
+    store(
+        cache,
+        owner,
+        sku,
+        StoredLine {
+            quantity,
+            price_seen: item.variant.price,
+        },
+    )
+    .await
+}
+
+pub async fn remove(cache: &dyn Cache, owner: &CartOwner, sku: &str) -> Result<(), CartError> {
+    cache.hash_delete(&owner.key(), sku).await?;
+    Ok(())
+}
+
+/// Empties a cart (after an order is placed from it).
+pub async fn clear(cache: &dyn Cache, owner: &CartOwner) -> Result<(), CartError> {
+    cache.delete(&owner.key()).await?;
+    Ok(())
+}
+
+/// The cart re-priced and re-checked against the catalogue now.
+pub async fn view(
+    db: &impl ConnectionTrait,
+    cache: &dyn Cache,
+    owner: &CartOwner,
+    currency: Currency,
+) -> Result<CartView, CartError> {
+    let stored = stored_lines(cache, owner).await?;
+    let skus: Vec<String> = stored.iter().map(|(s, _)| s.clone()).collect();
+    let mut items = sellables(db, &skus).await?;
+    let product_ids: Vec<i32> = items.values().map(|i| i.product.id).collect();
+    let mut images = first_images(db, &product_ids).await?;
+    let money = |amount: i64| Money::new(amount, currency).into();
+    let mut lines = Vec::with_capacity(stored.len());
+    let (mut count, mut subtotal) = (0, 0i64);
+    for (sku, line) in stored {
+        // A SKU deleted from the catalogue simply leaves the cart.
+        let Some(item) = items.remove(&sku) else {
+            continue;
+        };
+        let mut notices = Vec::new();
+        let price = item.variant.price;
+        if price != line.price_seen {
+            notices.push(CartNotice::PriceChanged {
+                was: money(line.price_seen),
+                now: money(price),
+            });
+        }
+        let quantity = if !item.for_sale() || item.available == 0 {
+            notices.push(CartNotice::Unavailable);
+            0
+        } else if line.quantity > item.available {
+            notices.push(CartNotice::QuantityReduced {
+                available: item.available,
+            });
+            item.available
+        } else {
+            line.quantity
+        };
+        count += quantity;
+        subtotal += price * i64::from(quantity);
+        lines.push(CartLine {
+            image: images.get(&item.product.id).cloned(),
+            product_slug: item.product.slug.clone(),
+            name: item.product.name.clone(),
+            variant_title: item.variant.title.clone(),
+            unit_price: money(price),
+            line_total: money(price * i64::from(quantity)),
+            quantity,
+            available: item.available,
+            weight_grams: item.variant.weight_grams,
+            notices,
+            sku,
+        });
+    }
+    images.clear();
+    Ok(CartView {
+        item_count: count,
+        subtotal: (!lines.is_empty()).then(|| money(subtotal)),
+        lines,
+    })
+}
+
+/// Logging in: the guest's lines are added to the customer's cart (quantities summed, capped
+/// by the units available and the per-line maximum), then the guest cart is deleted.
+pub async fn merge_guest_cart(
+    db: &impl ConnectionTrait,
+    cache: &dyn Cache,
+    guest_token: &str,
+    customer_id: i32,
+) -> Result<(), CartError> {
+    let guest = CartOwner::Guest(guest_token.to_string());
+    let customer = CartOwner::Customer(customer_id);
+    let guest_lines = stored_lines(cache, &guest).await?;
+    if guest_lines.is_empty() {
+        return Ok(());
+    }
+    let own: HashMap<String, StoredLine> =
+        stored_lines(cache, &customer).await?.into_iter().collect();
+    let skus: Vec<String> = guest_lines.iter().map(|(s, _)| s.clone()).collect();
+    let items = sellables(db, &skus).await?;
+    let mut line_count = own.len();
+    for (sku, line) in guest_lines {
+        let Some(item) = items.get(&sku).filter(|i| i.for_sale()) else {
+            continue;
+        };
+        let existing = own.get(&sku).map(|l| l.quantity);
+        if existing.is_none() {
+            if line_count >= MAX_LINES {
+                continue;
+            }
+            line_count += 1;
+        }
+        let quantity = (existing.unwrap_or(0) + line.quantity)
+            .min(item.available)
+            .min(MAX_QUANTITY);
+        if quantity <= 0 {
+            continue;
+        }
+        store(
+            cache,
+            &customer,
+            &sku,
+            StoredLine {
+                quantity,
+                price_seen: own.get(&sku).map_or(line.price_seen, |l| l.price_seen),
+            },
+        )
+        .await?;
+    }
+    clear(cache, &guest).await
+}
