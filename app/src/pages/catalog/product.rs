@@ -26,6 +26,14 @@ pub fn ProductPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let detail = Resource::new(slug, crate::api::get_product_detail);
+    // The reviews load beside the product, not inside its Suspense: a resource created while a
+    // Suspense resolves is a known source of server renders that never finish (and a waterfall).
+    let submit = ServerAction::<SubmitReview>::new();
+    let reviews = Resource::new(
+        move || (slug(), submit.version().get()),
+        |(slug, _)| crate::api::get_product_reviews(slug),
+    );
+    provide_context(ReviewsData { reviews, submit });
     view! {
         <Transition fallback=CardSkeleton>
             {move || Suspend::new(async move {
@@ -128,7 +136,7 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
                 <div class="prose prose-sm max-w-none text-stone-700 [&_li]:ml-5 [&_li]:list-disc [&_p]:mb-2" id="description" inner_html=p.description_html.clone()></div>
             </div>
         </div>
-        <Reviews slug=p.slug.clone() />
+        <Reviews />
         {(!p.related.is_empty()).then(|| view! {
             <section class="mt-12" aria-labelledby="related-title">
                 <h2 id="related-title" class="mb-4 text-xl font-bold">"Produk terkait"</h2>
@@ -233,14 +241,16 @@ fn Gallery(images: Vec<ImageView>) -> impl IntoView {
 }
 
 /// Reviews of the product and, for customers who bought it, the form to write (or edit) theirs.
+/// The product page's reviews and the action that posts one (created by `ProductPage`).
+#[derive(Clone, Copy)]
+struct ReviewsData {
+    reviews: Resource<Result<crate::model::ProductReviews, crate::error::AppError>>,
+    submit: ServerAction<SubmitReview>,
+}
+
 #[component]
-fn Reviews(slug: String) -> impl IntoView {
-    let submit = ServerAction::<SubmitReview>::new();
-    let slug = StoredValue::new(slug);
-    let reviews = Resource::new(
-        move || (slug.get_value(), submit.version().get()),
-        |(slug, _)| crate::api::get_product_reviews(slug),
-    );
+fn Reviews() -> impl IntoView {
+    let ReviewsData { reviews, submit } = expect_context::<ReviewsData>();
     let error = form_error_signal(submit);
     let saved = Signal::derive(move || {
         matches!(submit.value().get(), Some(Ok(_)))
