@@ -239,11 +239,18 @@ pub async fn add(
     if current.is_none() && lines.len() >= MAX_LINES {
         return Err(CartError::TooManyLines);
     }
-    let wanted = current.unwrap_or(0) + quantity;
-    if wanted > MAX_QUANTITY {
-        return Err(CartError::Quantity);
-    }
-    if wanted > item.available {
+    store_quantity(cache, owner, item, current.unwrap_or(0) + quantity).await
+}
+
+/// Stores `quantity` units of `item` at its current price, if that many are available.
+async fn store_quantity(
+    cache: &dyn Cache,
+    owner: &CartOwner,
+    item: Sellable,
+    quantity: i32,
+) -> Result<(), CartError> {
+    check_quantity(quantity)?;
+    if quantity > item.available {
         return Err(CartError::OutOfStock {
             name: item.product.name,
             available: item.available,
@@ -254,7 +261,7 @@ pub async fn add(
         owner,
         &item.variant.sku,
         StoredLine {
-            quantity: wanted,
+            quantity,
             price_seen: item.variant.price,
         },
     )
@@ -278,22 +285,7 @@ pub async fn set_quantity(
         return Err(CartError::NotInCart);
     }
     let item = sellable(db, sku).await?;
-    if quantity > item.available {
-        return Err(CartError::OutOfStock {
-            name: item.product.name,
-            available: item.available,
-        });
-    }
-    store(
-        cache,
-        owner,
-        sku,
-        StoredLine {
-            quantity,
-            price_seen: item.variant.price,
-        },
-    )
-    .await
+    store_quantity(cache, owner, item, quantity).await
 }
 
 pub async fn remove(cache: &dyn Cache, owner: &CartOwner, sku: &str) -> Result<(), CartError> {

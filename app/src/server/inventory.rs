@@ -176,45 +176,10 @@ pub async fn reserve(
                 break;
             }
             let take = needed.min(level.available);
-            let after = LevelAfter::find_by_statement(sea_orm::Statement::from_sql_and_values(
-                backend,
-                format!(
-                    "UPDATE stock_levels SET reserved = reserved + {q}, updated_at = {now} \
-                     WHERE variant_id = {v} AND warehouse_id = {w} AND on_hand - reserved >= {q} \
-                     RETURNING on_hand, reserved",
-                    q = p(1),
-                    now = p(2),
-                    v = p(3),
-                    w = p(4)
-                ),
-                [
-                    take.into(),
-                    Utc::now().into(),
-                    variant_id.into(),
-                    level.warehouse_id.into(),
-                ],
-            ))
-            .one(db)
-            .await?;
-            // No row: someone else took units meanwhile; the next round reads again.
-            let Some(after) = after else { continue };
-            stock_movement::ActiveModel {
-                variant_id: Set(variant_id),
-                warehouse_id: Set(level.warehouse_id),
-                kind: Set("reserve".into()),
-                quantity: Set(take),
-                on_hand_before: Set(after.on_hand),
-                on_hand_after: Set(after.on_hand),
-                reserved_before: Set(after.reserved - take),
-                reserved_after: Set(after.reserved),
-                reference: Set(reference.to_string()),
-                note: Set(String::new()),
-                actor_user_id: Set(None),
-                created_at: Set(Utc::now()),
-                ..Default::default()
+            // Nothing changed: someone else took units meanwhile; the next round reads again.
+            if !shift_reserved(db, variant_id, level.warehouse_id, take, reference).await? {
+                continue;
             }
-            .insert(db)
-            .await?;
             allocation.push((level.warehouse_id, take));
             needed -= take;
         }
@@ -238,54 +203,72 @@ pub async fn release(
     allocation: &[(i32, i32)],
     reference: &str,
 ) -> Result<(), DbErr> {
+    for &(warehouse_id, quantity) in allocation {
+        if !shift_reserved(db, variant_id, warehouse_id, -quantity, reference).await? {
+            return Err(DbErr::Custom(format!(
+                "release of {quantity} × variant {variant_id} in warehouse {warehouse_id}: fewer reserved"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Moves `delta` units of one level into reservation (positive, a `reserve` movement) or out
+/// of it (negative, a `release` movement) with one conditional `UPDATE`, only if the result
+/// stays within `0..=on_hand`. Returns whether it did; the movement is written in the same
+/// transaction as the caller's.
+async fn shift_reserved(
+    db: &impl ConnectionTrait,
+    variant_id: i32,
+    warehouse_id: i32,
+    delta: i32,
+    reference: &str,
+) -> Result<bool, DbErr> {
     let backend = db.get_database_backend();
     let p = |n: usize| match backend {
         sea_orm::DbBackend::Postgres => format!("${n}"),
         _ => format!("?{n}"),
     };
-    for &(warehouse_id, quantity) in allocation {
-        let after = LevelAfter::find_by_statement(sea_orm::Statement::from_sql_and_values(
-            backend,
-            format!(
-                "UPDATE stock_levels SET reserved = reserved - {q}, updated_at = {now} \
-                 WHERE variant_id = {v} AND warehouse_id = {w} AND reserved >= {q} \
-                 RETURNING on_hand, reserved",
-                q = p(1),
-                now = p(2),
-                v = p(3),
-                w = p(4)
-            ),
-            [
-                quantity.into(),
-                Utc::now().into(),
-                variant_id.into(),
-                warehouse_id.into(),
-            ],
-        ))
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            DbErr::Custom(format!(
-                "release of {quantity} × variant {variant_id} in warehouse {warehouse_id}: fewer reserved"
-            ))
-        })?;
-        stock_movement::ActiveModel {
-            variant_id: Set(variant_id),
-            warehouse_id: Set(warehouse_id),
-            kind: Set("release".into()),
-            quantity: Set(quantity),
-            on_hand_before: Set(after.on_hand),
-            on_hand_after: Set(after.on_hand),
-            reserved_before: Set(after.reserved + quantity),
-            reserved_after: Set(after.reserved),
-            reference: Set(reference.to_string()),
-            note: Set(String::new()),
-            actor_user_id: Set(None),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
+    let after = LevelAfter::find_by_statement(sea_orm::Statement::from_sql_and_values(
+        backend,
+        format!(
+            "UPDATE stock_levels SET reserved = reserved + {d}, updated_at = {now} \
+             WHERE variant_id = {v} AND warehouse_id = {w} \
+               AND reserved + {d} >= 0 AND reserved + {d} <= on_hand \
+             RETURNING on_hand, reserved",
+            d = p(1),
+            now = p(2),
+            v = p(3),
+            w = p(4)
+        ),
+        [
+            delta.into(),
+            Utc::now().into(),
+            variant_id.into(),
+            warehouse_id.into(),
+        ],
+    ))
+    .one(db)
+    .await?;
+    let Some(after) = after else {
+        return Ok(false);
+    };
+    stock_movement::ActiveModel {
+        variant_id: Set(variant_id),
+        warehouse_id: Set(warehouse_id),
+        kind: Set(if delta >= 0 { "reserve" } else { "release" }.into()),
+        quantity: Set(delta.abs()),
+        on_hand_before: Set(after.on_hand),
+        on_hand_after: Set(after.on_hand),
+        reserved_before: Set(after.reserved - delta),
+        reserved_after: Set(after.reserved),
+        reference: Set(reference.to_string()),
+        note: Set(String::new()),
+        actor_user_id: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
     }
-    Ok(())
+    .insert(db)
+    .await?;
+    Ok(true)
 }
