@@ -6,8 +6,8 @@
 use std::{collections::HashMap, time::Duration};
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
-    Statement, Value,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Statement,
+    Value,
 };
 use serde::{Deserialize, Serialize};
 
@@ -160,13 +160,7 @@ async fn sellables(
         .map(|p| (p.id, p))
         .collect();
     let backend = db.get_database_backend();
-    let list = (1..=variants.len())
-        .map(|i| match backend {
-            DbBackend::Postgres => format!("${i}"),
-            _ => format!("?{i}"),
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = super::catalog::placeholders(backend, 1, variants.len());
     let values: Vec<Value> = variants.iter().map(|v| v.id.into()).collect();
     let available: HashMap<i32, i64> =
         VariantAvailability::find_by_statement(Statement::from_sql_and_values(

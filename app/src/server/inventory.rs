@@ -139,10 +139,7 @@ pub async fn reserve(
     reference: &str,
 ) -> Result<Allocation, StockError> {
     let backend = db.get_database_backend();
-    let p = |n: usize| match backend {
-        sea_orm::DbBackend::Postgres => format!("${n}"),
-        _ => format!("?{n}"),
-    };
+    let p = |n: usize| super::catalog::placeholders(backend, n, 1);
     let mut allocation = Allocation::new();
     let mut needed = quantity;
     for _attempt in 0..8 {
@@ -225,10 +222,7 @@ async fn shift_reserved(
     reference: &str,
 ) -> Result<bool, DbErr> {
     let backend = db.get_database_backend();
-    let p = |n: usize| match backend {
-        sea_orm::DbBackend::Postgres => format!("${n}"),
-        _ => format!("?{n}"),
-    };
+    let p = |n: usize| super::catalog::placeholders(backend, n, 1);
     let after = LevelAfter::find_by_statement(sea_orm::Statement::from_sql_and_values(
         backend,
         format!(

@@ -41,11 +41,13 @@ const CANDIDATE_POOL: usize = 1000;
 /// Fewer results than this (or than asked for) also try the typo-corrected words.
 const TYPO_FALLBACK_BELOW: usize = 5;
 
-fn placeholders(backend: DbBackend, start: usize, count: usize) -> String {
+/// `count` numbered bind parameters from `start` (`$1, $2` on PostgreSQL, `?1, ?2` on SQLite);
+/// numbered, so one parameter can appear several times in a statement.
+pub(crate) fn placeholders(backend: DbBackend, start: usize, count: usize) -> String {
     (0..count)
         .map(|i| match backend {
             DbBackend::Postgres => format!("${}", start + i),
-            _ => "?".to_string(),
+            _ => format!("?{}", start + i),
         })
         .collect::<Vec<_>>()
         .join(", ")
