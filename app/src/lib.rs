@@ -30,7 +30,10 @@ use pages::{
     catalog::{BrandPage, CategoryPage, ProductPage, SearchPage},
     home::HomePage,
     not_found::NotFound,
-    shop::CartPage,
+    shop::{
+        CartPage, CheckoutContactPage, CheckoutPaymentPage, CheckoutReviewPage,
+        CheckoutShippingPage, DemoPaymentPage, OrderPage, OrdersPage,
+    },
 };
 
 /// The HTML document around the app (server-side only).
@@ -59,6 +62,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_toasts();
     components::auth::provide_auth();
+    components::cart::provide_cart();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/pasar.css" />
@@ -79,11 +83,18 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/b/:slug") view=BrandPage ssr=SsrMode::Async />
                         <Route path=path!("/p/:slug") view=ProductPage ssr=SsrMode::Async />
                         <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async />
+                        <Route path=path!("/checkout") view=CheckoutContactPage ssr=SsrMode::Async />
+                        <Route path=path!("/checkout/shipping") view=CheckoutShippingPage ssr=SsrMode::Async />
+                        <Route path=path!("/checkout/payment") view=CheckoutPaymentPage ssr=SsrMode::Async />
+                        <Route path=path!("/checkout/review") view=CheckoutReviewPage ssr=SsrMode::Async />
+                        <Route path=path!("/pay/demo/:number") view=DemoPaymentPage ssr=SsrMode::Async />
+                        <Route path=path!("/orders/:number") view=OrderPage ssr=SsrMode::Async />
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                         <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                         <ParentRoute path=path!("/account") view=AccountLayout ssr=SsrMode::Async>
                             <Route path=path!("") view=ProfilePage />
                             <Route path=path!("addresses") view=AddressesPage />
+                            <Route path=path!("orders") view=OrdersPage />
                         </ParentRoute>
                         <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
                             <Route path=path!("") view=AdminProductsPage />
@@ -99,6 +110,7 @@ pub fn App() -> impl IntoView {
                 </main>
                 <Footer />
             </div>
+            <components::cart::CartDrawer />
             <ToastRegion />
         </Router>
     }

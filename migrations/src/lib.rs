@@ -10,6 +10,7 @@ mod m20261126_000004_create_inventory;
 mod m20261126_000005_catalog_search;
 mod m20261126_000006_reviews_and_orders;
 mod m20261126_000007_search_words;
+mod m20261126_000008_checkout_and_payments;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_catalog_search::Migration),
             Box::new(m20261126_000006_reviews_and_orders::Migration),
             Box::new(m20261126_000007_search_words::Migration),
+            Box::new(m20261126_000008_checkout_and_payments::Migration),
         ]
     }
 }

@@ -58,6 +58,7 @@ pub async fn login(
         )
         .await?;
         session::log_in(&request_session().await?, &user).await?;
+        crate::server::http::shopper::merge_guest_cart_at_login(&state, &headers, &user).await;
         Ok(user)
     }
     match run(email, password).await {
@@ -84,6 +85,10 @@ pub async fn register(name: String, email: String, password: String) -> Result<U
         )
         .await?;
         session::log_in(&request_session().await?, &user).await?;
+        let headers = use_context::<http::request::Parts>()
+            .map(|p| p.headers)
+            .unwrap_or_default();
+        crate::server::http::shopper::merge_guest_cart_at_login(&state, &headers, &user).await;
         Ok(user)
     }
     match run(name, email, password).await {

@@ -4,11 +4,13 @@ pub mod accounts;
 pub mod admin;
 pub mod catalog;
 pub mod manage;
+pub mod shop;
 
 pub use accounts::*;
 pub use admin::*;
 pub use catalog::*;
 pub use manage::*;
+pub use shop::*;
 
 /// Where a no-JavaScript form should be sent back to show `err`: the page it came from, with
 /// `?error=` set. With JavaScript the error arrives as the action's value instead.

@@ -26,10 +26,7 @@ pub fn Header() -> impl IntoView {
                 </A>
                 <super::search_box::SearchBox />
                 <nav class="ml-auto flex items-center gap-2" aria-label="Account">
-                    <A href="/cart" attr:class="relative inline-flex items-center gap-1 rounded-lg px-3 py-2 text-sm font-medium text-stone-700 hover:bg-stone-100" attr:aria-label="Cart">
-                        <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M3 3h2l2.4 12.2a2 2 0 0 0 2 1.6h8.2a2 2 0 0 0 2-1.5L21 8H6" /><circle cx="10" cy="20" r="1.5" /><circle cx="18" cy="20" r="1.5" /></svg>
-                        <span class="cart-badge rounded-full bg-emerald-700 px-1.5 text-xs font-bold text-white">"0"</span>
-                    </A>
+                    <super::cart::CartBadge />
                     <Transition fallback=|| view! { <div class="h-9 w-24 animate-pulse rounded-lg bg-stone-200"></div> }>
                         {move || match auth.user() {
                             Some(user) => view! { <AccountMenu user /> }.into_any(),
@@ -89,6 +86,7 @@ fn AccountMenu(user: User) -> impl IntoView {
                 <p class="truncate px-4 pb-2 text-xs text-stone-500">{user.email.clone()}</p>
                 <A href="/account" attr:class="block px-4 py-2 hover:bg-stone-100">"Profile"</A>
                 <A href="/account/addresses" attr:class="block px-4 py-2 hover:bg-stone-100">"Addresses"</A>
+                <A href="/account/orders" attr:class="block px-4 py-2 hover:bg-stone-100">"Orders"</A>
                 {(user.role == crate::model::Role::Admin).then(|| view! {
                     <A href="/admin/users" attr:class="block px-4 py-2 hover:bg-stone-100">"Admin · Users"</A>
                 })}

@@ -6,6 +6,7 @@ use super::{ImageView, PriceView};
 
 /// Something about a line the shopper should know before paying.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CartNotice {
     /// The price moved since the line was added.
@@ -18,6 +19,7 @@ pub enum CartNotice {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CartLine {
     pub sku: String,
     pub product_slug: String,
@@ -35,12 +37,17 @@ pub struct CartLine {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CartView {
     pub lines: Vec<CartLine>,
     /// Units across the buyable lines (the header badge).
     pub item_count: i32,
     /// Sum of the buyable lines, computed by the server.
     pub subtotal: Option<PriceView>,
+    /// Whether the server knows this shopper's cart (a customer, or a guest with a cart
+    /// cookie); a browser whose cookie is gone gets `false` and may offer its saved copy.
+    #[serde(default)]
+    pub known: bool,
 }
 
 impl CartView {

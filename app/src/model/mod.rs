@@ -3,6 +3,7 @@
 pub mod account;
 pub mod cart;
 pub mod catalog;
+pub mod checkout;
 pub mod manage;
 pub mod money;
 pub mod tax;
@@ -10,6 +11,7 @@ pub mod tax;
 pub use account::*;
 pub use cart::*;
 pub use catalog::*;
+pub use checkout::*;
 pub use manage::*;
 pub use money::*;
 pub use tax::*;

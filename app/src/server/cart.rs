@@ -37,7 +37,8 @@ pub enum CartOwner {
 }
 
 impl CartOwner {
-    fn key(&self) -> String {
+    /// The cache key of this owner's cart (also stored on orders, to empty it once paid).
+    pub fn key(&self) -> String {
         match self {
             CartOwner::Customer(id) => format!("cart:user:{id}"),
             CartOwner::Guest(token) => format!("cart:guest:{token}"),
@@ -287,10 +288,30 @@ pub async fn remove(cache: &dyn Cache, owner: &CartOwner, sku: &str) -> Result<(
     Ok(())
 }
 
-/// Empties a cart (after an order is placed from it).
+/// Empties a cart.
 pub async fn clear(cache: &dyn Cache, owner: &CartOwner) -> Result<(), CartError> {
     cache.delete(&owner.key()).await?;
     Ok(())
+}
+
+/// Empties the cart an order came from (by the key stored on the order) once it is paid.
+pub async fn clear_key(cache: &dyn Cache, key: &str) -> Result<(), CartError> {
+    if key.starts_with("cart:") {
+        cache.delete(key).await?;
+    }
+    Ok(())
+}
+
+/// The SKUs and quantities in a cart, as stored (checkout re-prices and re-checks them).
+pub async fn quantities(
+    cache: &dyn Cache,
+    owner: &CartOwner,
+) -> Result<Vec<(String, i32)>, CartError> {
+    Ok(stored_lines(cache, owner)
+        .await?
+        .into_iter()
+        .map(|(sku, line)| (sku, line.quantity))
+        .collect())
 }
 
 /// The cart re-priced and re-checked against the catalogue now.
@@ -350,6 +371,7 @@ pub async fn view(
     }
     images.clear();
     Ok(CartView {
+        known: true,
         item_count: count,
         subtotal: (!lines.is_empty()).then(|| money(subtotal)),
         lines,

@@ -44,6 +44,7 @@ pub struct Settings {
     pub shop: ShopSettings,
     pub tax: TaxSettings,
     pub payments: PaymentSettings,
+    pub shipping: ShippingSettings,
     pub inventory: InventorySettings,
     pub analytics: AnalyticsSettings,
     pub security: SecuritySettings,
@@ -95,15 +96,121 @@ impl TaxSettings {
 
 #[derive(Debug, Clone)]
 pub struct PaymentSettings {
-    /// Gateways shown at checkout, in order: `demo`, `stripe`, `midtrans`.
+    /// Gateways offered at checkout, in order, among `demo`, `stripe`, `midtrans`: those
+    /// enabled in the file whose keys are set, plus the demo gateway while no real one is.
     pub enabled: Vec<String>,
     pub order_expiry_minutes: u32,
     pub stripe_api_base: String,
     pub stripe_secret_key: Option<SecretString>,
+    pub stripe_publishable_key: Option<String>,
     pub stripe_webhook_secret: Option<SecretString>,
     pub midtrans_production: bool,
+    /// Core API (status checks): sandbox or production by `midtrans_production`.
+    pub midtrans_api_base: String,
+    /// Snap API (transactions) and its JavaScript.
+    pub midtrans_snap_base: String,
     pub midtrans_server_key: Option<SecretString>,
     pub midtrans_client_key: Option<String>,
+}
+
+/// Shipping rates by zone (a set of provinces) and weight, and the free-shipping threshold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShippingSettings {
+    /// Goods totals from this amount ship free with the methods marked `free_shipping` (0: never).
+    pub free_shipping_threshold: i64,
+    /// In order; a zone with no provinces takes every province no other zone names.
+    pub zones: Vec<ShippingZone>,
+    pub methods: Vec<ShippingMethod>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShippingZone {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub provinces: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShippingMethod {
+    pub code: String,
+    pub name: String,
+    /// Delivery estimate shown to the shopper, e.g. "2–4 hari".
+    pub eta: String,
+    /// Whether the free-shipping threshold applies to this method.
+    #[serde(default)]
+    pub free_shipping: bool,
+    pub rates: Vec<ShippingRate>,
+}
+
+/// The price of a parcel to one zone: the first kilogram, then each started kilogram.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShippingRate {
+    pub zone: String,
+    pub first_kg: i64,
+    pub next_kg: i64,
+}
+
+impl ShippingSettings {
+    /// The zone a province ships to.
+    pub fn zone_of(&self, province: &str) -> Option<&ShippingZone> {
+        self.zones
+            .iter()
+            .find(|z| z.provinces.iter().any(|p| p == province))
+            .or_else(|| self.zones.iter().find(|z| z.provinces.is_empty()))
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.free_shipping_threshold < 0 {
+            return Err(ConfigError::new(
+                "shipping.free_shipping_threshold",
+                "must be 0 or more",
+            ));
+        }
+        for zone in &self.zones {
+            for province in &zone.provinces {
+                if !crate::model::PROVINCES.contains(&province.as_str()) {
+                    return Err(ConfigError::new(
+                        "shipping.zones",
+                        format!(
+                            "`{province}` (zone {}) is not a province of Indonesia",
+                            zone.code
+                        ),
+                    ));
+                }
+            }
+        }
+        if self.methods.is_empty() {
+            return Err(ConfigError::new(
+                "shipping.methods",
+                "name at least one method",
+            ));
+        }
+        for method in &self.methods {
+            for rate in &method.rates {
+                if !self.zones.iter().any(|z| z.code == rate.zone) {
+                    return Err(ConfigError::new(
+                        "shipping.methods",
+                        format!(
+                            "method {} has a rate for unknown zone `{}`",
+                            method.code, rate.zone
+                        ),
+                    ));
+                }
+                if rate.first_kg < 0 || rate.next_kg < 0 {
+                    return Err(ConfigError::new(
+                        "shipping.methods",
+                        format!("method {}: rates cannot be negative", method.code),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -139,6 +246,7 @@ struct FileSettings {
     shop: ShopSettings,
     tax: TaxSettings,
     payments: FilePayments,
+    shipping: ShippingSettings,
     inventory: InventorySettings,
     analytics: AnalyticsSettings,
     security: SecuritySettings,
@@ -162,8 +270,14 @@ struct FileServer {
 struct FilePayments {
     enabled: Vec<String>,
     order_expiry_minutes: u32,
+    /// Offer the demo gateway even when real gateway keys are set.
+    #[serde(default)]
+    demo_with_real_keys: bool,
     stripe_api_base: String,
+    stripe_publishable_key: Option<String>,
     midtrans_production: bool,
+    midtrans_api_base: Option<String>,
+    midtrans_snap_base: Option<String>,
 }
 
 fn default_currency() -> String {
@@ -291,6 +405,13 @@ impl Settings {
                 ));
             }
         }
+        file.shipping.check()?;
+        if file.payments.order_expiry_minutes == 0 {
+            return Err(ConfigError::new(
+                "payments.order_expiry_minutes",
+                "must be at least 1",
+            ));
+        }
         if file.security.login_failures_per_account_per_minute == 0
             || file.security.login_attempts_per_ip_per_minute == 0
         {
@@ -301,16 +422,76 @@ impl Settings {
         }
 
         let secret = |name: &str| non_empty(name).map(SecretString::from);
-        let payments = PaymentSettings {
-            enabled: file.payments.enabled,
-            order_expiry_minutes: file.payments.order_expiry_minutes,
+        let production = match non_empty("MIDTRANS_PRODUCTION").as_deref() {
+            Some("true" | "1" | "on") => true,
+            Some(_) => false,
+            None => file.payments.midtrans_production,
+        };
+        let (default_api, default_snap) = if production {
+            ("https://api.midtrans.com", "https://app.midtrans.com")
+        } else {
+            (
+                "https://api.sandbox.midtrans.com",
+                "https://app.sandbox.midtrans.com",
+            )
+        };
+        let mut payments = PaymentSettings {
+            enabled: Vec::new(),
+            order_expiry_minutes: non_empty("PASAR_ORDER_EXPIRY_MINUTES")
+                .and_then(|m| m.parse().ok())
+                .filter(|m| *m > 0)
+                .unwrap_or(file.payments.order_expiry_minutes),
             stripe_api_base: non_empty("STRIPE_API_BASE").unwrap_or(file.payments.stripe_api_base),
             stripe_secret_key: secret("STRIPE_SECRET_KEY"),
+            stripe_publishable_key: non_empty("STRIPE_PUBLISHABLE_KEY")
+                .or(file.payments.stripe_publishable_key),
             stripe_webhook_secret: secret("STRIPE_WEBHOOK_SECRET"),
-            midtrans_production: file.payments.midtrans_production,
+            midtrans_production: production,
+            midtrans_api_base: non_empty("MIDTRANS_API_BASE")
+                .or(file.payments.midtrans_api_base)
+                .unwrap_or_else(|| default_api.into()),
+            midtrans_snap_base: non_empty("MIDTRANS_SNAP_BASE")
+                .or(file.payments.midtrans_snap_base)
+                .unwrap_or_else(|| default_snap.into()),
             midtrans_server_key: secret("MIDTRANS_SERVER_KEY"),
             midtrans_client_key: non_empty("MIDTRANS_CLIENT_KEY"),
         };
+        // A gateway is offered only when it is enabled and its keys are set; the demo gateway
+        // only while no real one is, unless asked for explicitly.
+        let demo_enabled = match non_empty("PASAR_DEMO_GATEWAY").as_deref() {
+            Some("on" | "true" | "1") => Some(true),
+            Some("off" | "false" | "0") => Some(false),
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "PASAR_DEMO_GATEWAY",
+                    format!("`{other}` is not on or off"),
+                ))
+            }
+            None => None,
+        };
+        let mut real = Vec::new();
+        for gateway in &file.payments.enabled {
+            let configured = match gateway.as_str() {
+                "stripe" => {
+                    payments.stripe_secret_key.is_some()
+                        && payments.stripe_publishable_key.is_some()
+                }
+                "midtrans" => {
+                    payments.midtrans_server_key.is_some() && payments.midtrans_client_key.is_some()
+                }
+                _ => false,
+            };
+            if configured {
+                real.push(gateway.clone());
+            }
+        }
+        let demo = (file.payments.enabled.iter().any(|g| g == "demo")
+            && demo_enabled.unwrap_or(real.is_empty() || file.payments.demo_with_real_keys))
+            || demo_enabled == Some(true);
+        if demo {
+            payments.enabled.push("demo".into());
+        }
+        payments.enabled.extend(real);
 
         let cache_prefix = non_empty("PASAR_CACHE_PREFIX")
             .or(file.server.cache_prefix.clone())
@@ -342,6 +523,7 @@ impl Settings {
             shop: file.shop,
             tax: file.tax,
             payments,
+            shipping: file.shipping,
             inventory: file.inventory,
             analytics: file.analytics,
             security: file.security,

@@ -266,3 +266,61 @@ async fn shift_reserved(
     .await?;
     Ok(true)
 }
+
+/// Turns reserved units into a sale once the order is paid: on hand and reserved both drop by
+/// `quantity` in one conditional `UPDATE`, with a `sell` movement. Fails (nothing changed) if
+/// fewer units are reserved than that, which would mean the reservation was already used.
+pub async fn sell(
+    db: &impl ConnectionTrait,
+    variant_id: i32,
+    warehouse_id: i32,
+    quantity: i32,
+    reference: &str,
+) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let p = |n: usize| super::catalog::placeholders(backend, n, 1);
+    let after = LevelAfter::find_by_statement(sea_orm::Statement::from_sql_and_values(
+        backend,
+        format!(
+            "UPDATE stock_levels SET on_hand = on_hand - {q}, reserved = reserved - {q}, \
+               updated_at = {now} \
+             WHERE variant_id = {v} AND warehouse_id = {w} AND reserved >= {q} \
+             RETURNING on_hand, reserved",
+            q = p(1),
+            now = p(2),
+            v = p(3),
+            w = p(4)
+        ),
+        [
+            quantity.into(),
+            Utc::now().into(),
+            variant_id.into(),
+            warehouse_id.into(),
+        ],
+    ))
+    .one(db)
+    .await?
+    .ok_or_else(|| {
+        DbErr::Custom(format!(
+            "sale of {quantity} × variant {variant_id} in warehouse {warehouse_id}: fewer reserved"
+        ))
+    })?;
+    stock_movement::ActiveModel {
+        variant_id: Set(variant_id),
+        warehouse_id: Set(warehouse_id),
+        kind: Set("sell".into()),
+        quantity: Set(quantity),
+        on_hand_before: Set(after.on_hand + quantity),
+        on_hand_after: Set(after.on_hand),
+        reserved_before: Set(after.reserved + quantity),
+        reserved_after: Set(after.reserved),
+        reference: Set(reference.to_string()),
+        note: Set(String::new()),
+        actor_user_id: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod cache;
 pub mod cart;
 pub mod catalog;
+pub mod checkout;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -84,6 +84,11 @@ impl Shop {
 
     /// Serves on `listener` until the process is asked to stop.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        // Background work that lives with the server: unpaid orders give their stock back.
+        super::checkout::spawn_expiry_job(
+            self.state.db.clone(),
+            std::time::Duration::from_secs(30),
+        );
         let app = self.router();
         axum::serve(
             listener,

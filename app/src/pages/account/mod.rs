@@ -32,6 +32,7 @@ pub fn AccountLayout() -> impl IntoView {
                             <nav class="flex gap-2 md:flex-col" aria-label="Account sections">
                                 <A href="/account" exact=true attr:class="rounded-lg px-3 py-2 text-sm font-medium hover:bg-stone-100 aria-[current=page]:bg-emerald-50 aria-[current=page]:text-emerald-800">"Profile"</A>
                                 <A href="/account/addresses" attr:class="rounded-lg px-3 py-2 text-sm font-medium hover:bg-stone-100 aria-[current=page]:bg-emerald-50 aria-[current=page]:text-emerald-800">"Addresses"</A>
+                                <A href="/account/orders" attr:class="rounded-lg px-3 py-2 text-sm font-medium hover:bg-stone-100 aria-[current=page]:bg-emerald-50 aria-[current=page]:text-emerald-800">"Orders"</A>
                             </nav>
                             <div><Outlet /></div>
                         </div>

@@ -133,6 +133,7 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
                         }}
                     </dd>
                 </dl>
+                <AddToCartForm selected />
                 <div class="prose prose-sm max-w-none text-stone-700 [&_li]:ml-5 [&_li]:list-disc [&_p]:mb-2" id="description" inner_html=p.description_html.clone()></div>
             </div>
         </div>
@@ -330,5 +331,31 @@ fn Reviews() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// Quantity and "add to cart": a plain form posting to the server function (works without
+/// JavaScript, then lands on the cart page); with JavaScript the badge counts up at once and
+/// the drawer opens when the server confirms, or a toast says why not.
+#[component]
+fn AddToCartForm(selected: Memo<Option<crate::model::VariantView>>) -> impl IntoView {
+    let cart = crate::components::cart::use_cart();
+    let add = cart.add;
+    view! {
+        {move || match selected.get() {
+            Some(v) if v.available > 0 => view! {
+                <ActionForm action=add attr:class="add-to-cart flex items-end gap-3">
+                    <input type="hidden" name="sku" value=v.sku.clone() />
+                    <label class="flex flex-col gap-1 text-sm font-medium text-stone-700">
+                        "Jumlah"
+                        <input type="number" name="quantity" value="1" min="1" max=v.available.min(99) class="w-20 rounded-lg border border-stone-300 px-3 py-2 text-sm" />
+                    </label>
+                    <SubmitButton label="Tambah ke keranjang" pending_label="Menambahkan…" pending=add.pending() class="add-to-cart-button" />
+                </ActionForm>
+            }.into_any(),
+            _ => view! {
+                <p class="rounded-lg bg-stone-100 px-4 py-3 text-sm text-stone-600">"Varian ini sedang habis."</p>
+            }.into_any(),
+        }}
     }
 }

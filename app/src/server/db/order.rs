@@ -12,7 +12,7 @@ pub struct Model {
     pub email: String,
     /// pending → confirmed → processing → shipped → delivered; cancelled, expired, refunded.
     pub status: String,
-    /// pending, paid, failed, refunded, partially_refunded.
+    /// pending, failed, paid, cancelled, expired, partially_refunded, refunded.
     pub payment_status: String,
     pub currency: String,
     pub subtotal: i64,
@@ -30,6 +30,12 @@ pub struct Model {
     pub paid_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Random; a guest reaches their order (and the demo payment page) with it.
+    pub access_token: String,
+    /// The cart the order came from, emptied when the payment succeeds.
+    pub cart_key: Option<String>,
+    /// `demo`, `stripe` or `midtrans`.
+    pub payment_method: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,7 @@ pub mod api;
 pub mod client;
 pub mod page_cache;
 pub mod seo;
+pub mod shopper;
 
 /// Builds the whole application router. Tests drive this directly.
 pub fn router(state: AppState, sessions: SessionBackend) -> Router {

@@ -16,6 +16,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use super::client::client_ip;
 
 pub mod catalog;
+pub mod shop;
 use crate::{
     error::AppError,
     model::{Page, Role, User},
@@ -56,15 +57,27 @@ pub fn router() -> Router<AppState> {
         .route("/search/suggest", get(catalog::suggest))
         .route("/categories", get(catalog::list_categories))
         .route("/brands", get(catalog::list_brands))
+        .route("/cart", get(shop::get_cart))
+        .route("/cart/items", post(shop::add_item))
+        .route(
+            "/cart/items/{sku}",
+            patch(shop::set_item).delete(shop::remove_item),
+        )
+        .route("/checkout/shipping-methods", get(shop::shipping_methods))
+        .route("/checkout", post(shop::place))
+        .route("/orders", get(shop::list_orders))
+        .route("/orders/{order}", get(shop::get_order))
+        .route("/payments/demo/{order}/approve", post(shop::demo_approve))
+        .route("/payments/demo/{order}/decline", post(shop::demo_decline))
         .fallback(|| async { AppError::NotFound("No such API endpoint.".into()) })
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Pasar Store API", version = "1", description = "JSON API of the Pasar shop. Errors are `{ \"error\": { \"code\", \"message\", \"fields\"? } }`. Authentication is by the session cookie set at login; state-changing requests from browsers on other origins are refused."),
-    paths(register, login, logout, me, list_users, update_user, catalog::list_products, catalog::get_product, catalog::suggest, catalog::list_categories, catalog::list_brands),
-    components(schemas(User, Role, RegisterRequest, LoginRequest, UpdateUserRequest, ErrorBody, Page<User>, crate::model::ProductPage, crate::model::ProductDetail, crate::model::Suggestions, catalog::CategoryView, catalog::BrandView)),
-    tags((name = "auth", description = "Accounts and sessions"), (name = "catalog", description = "Products, categories and brands"), (name = "admin", description = "Shop administration (admin role)"))
+    paths(register, login, logout, me, list_users, update_user, catalog::list_products, catalog::get_product, catalog::suggest, catalog::list_categories, catalog::list_brands, shop::get_cart, shop::add_item, shop::set_item, shop::remove_item, shop::shipping_methods, shop::place, shop::get_order, shop::list_orders, shop::demo_approve, shop::demo_decline),
+    components(schemas(User, Role, RegisterRequest, LoginRequest, UpdateUserRequest, ErrorBody, Page<User>, crate::model::ProductPage, crate::model::ProductDetail, crate::model::Suggestions, catalog::CategoryView, catalog::BrandView, crate::model::CartView, crate::model::CartLine, crate::model::CartNotice, shop::AddItemRequest, shop::SetQuantityRequest, crate::model::CheckoutInput, crate::model::CheckoutQuote, crate::model::CheckoutResult, crate::model::OrderView, crate::model::OrderLine, crate::model::OrderTotals, crate::model::NextStep, crate::model::ShippingOption, crate::model::AddressInput)),
+    tags((name = "auth", description = "Accounts and sessions"), (name = "catalog", description = "Products, categories and brands"), (name = "cart", description = "The shopper's cart (guests by the pasar_cart cookie)"), (name = "checkout", description = "Placing orders, the shopper's orders, the demo gateway"), (name = "admin", description = "Shop administration (admin role)"))
 )]
 pub struct ApiDoc;
 
@@ -89,6 +102,7 @@ pub struct RegisterRequest {
 async fn register(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<impl IntoResponse, AppError> {
     let user = accounts::register(
@@ -101,6 +115,7 @@ async fn register(
     )
     .await?;
     session::log_in(&session, &user).await?;
+    super::shopper::merge_guest_cart_at_login(&state, &headers, &user).await;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -138,6 +153,7 @@ async fn login(
     )
     .await?;
     session::log_in(&session, &user).await?;
+    super::shopper::merge_guest_cart_at_login(&state, &headers, &user).await;
     Ok(Json(user))
 }
 

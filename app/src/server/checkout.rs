@@ -1,0 +1,765 @@
+//! Checkout: shipping quotes, totals with PPN, and placing an order in one transaction —
+//! re-price the cart, reserve stock atomically, write the order, its items, reservations, a
+//! pending payment and an outbox event, all or nothing. An idempotency key makes a retried or
+//! double-clicked request return the same order. Unpaid orders expire and give their stock back.
+use chrono::{DateTime, Duration, Utc};
+use rand::{distributions::Alphanumeric, Rng};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+
+use super::{
+    accounts::{normalize_email, validate_address, AccountError},
+    cache::Cache,
+    cart::{self, CartError, CartOwner},
+    config::Settings,
+    db::{
+        address, order, order_item, order_reservation, outbox_event, payment, product,
+        product_variant,
+    },
+    inventory::{self, StockError},
+};
+use crate::{
+    error::AppError,
+    model::{
+        compute_ppn, AddressInput, CheckoutInput, CheckoutQuote, Currency, Money, OrderLine,
+        OrderTotals, OrderView, ShippingOption, TaxRule, User,
+    },
+};
+
+/// Why an order could not be placed.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckoutError {
+    #[error("Your cart is empty.")]
+    EmptyCart,
+    #[error("{0} is no longer for sale. Remove it from your cart to continue.")]
+    NotForSale(String),
+    #[error("Only {available} of {name} left. Lower the quantity in your cart to continue.")]
+    OutOfStock { name: String, available: i32 },
+    #[error("The total changed to {now} (you saw {seen}). Please review your order.")]
+    TotalChanged { seen: String, now: String },
+    #[error("An Idempotency-Key header (1 to 100 characters) is required.")]
+    MissingKey,
+    #[error(transparent)]
+    Invalid(#[from] AccountError),
+    #[error(transparent)]
+    Cart(#[from] CartError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<CheckoutError> for AppError {
+    fn from(e: CheckoutError) -> Self {
+        match e {
+            CheckoutError::EmptyCart
+            | CheckoutError::NotForSale(_)
+            | CheckoutError::OutOfStock { .. }
+            | CheckoutError::TotalChanged { .. } => AppError::Conflict(e.to_string()),
+            CheckoutError::MissingKey => AppError::BadRequest(e.to_string()),
+            CheckoutError::Invalid(e) => e.into(),
+            CheckoutError::Cart(e) => e.into(),
+            CheckoutError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<StockError> for CheckoutError {
+    fn from(e: StockError) -> Self {
+        match e {
+            StockError::OutOfStock { sku, available, .. } => CheckoutError::OutOfStock {
+                name: sku,
+                available,
+            },
+            StockError::Db(e) => CheckoutError::Db(e),
+        }
+    }
+}
+
+fn invalid(field: &str, message: &str) -> CheckoutError {
+    CheckoutError::Invalid(AccountError::Invalid(
+        message.to_string(),
+        [(field.to_string(), vec![message.to_string()])].into(),
+    ))
+}
+
+/// The shipping methods for a parcel of `weight_grams` to `province`, with goods worth
+/// `subtotal`: the first kilogram at the zone's rate, each further started kilogram at the next
+/// rate; free with the methods that allow it once the subtotal reaches the threshold.
+pub fn shipping_options(
+    settings: &Settings,
+    province: &str,
+    subtotal: i64,
+    weight_grams: i64,
+) -> Vec<ShippingOption> {
+    let shipping = &settings.shipping;
+    let currency = settings.shop.currency();
+    let Some(zone) = shipping.zone_of(province) else {
+        return Vec::new();
+    };
+    let kilograms = ((weight_grams.max(1) + 999) / 1000).max(1);
+    shipping
+        .methods
+        .iter()
+        .filter_map(|method| {
+            let rate = method.rates.iter().find(|r| r.zone == zone.code)?;
+            let free = method.free_shipping
+                && shipping.free_shipping_threshold > 0
+                && subtotal >= shipping.free_shipping_threshold;
+            let price = if free {
+                0
+            } else {
+                rate.first_kg + rate.next_kg * (kilograms - 1)
+            };
+            Some(ShippingOption {
+                code: method.code.clone(),
+                name: method.name.clone(),
+                eta: method.eta.clone(),
+                price: Money::new(price, currency).into(),
+                free,
+            })
+        })
+        .collect()
+}
+
+/// Subtotal and shipping → DPP, PPN and the grand total, by the shop's tax rule. PPN is
+/// computed once on goods + shipping (both are taxable deliveries).
+pub fn totals(subtotal: i64, shipping: i64, rule: TaxRule, currency: Currency) -> OrderTotals {
+    let tax = compute_ppn(subtotal + shipping, rule);
+    let money = |amount: i64| Money::new(amount, currency).into();
+    OrderTotals {
+        subtotal: money(subtotal),
+        shipping: money(shipping),
+        dpp: money(tax.dpp),
+        ppn: money(tax.ppn),
+        grand_total: money(tax.gross),
+        prices_include_tax: rule.prices_include_tax,
+    }
+}
+
+/// The review step for the current cart: shipping options to `province` and totals with
+/// `method` (or the first option).
+pub async fn quote(
+    db: &impl ConnectionTrait,
+    cache: &dyn Cache,
+    settings: &Settings,
+    owner: &CartOwner,
+    province: &str,
+    method: Option<&str>,
+) -> Result<CheckoutQuote, CheckoutError> {
+    let currency = settings.shop.currency();
+    let view = cart::view(db, cache, owner, currency).await?;
+    let subtotal = view.subtotal.as_ref().map_or(0, |s| s.amount);
+    let weight: i64 = view
+        .lines
+        .iter()
+        .map(|l| i64::from(l.weight_grams) * i64::from(l.quantity))
+        .sum();
+    let options = if view.item_count > 0 && !province.is_empty() {
+        shipping_options(settings, province, subtotal, weight)
+    } else {
+        Vec::new()
+    };
+    let chosen = method
+        .and_then(|m| options.iter().find(|o| o.code == m))
+        .or(options.first());
+    Ok(CheckoutQuote {
+        totals: chosen.map(|o| totals(subtotal, o.price.amount, settings.tax.rule(), currency)),
+        shipping_options: options,
+        payment_methods: settings.payments.enabled.clone(),
+    })
+}
+
+/// Who is checking out.
+pub struct Buyer<'a> {
+    pub owner: &'a CartOwner,
+    pub user: Option<&'a User>,
+}
+
+/// A placed order and whether this call placed it or found it by its idempotency key.
+pub struct Placed {
+    pub order: order::Model,
+    pub replayed: bool,
+}
+
+/// `sha256(owner + key)`: a key only ever finds its own owner's order.
+fn idempotency_hash(owner: &CartOwner, key: &str) -> String {
+    hex::encode(Sha256::digest(format!("{}\n{key}", owner.key())))
+}
+
+fn random_token(len: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+/// `PSR-YYMMDD-XXXXXXX`: readable on the phone, unguessable enough not to enumerate, and a
+/// valid Midtrans order id (letters, digits, dashes, under 50 characters).
+fn order_number(now: DateTime<Utc>) -> String {
+    format!(
+        "PSR-{}-{}",
+        now.format("%y%m%d"),
+        random_token(7).to_ascii_uppercase()
+    )
+}
+
+/// The checked email and shipping address.
+async fn contact(
+    db: &impl ConnectionTrait,
+    buyer: &Buyer<'_>,
+    input: &CheckoutInput,
+) -> Result<(String, AddressInput), CheckoutError> {
+    let email = match (input.email.trim(), buyer.user) {
+        ("", Some(user)) => user.email.clone(),
+        (raw, _) => normalize_email(raw)
+            .ok_or_else(|| invalid("email", "Enter an email address for the receipt."))?,
+    };
+    let address = match (input.address_id, buyer.user) {
+        (Some(id), Some(user)) => {
+            let saved = address::Entity::find_by_id(id)
+                .filter(address::Column::UserId.eq(user.id))
+                .one(db)
+                .await?
+                .ok_or_else(|| invalid("address_id", "Choose one of your saved addresses."))?;
+            AddressInput {
+                label: saved.label,
+                recipient: saved.recipient,
+                phone: saved.phone,
+                street: saved.street,
+                district: saved.district,
+                city: saved.city,
+                province: saved.province,
+                postal_code: saved.postal_code,
+            }
+        }
+        (Some(_), None) => return Err(invalid("address_id", "Log in to use a saved address.")),
+        (None, _) => validate_address(&input.address)?,
+    };
+    Ok((email, address))
+}
+
+/// Places the order for the buyer's cart, or returns the order this idempotency key already
+/// placed. Everything is written in one transaction: on any error nothing remains, not even a
+/// reservation.
+pub async fn place_order(
+    db: &DatabaseConnection,
+    cache: &dyn Cache,
+    settings: &Settings,
+    buyer: Buyer<'_>,
+    input: &CheckoutInput,
+    idempotency_key: &str,
+) -> Result<Placed, CheckoutError> {
+    let key = idempotency_key.trim();
+    if key.is_empty() || key.len() > 100 {
+        return Err(CheckoutError::MissingKey);
+    }
+    let key_hash = idempotency_hash(buyer.owner, key);
+    if let Some(existing) = find_by_key(db, &key_hash).await? {
+        return Ok(Placed {
+            order: existing,
+            replayed: true,
+        });
+    }
+    let (email, address) = contact(db, &buyer, input).await?;
+    let method = settings
+        .shipping
+        .methods
+        .iter()
+        .find(|m| m.code == input.shipping_method)
+        .ok_or_else(|| invalid("shipping_method", "Choose a shipping method."))?;
+    if !settings
+        .payments
+        .enabled
+        .iter()
+        .any(|g| g == &input.payment_method)
+    {
+        return Err(invalid("payment_method", "Choose a payment method."));
+    }
+    let lines = cart::quantities(cache, buyer.owner).await?;
+    if lines.is_empty() {
+        return Err(CheckoutError::EmptyCart);
+    }
+
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    // The order row comes first: its unique idempotency key makes a concurrent duplicate wait
+    // here and then fail, and on SQLite the first write takes the write lock, so every read
+    // after it sees the latest stock.
+    let inserted = order::ActiveModel {
+        number: Set(order_number(now)),
+        user_id: Set(buyer.user.map(|u| u.id)),
+        email: Set(email),
+        status: Set("pending".into()),
+        payment_status: Set("pending".into()),
+        currency: Set(settings.shop.currency().code().into()),
+        subtotal: Set(0),
+        shipping_total: Set(0),
+        dpp: Set(0),
+        ppn: Set(0),
+        grand_total: Set(0),
+        shipping_address: Set(serde_json::to_string(&address).unwrap_or_else(|_| "{}".into())),
+        shipping_method: Set(Some(method.code.clone())),
+        idempotency_key: Set(Some(key_hash.clone())),
+        tracking_number: Set(None),
+        expires_at: Set(Some(
+            now + Duration::minutes(i64::from(settings.payments.order_expiry_minutes)),
+        )),
+        paid_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        access_token: Set(random_token(32)),
+        cart_key: Set(Some(buyer.owner.key())),
+        payment_method: Set(input.payment_method.clone()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let order = match inserted {
+        Ok(order) => order,
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            txn.rollback().await?;
+            return match find_by_key(db, &key_hash).await? {
+                Some(existing) => Ok(Placed {
+                    order: existing,
+                    replayed: true,
+                }),
+                // The other request failed and rolled back; this one may try again.
+                None => Err(CheckoutError::Db(e)),
+            };
+        }
+        Err(e) => return Err(e.into()),
+    };
+
+    let reference = format!("order:{}", order.id);
+    let skus: Vec<String> = lines.iter().map(|(s, _)| s.clone()).collect();
+    let variants = product_variant::Entity::find()
+        .filter(product_variant::Column::Sku.is_in(skus))
+        .all(&txn)
+        .await?;
+    let products: std::collections::HashMap<i32, product::Model> = product::Entity::find()
+        .filter(product::Column::Id.is_in(variants.iter().map(|v| v.product_id)))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let (mut subtotal, mut weight) = (0i64, 0i64);
+    let mut count = 0;
+    for (sku, quantity) in &lines {
+        // Deleted from the catalogue since it was added: not part of the order.
+        let Some(variant) = variants.iter().find(|v| &v.sku == sku) else {
+            continue;
+        };
+        let Some(product) = products.get(&variant.product_id) else {
+            continue;
+        };
+        if !variant.active || product.status != "active" {
+            return Err(CheckoutError::NotForSale(product.name.clone()));
+        }
+        let allocation = inventory::reserve(&txn, variant.id, sku, *quantity, &reference)
+            .await
+            .map_err(|e| match CheckoutError::from(e) {
+                CheckoutError::OutOfStock { available, .. } => CheckoutError::OutOfStock {
+                    name: product.name.clone(),
+                    available,
+                },
+                other => other,
+            })?;
+        let line_total = variant.price * i64::from(*quantity);
+        subtotal += line_total;
+        weight += i64::from(variant.weight_grams) * i64::from(*quantity);
+        count += 1;
+        let name = if variant.title.is_empty() {
+            product.name.clone()
+        } else {
+            format!("{} — {}", product.name, variant.title)
+        };
+        order_item::ActiveModel {
+            order_id: Set(order.id),
+            product_id: Set(product.id),
+            variant_id: Set(Some(variant.id)),
+            warehouse_id: Set(allocation.first().map(|(w, _)| *w)),
+            sku: Set(sku.clone()),
+            name: Set(name),
+            options: Set(variant.options.clone()),
+            unit_price: Set(variant.price),
+            quantity: Set(*quantity),
+            line_total: Set(line_total),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        for (warehouse_id, units) in allocation {
+            order_reservation::ActiveModel {
+                order_id: Set(order.id),
+                variant_id: Set(variant.id),
+                warehouse_id: Set(warehouse_id),
+                quantity: Set(units),
+                state: Set("held".into()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    if count == 0 {
+        return Err(CheckoutError::EmptyCart);
+    }
+    let shipping = shipping_options(settings, &address.province, subtotal, weight)
+        .into_iter()
+        .find(|o| o.code == method.code)
+        .ok_or_else(|| {
+            invalid(
+                "shipping_method",
+                "This shipping method does not deliver to that province.",
+            )
+        })?;
+    let currency = settings.shop.currency();
+    let tax = compute_ppn(subtotal + shipping.price.amount, settings.tax.rule());
+    if let Some(seen) = input.expected_total {
+        if seen != tax.gross {
+            return Err(CheckoutError::TotalChanged {
+                seen: Money::new(seen, currency).format(),
+                now: Money::new(tax.gross, currency).format(),
+            });
+        }
+    }
+    let mut active: order::ActiveModel = order.into();
+    active.subtotal = Set(subtotal);
+    active.shipping_total = Set(shipping.price.amount);
+    active.dpp = Set(tax.dpp);
+    active.ppn = Set(tax.ppn);
+    active.grand_total = Set(tax.gross);
+    let order = active.update(&txn).await?;
+    payment::ActiveModel {
+        order_id: Set(order.id),
+        gateway: Set(input.payment_method.clone()),
+        // Stripe's PaymentIntent id arrives when the intent is created; Midtrans and the demo
+        // gateway know the payment by our order number.
+        gateway_ref: Set((input.payment_method != "stripe").then(|| order.number.clone())),
+        amount: Set(order.grand_total),
+        currency: Set(order.currency.clone()),
+        status: Set("pending".into()),
+        next_action: Set("{}".into()),
+        failure_message: Set(String::new()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    emit(
+        &txn,
+        "order.placed",
+        &reference,
+        serde_json::json!({
+            "order_id": order.id,
+            "number": order.number,
+            "grand_total": order.grand_total,
+            "currency": order.currency,
+            "payment_method": order.payment_method,
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Placed {
+        order,
+        replayed: false,
+    })
+}
+
+async fn find_by_key(
+    db: &impl ConnectionTrait,
+    key_hash: &str,
+) -> Result<Option<order::Model>, DbErr> {
+    order::Entity::find()
+        .filter(order::Column::IdempotencyKey.eq(key_hash))
+        .one(db)
+        .await
+}
+
+/// Records a fact for later consumers (emails, analytics) in the caller's transaction.
+pub async fn emit(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    reference: &str,
+    payload: serde_json::Value,
+) -> Result<(), DbErr> {
+    outbox_event::ActiveModel {
+        kind: Set(kind.into()),
+        reference: Set(reference.into()),
+        payload: Set(payload.to_string()),
+        created_at: Set(Utc::now()),
+        processed_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Who may see an order.
+pub enum Viewer<'a> {
+    /// The customer who placed it (or staff).
+    User(&'a User),
+    /// Anyone holding the order's access token (the guest who placed it).
+    Token(&'a str),
+    /// The guest whose cart (by cache key) a guest order came from.
+    Cart(&'a str),
+}
+
+/// An order by number if the viewer may see it; `None` otherwise (never says which).
+pub async fn find_order(
+    db: &impl ConnectionTrait,
+    number: &str,
+    viewer: Viewer<'_>,
+) -> Result<Option<order::Model>, DbErr> {
+    let Some(order) = order::Entity::find()
+        .filter(order::Column::Number.eq(number))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let allowed = match viewer {
+        Viewer::User(user) => order.user_id == Some(user.id) || user.role.is_staff(),
+        Viewer::Token(token) => {
+            !token.is_empty()
+                && subtle::ConstantTimeEq::ct_eq(token.as_bytes(), order.access_token.as_bytes())
+                    .into()
+        }
+        Viewer::Cart(key) => order.user_id.is_none() && order.cart_key.as_deref() == Some(key),
+    };
+    Ok(allowed.then_some(order))
+}
+
+/// The shopper's view of an order.
+pub async fn order_view(
+    db: &impl ConnectionTrait,
+    order: &order::Model,
+) -> Result<OrderView, DbErr> {
+    let currency = Currency::parse(&order.currency).unwrap_or(Currency::Idr);
+    let money = |amount: i64| Money::new(amount, currency).into();
+    let items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(order.id))
+        .order_by_asc(order_item::Column::Id)
+        .all(db)
+        .await?;
+    let last_payment = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order.id))
+        .order_by_desc(payment::Column::Id)
+        .one(db)
+        .await?;
+    // PPN was added on top exactly when the grand total exceeds goods + shipping.
+    let tax_included = order.grand_total == order.subtotal + order.shipping_total;
+    Ok(OrderView {
+        id: order.id,
+        number: order.number.clone(),
+        status: order.status.clone(),
+        payment_status: order.payment_status.clone(),
+        payment_method: order.payment_method.clone(),
+        email: order.email.clone(),
+        address: serde_json::from_str(&order.shipping_address).unwrap_or_default(),
+        shipping_method: order.shipping_method.clone().unwrap_or_default(),
+        lines: items
+            .into_iter()
+            .map(|i| OrderLine {
+                sku: i.sku,
+                name: i.name,
+                unit_price: money(i.unit_price),
+                quantity: i.quantity,
+                line_total: money(i.line_total),
+            })
+            .collect(),
+        totals: OrderTotals {
+            subtotal: money(order.subtotal),
+            shipping: money(order.shipping_total),
+            dpp: money(order.dpp),
+            ppn: money(order.ppn),
+            grand_total: money(order.grand_total),
+            prices_include_tax: tax_included,
+        },
+        created_at: order.created_at.to_rfc3339(),
+        expires_at: (order.status == "pending")
+            .then(|| order.expires_at.map(|t| t.to_rfc3339()))
+            .flatten(),
+        payment_message: last_payment.map(|p| p.failure_message).unwrap_or_default(),
+    })
+}
+
+/// A customer's orders, newest first.
+pub async fn orders_of(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<order::Model>, DbErr> {
+    order::Entity::find()
+        .filter(order::Column::UserId.eq(user_id))
+        .order_by_desc(order::Column::CreatedAt)
+        .order_by_desc(order::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Closes an unpaid order (`expired` or `cancelled`) and gives its held stock back, in the
+/// caller's transaction. Only a pending order changes (a conditional update), so two processes
+/// expiring the same order, or an expiry racing a payment, cannot both act.
+pub async fn close_unpaid(
+    db: &impl ConnectionTrait,
+    order_id: i32,
+    status: &str,
+    payment_status: &str,
+) -> Result<bool, DbErr> {
+    let now = Utc::now();
+    let changed = order::Entity::update_many()
+        .col_expr(order::Column::Status, status.into())
+        .col_expr(order::Column::PaymentStatus, payment_status.into())
+        .col_expr(order::Column::UpdatedAt, now.into())
+        .filter(order::Column::Id.eq(order_id))
+        .filter(order::Column::Status.eq("pending"))
+        .exec(db)
+        .await?
+        .rows_affected;
+    if changed == 0 {
+        return Ok(false);
+    }
+    let reference = format!("order:{order_id}");
+    let held = order_reservation::Entity::find()
+        .filter(order_reservation::Column::OrderId.eq(order_id))
+        .filter(order_reservation::Column::State.eq("held"))
+        .all(db)
+        .await?;
+    for r in held {
+        inventory::release(
+            db,
+            r.variant_id,
+            &[(r.warehouse_id, r.quantity)],
+            &reference,
+        )
+        .await?;
+        let mut active: order_reservation::ActiveModel = r.into();
+        active.state = Set("released".into());
+        active.update(db).await?;
+    }
+    emit(
+        db,
+        &format!("order.{status}"),
+        &reference,
+        serde_json::json!({ "order_id": order_id }),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Expires every pending order past its time; returns how many. Safe to run from several
+/// processes at once.
+pub async fn expire_overdue(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let overdue = order::Entity::find()
+        .filter(order::Column::Status.eq("pending"))
+        .filter(order::Column::ExpiresAt.lte(now))
+        .order_by_asc(order::Column::ExpiresAt)
+        .all(db)
+        .await?;
+    let mut expired = 0;
+    for order in overdue {
+        let txn = db.begin().await?;
+        if close_unpaid(&txn, order.id, "expired", "expired").await? {
+            payment::Entity::update_many()
+                .col_expr(payment::Column::Status, "expired".into())
+                .col_expr(payment::Column::UpdatedAt, Utc::now().into())
+                .filter(payment::Column::OrderId.eq(order.id))
+                .filter(payment::Column::Status.is_in(["pending", "failed"]))
+                .exec(&txn)
+                .await?;
+            expired += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(expired)
+}
+
+/// Runs [`expire_overdue`] every `every`, for as long as the server runs. Orders live in the
+/// database, so a restart loses nothing: the next round picks up whatever fell due meanwhile.
+pub fn spawn_expiry_job(db: DatabaseConnection, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match expire_overdue(&db, Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(orders = n, "expired unpaid orders"),
+                Err(e) => tracing::warn!(error = %e, "order expiry failed; retrying next round"),
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings::from_toml(include_str!("../../../Leptos.toml"), |_| None).expect("settings")
+    }
+
+    #[test]
+    fn shipping_is_priced_by_zone_and_started_kilogram() {
+        let s = settings();
+        let jakarta = shipping_options(&s, "DKI Jakarta", 100_000, 1_000);
+        let reguler = jakarta.iter().find(|o| o.code == "reguler").unwrap();
+        assert_eq!(reguler.price.amount, 10_000);
+        let heavier = shipping_options(&s, "DKI Jakarta", 100_000, 2_001);
+        let reguler = heavier.iter().find(|o| o.code == "reguler").unwrap();
+        // 2,001 g: first kilogram + two started ones.
+        assert_eq!(reguler.price.amount, 10_000 + 2 * 6_000);
+        let papua = shipping_options(&s, "Papua", 100_000, 500);
+        assert_eq!(papua[0].price.amount, 45_000, "the catch-all zone");
+    }
+
+    #[test]
+    fn free_shipping_applies_from_the_threshold_to_marked_methods_only() {
+        let s = settings();
+        let below = shipping_options(&s, "Bali", 499_999, 1_000);
+        assert!(below.iter().all(|o| !o.free));
+        let at = shipping_options(&s, "Bali", 500_000, 1_000);
+        let reguler = at.iter().find(|o| o.code == "reguler").unwrap();
+        let ekspres = at.iter().find(|o| o.code == "ekspres").unwrap();
+        assert!(reguler.free && reguler.price.amount == 0);
+        assert!(!ekspres.free && ekspres.price.amount > 0);
+    }
+
+    #[test]
+    fn totals_include_ppn_on_goods_and_shipping() {
+        let t = totals(
+            1_000_000,
+            10_000,
+            TaxRule::INDONESIA,
+            crate::model::Currency::Idr,
+        );
+        assert_eq!(t.grand_total.amount, 1_010_000, "prices include tax");
+        let tax = compute_ppn(1_010_000, TaxRule::INDONESIA);
+        assert_eq!(t.ppn.amount, tax.ppn);
+        assert_eq!(t.dpp.amount, tax.dpp);
+        let exclusive = TaxRule {
+            prices_include_tax: false,
+            ..TaxRule::INDONESIA
+        };
+        let t = totals(1_000_000, 0, exclusive, crate::model::Currency::Idr);
+        // DPP 916,667 × 12% = 110,000.04 → 110,000 on top.
+        assert_eq!(t.ppn.amount, 110_000);
+        assert_eq!(t.grand_total.amount, 1_110_000);
+    }
+
+    #[test]
+    fn order_numbers_are_valid_midtrans_ids_and_keys_are_per_owner() {
+        let n = order_number(Utc::now());
+        assert!(super::super::payments::amounts::midtrans_order_id(&n).is_ok());
+        let a = idempotency_hash(&CartOwner::Customer(1), "k");
+        let b = idempotency_hash(&CartOwner::Customer(2), "k");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+    }
+}

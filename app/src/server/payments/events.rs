@@ -1,0 +1,356 @@
+//! The one path every gateway event takes (Stripe and Midtrans webhooks, the reconciler, the
+//! demo gateway's buttons): stored once by event id, checked against the order's amount and
+//! currency, applied only if it moves the payment forward, and its effects on the order and
+//! the stock written in the same transaction.
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set, SqlErr, TransactionTrait,
+};
+
+use crate::server::{
+    cache::Cache,
+    cart,
+    checkout::{close_unpaid, emit},
+    db::{order, order_reservation, payment, payment_event, product_variant},
+    inventory,
+};
+
+/// A gateway's report about one payment, already authenticated (signature or status API).
+#[derive(Debug, Clone)]
+pub struct GatewayEvent {
+    pub gateway: String,
+    /// The gateway's id for this event (unique per gateway).
+    pub event_id: String,
+    /// The gateway's name for it, e.g. `payment_intent.succeeded`, `settlement`.
+    pub kind: String,
+    /// The payment's `gateway_ref`: PaymentIntent id, Midtrans/demo order id.
+    pub payment_ref: String,
+    /// Our status it maps to; `None` when it changes nothing (e.g. Midtrans `pending`).
+    pub status: Option<String>,
+    /// In our units (whole rupiah for IDR), when the event states an amount.
+    pub amount: Option<i64>,
+    pub currency: Option<String>,
+    /// Why it failed, in words for the shopper.
+    pub message: String,
+    /// The raw body, kept for audits.
+    pub payload: String,
+}
+
+/// What an event did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventOutcome {
+    /// The payment (and maybe the order) moved.
+    Applied,
+    /// Seen before (same gateway and event id): acknowledged, nothing changed.
+    Duplicate,
+    /// Valid but changes nothing: stale (would move backwards), already in that state, or
+    /// about a payment this shop does not know.
+    Ignored(String),
+    /// Does not match the order (amount or currency): stored, logged, nothing changed.
+    Rejected(String),
+}
+
+/// Whether a payment may go from `from` to `to`. Forward only: a paid payment never returns to
+/// pending or failed. A payment that arrives after its order expired is recorded as paid (the
+/// money is in; staff refund it) without reopening the order.
+pub fn can_move(from: &str, to: &str) -> bool {
+    match (from, to) {
+        (a, b) if a == b => false,
+        ("pending", _) => true,
+        ("failed", "paid" | "cancelled" | "expired") => true,
+        ("cancelled" | "expired", "paid") => true,
+        ("paid", "partially_refunded" | "refunded") => true,
+        ("partially_refunded", "refunded") => true,
+        _ => false,
+    }
+}
+
+fn is_unique_violation(e: &DbErr) -> bool {
+    matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Stores and applies one event. Commits everything it changes at once; on error nothing is
+/// kept (not even the event row, so a redelivery is processed again).
+pub async fn apply_event(
+    db: &DatabaseConnection,
+    cache: &dyn Cache,
+    event: GatewayEvent,
+) -> Result<EventOutcome, DbErr> {
+    let txn = db.begin().await?;
+    let stored = payment_event::ActiveModel {
+        gateway: Set(event.gateway.clone()),
+        event_id: Set(event.event_id.clone()),
+        payment_id: Set(None),
+        kind: Set(event.kind.chars().take(64).collect()),
+        outcome: Set("received".into()),
+        note: Set(String::new()),
+        payload: Set(event.payload.clone()),
+        received_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let stored = match stored {
+        Ok(row) => row,
+        Err(e) if is_unique_violation(&e) => {
+            txn.rollback().await?;
+            return Ok(EventOutcome::Duplicate);
+        }
+        Err(e) => return Err(e),
+    };
+    let (outcome, clear_cart) = apply_stored(&txn, &event).await?;
+    let (label, note) = match &outcome {
+        EventOutcome::Applied => ("applied", String::new()),
+        EventOutcome::Duplicate => ("ignored", "duplicate".to_string()),
+        EventOutcome::Ignored(why) => ("ignored", why.clone()),
+        EventOutcome::Rejected(why) => ("rejected", why.clone()),
+    };
+    let payment_id = payment::Entity::find()
+        .filter(payment::Column::Gateway.eq(&event.gateway))
+        .filter(payment::Column::GatewayRef.eq(&event.payment_ref))
+        .one(&txn)
+        .await?
+        .map(|p| p.id);
+    let mut row: payment_event::ActiveModel = stored.into();
+    row.outcome = Set(label.into());
+    row.note = Set(note.chars().take(500).collect());
+    row.payment_id = Set(payment_id);
+    row.update(&txn).await?;
+    txn.commit().await?;
+    if let EventOutcome::Rejected(why) = &outcome {
+        tracing::warn!(gateway = %event.gateway, event = %event.event_id, %why, "payment event rejected");
+    }
+    if let Some(key) = clear_cart {
+        // After the commit: a cache hiccup must not undo a payment. The cart is only a
+        // convenience at this point; the order holds what was bought.
+        if let Err(e) = cart::clear_key(cache, &key).await {
+            tracing::warn!(error = %e, "could not empty the paid cart");
+        }
+    }
+    Ok(outcome)
+}
+
+/// The event's effects, inside the transaction. Returns the outcome and, for a confirmed
+/// order, the cart to empty after the commit.
+async fn apply_stored(
+    txn: &impl ConnectionTrait,
+    event: &GatewayEvent,
+) -> Result<(EventOutcome, Option<String>), DbErr> {
+    let Some(payment) = payment::Entity::find()
+        .filter(payment::Column::Gateway.eq(&event.gateway))
+        .filter(payment::Column::GatewayRef.eq(&event.payment_ref))
+        .one(txn)
+        .await?
+    else {
+        return Ok((EventOutcome::Ignored("unknown payment".into()), None));
+    };
+    if let Some(amount) = event.amount {
+        if amount != payment.amount {
+            return Ok((
+                EventOutcome::Rejected(format!(
+                    "amount {amount} does not match the order's {}",
+                    payment.amount
+                )),
+                None,
+            ));
+        }
+    }
+    if let Some(currency) = &event.currency {
+        if !currency.eq_ignore_ascii_case(&payment.currency) {
+            return Ok((
+                EventOutcome::Rejected(format!(
+                    "currency {currency} does not match the order's {}",
+                    payment.currency
+                )),
+                None,
+            ));
+        }
+    }
+    let Some(to) = event.status.as_deref() else {
+        return Ok((EventOutcome::Ignored("no change of status".into()), None));
+    };
+    if !can_move(&payment.status, to) {
+        return Ok((
+            EventOutcome::Ignored(format!("stale: {} → {to} not allowed", payment.status)),
+            None,
+        ));
+    }
+    // Conditional on the status just read: if another event moved it meanwhile, this one
+    // does nothing rather than overwrite it.
+    let moved = payment::Entity::update_many()
+        .col_expr(payment::Column::Status, to.into())
+        .col_expr(
+            payment::Column::FailureMessage,
+            if matches!(to, "failed" | "cancelled" | "expired") {
+                event.message.chars().take(500).collect::<String>()
+            } else {
+                String::new()
+            }
+            .into(),
+        )
+        .col_expr(payment::Column::UpdatedAt, Utc::now().into())
+        .filter(payment::Column::Id.eq(payment.id))
+        .filter(payment::Column::Status.eq(&payment.status))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if moved == 0 {
+        return Ok((
+            EventOutcome::Ignored("the payment changed meanwhile".into()),
+            None,
+        ));
+    }
+    let Some(order) = order::Entity::find_by_id(payment.order_id).one(txn).await? else {
+        return Ok((EventOutcome::Applied, None));
+    };
+    let reference = format!("order:{}", order.id);
+    let mut clear_cart = None;
+    match to {
+        "paid" => {
+            let confirmed = order::Entity::update_many()
+                .col_expr(order::Column::Status, "confirmed".into())
+                .col_expr(order::Column::PaymentStatus, "paid".into())
+                .col_expr(order::Column::PaidAt, Some(Utc::now()).into())
+                .col_expr(order::Column::UpdatedAt, Utc::now().into())
+                .filter(order::Column::Id.eq(order.id))
+                .filter(order::Column::Status.eq("pending"))
+                .exec(txn)
+                .await?
+                .rows_affected
+                == 1;
+            if confirmed {
+                sell_reservations(txn, order.id, &reference).await?;
+                emit(
+                    txn,
+                    "order.paid",
+                    &reference,
+                    serde_json::json!({
+                        "order_id": order.id,
+                        "number": order.number,
+                        "grand_total": order.grand_total,
+                        "currency": order.currency,
+                        "gateway": payment.gateway,
+                    }),
+                )
+                .await?;
+                clear_cart = order.cart_key.clone();
+            } else {
+                // Paid after the order closed (expired/cancelled): keep the fact, flag a refund.
+                set_payment_status(txn, order.id, "paid").await?;
+                emit(
+                    txn,
+                    "payment.needs_refund",
+                    &reference,
+                    serde_json::json!({ "order_id": order.id, "order_status": order.status }),
+                )
+                .await?;
+            }
+        }
+        "failed" | "cancelled" => {
+            if !close_unpaid(txn, order.id, "cancelled", to).await? {
+                set_payment_status(txn, order.id, to).await?;
+            }
+        }
+        "expired" => {
+            if !close_unpaid(txn, order.id, "expired", "expired").await? {
+                set_payment_status(txn, order.id, "expired").await?;
+            }
+        }
+        "refunded" | "partially_refunded" => {
+            let mut active: order::ActiveModel = order.clone().into();
+            active.payment_status = Set(to.into());
+            if to == "refunded" {
+                active.status = Set("refunded".into());
+            }
+            active.updated_at = Set(Utc::now());
+            active.update(txn).await?;
+            emit(
+                txn,
+                &format!("order.{to}"),
+                &reference,
+                serde_json::json!({ "order_id": order.id }),
+            )
+            .await?;
+        }
+        _ => {}
+    }
+    Ok((EventOutcome::Applied, clear_cart))
+}
+
+async fn set_payment_status(
+    txn: &impl ConnectionTrait,
+    order_id: i32,
+    status: &str,
+) -> Result<(), DbErr> {
+    order::Entity::update_many()
+        .col_expr(order::Column::PaymentStatus, status.into())
+        .col_expr(order::Column::UpdatedAt, Utc::now().into())
+        .filter(order::Column::Id.eq(order_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// The order's held units become sales: stock leaves on hand and reserved, with a `sell`
+/// movement each, and the products' sales counts grow (listings sort by them).
+async fn sell_reservations(
+    txn: &impl ConnectionTrait,
+    order_id: i32,
+    reference: &str,
+) -> Result<(), DbErr> {
+    let held = order_reservation::Entity::find()
+        .filter(order_reservation::Column::OrderId.eq(order_id))
+        .filter(order_reservation::Column::State.eq("held"))
+        .all(txn)
+        .await?;
+    for r in held {
+        inventory::sell(txn, r.variant_id, r.warehouse_id, r.quantity, reference).await?;
+        if let Some(variant) = product_variant::Entity::find_by_id(r.variant_id)
+            .one(txn)
+            .await?
+        {
+            let backend = txn.get_database_backend();
+            let p = |n: usize| crate::server::catalog::placeholders(backend, n, 1);
+            txn.execute(sea_orm::Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "UPDATE products SET sales_count = sales_count + {} WHERE id = {}",
+                    p(1),
+                    p(2)
+                ),
+                [r.quantity.into(), variant.product_id.into()],
+            ))
+            .await?;
+        }
+        let mut active: order_reservation::ActiveModel = r.into();
+        active.state = Set("sold".into());
+        active.update(txn).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::can_move;
+
+    #[test]
+    fn payments_only_move_forward() {
+        assert!(can_move("pending", "paid"));
+        assert!(can_move("pending", "failed"));
+        assert!(
+            can_move("failed", "paid"),
+            "a retried card can still succeed"
+        );
+        assert!(can_move("paid", "refunded"));
+        assert!(
+            can_move("expired", "paid"),
+            "late money is recorded, then refunded"
+        );
+        assert!(!can_move("paid", "pending"));
+        assert!(!can_move("paid", "failed"));
+        assert!(!can_move("paid", "paid"));
+        assert!(!can_move("refunded", "paid"));
+        assert!(!can_move("cancelled", "pending"));
+    }
+}
