@@ -236,7 +236,8 @@ fn test(args: &[String]) -> Result {
             let mut cmd = cargo();
             cmd.args([
                 "test", "-p", "server", "--test", "api", "--test", "catalog", "--test", "manage",
-                "--test", "inventory", "--test", "cart",
+                "--test", "inventory", "--test", "cart", "--test", "checkout", "--test",
+                "checkout_race",
             ])
             .env("DATABASE_URL", url);
             match &redis_url {

@@ -84,8 +84,10 @@ pub struct Address {
 }
 
 /// The fields of an address as entered in a form.
+// Missing fields read as empty, so validation can name each one instead of a parse error.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(default)]
 pub struct AddressInput {
     /// A short name such as "Rumah" or "Kantor".
     pub label: String,

@@ -1,0 +1,196 @@
+//! 50 shoppers race for 10 units of one SKU through two `pasar serve` processes sharing one
+//! PostgreSQL database and one Redis: exactly 10 orders, the stock ends at 0 and never below,
+//! and the stock movements add up to the change. Needs `DATABASE_URL` (PostgreSQL) and
+//! `REDIS_URL`; returns early otherwise (SQLite is one process's embedded database).
+mod common;
+
+use std::{
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use app::server::db::{order, stock_level, stock_movement};
+use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn pasar(database_url: &str, redis_url: &str, prefix: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pasar"));
+    cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env("DATABASE_URL", database_url)
+        .env("REDIS_URL", redis_url)
+        .env("PASAR_CACHE_PREFIX", prefix)
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+async fn start(database_url: &str, redis_url: &str, prefix: &str) -> (Server, String) {
+    let port = free_port();
+    let child = pasar(database_url, redis_url, prefix)
+        .arg("serve")
+        .env("PASAR_ADDR", format!("127.0.0.1:{port}"))
+        .env(
+            "PASAR_MEDIA_DIR",
+            std::env::temp_dir().join(common::unique_name("race-media")),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start pasar serve");
+    let server = Server(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = common::client();
+    for _ in 0..300 {
+        if let Ok(res) = client.get(format!("{base}/readyz")).send().await {
+            if res.status() == 200 {
+                return (server, base);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("pasar serve on {base} did not become ready");
+}
+
+#[tokio::test]
+async fn fifty_buyers_on_two_processes_get_exactly_ten_units() {
+    let (Some(_), Some(redis_url)) = (
+        std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|u| u.starts_with("postgres")),
+        common::redis_url(),
+    ) else {
+        eprintln!("skipped: needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL)");
+        return;
+    };
+    let database_url = common::fresh_database_url().await;
+    let prefix = format!("{}:", common::unique_name("race"));
+    // Migrate once, before either server starts.
+    let out = pasar(&database_url, &redis_url, &prefix)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let db = Database::connect(&database_url).await.unwrap();
+    let (variant_id, sku, _) = common::variant_with_stock(&db, &[6, 4]).await;
+
+    let (_a, base_a) = start(&database_url, &redis_url, &prefix).await;
+    let (_b, base_b) = start(&database_url, &redis_url, &prefix).await;
+
+    let mut tasks = Vec::new();
+    for buyer in 0..50 {
+        // Each buyer fills the cart on one process and checks out on the other: the cart
+        // lives in Redis, the stock in PostgreSQL, shared by both.
+        let (fill, pay) = if buyer % 2 == 0 {
+            (base_a.clone(), base_b.clone())
+        } else {
+            (base_b.clone(), base_a.clone())
+        };
+        let sku = sku.clone();
+        tasks.push(tokio::spawn(async move {
+            let client = common::client();
+            let res = client
+                .post(format!("{fill}/api/v1/cart/items"))
+                .json(&json!({ "sku": sku, "quantity": 1 }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "add to cart");
+            let res = client
+                .post(format!("{pay}/api/v1/checkout"))
+                .header("Idempotency-Key", format!("buyer-{buyer}"))
+                .json(&json!({
+                    "email": format!("buyer{buyer}@pasar.test"),
+                    "address": {
+                        "recipient": "Pembeli", "phone": "081234567890",
+                        "street": "Jl. Pasar 1", "district": "Gambir", "city": "Jakarta Pusat",
+                        "province": "DKI Jakarta", "postal_code": "10110"
+                    },
+                    "shipping_method": "reguler",
+                    "payment_method": "demo"
+                }))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.unwrap_or(Value::Null);
+            if status == 201 {
+                // Pay on the process that did not take the order.
+                let number = body["order"]["number"].as_str().unwrap().to_string();
+                let res = client
+                    .post(format!("{fill}/api/v1/payments/demo/{number}/approve"))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 200, "approve");
+            }
+            (status, body)
+        }));
+    }
+    let mut placed = 0;
+    let mut refused = 0;
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        match status {
+            201 => placed += 1,
+            409 => {
+                refused += 1;
+                let message = body["error"]["message"].as_str().unwrap_or_default();
+                assert!(message.contains("left"), "says why: {message}");
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(placed, 10, "exactly the units in stock were sold");
+    assert_eq!(refused, 40);
+
+    let levels = stock_level::Entity::find()
+        .filter(stock_level::Column::VariantId.eq(variant_id))
+        .all(&db)
+        .await
+        .unwrap();
+    assert!(
+        levels.iter().all(|l| l.on_hand == 0 && l.reserved == 0),
+        "{levels:?}"
+    );
+    let orders = order::Entity::find().all(&db).await.unwrap();
+    assert_eq!(orders.len(), 10);
+    assert!(orders.iter().all(|o| o.status == "confirmed"));
+    let movements = stock_movement::Entity::find()
+        .filter(stock_movement::Column::VariantId.eq(variant_id))
+        .filter(stock_movement::Column::Reference.starts_with("order:"))
+        .all(&db)
+        .await
+        .unwrap();
+    let sum = |kind: &str| -> i32 {
+        movements
+            .iter()
+            .filter(|m| m.kind == kind)
+            .map(|m| m.quantity)
+            .sum()
+    };
+    assert_eq!(sum("reserve"), 10);
+    assert_eq!(sum("sell"), 10);
+    assert!(movements
+        .iter()
+        .all(|m| m.on_hand_after >= 0 && m.reserved_after >= 0));
+}
