@@ -32,7 +32,7 @@ use pages::{
     not_found::NotFound,
     shop::{
         CartPage, CheckoutContactPage, CheckoutPaymentPage, CheckoutReviewPage,
-        CheckoutShippingPage, DemoPaymentPage, OrderPage, OrdersPage,
+        CheckoutShippingPage, DemoPaymentPage, OrderPage, OrdersPage, PaymentPage,
     },
 };
 
@@ -89,6 +89,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/checkout/review") view=CheckoutReviewPage ssr=SsrMode::Async />
                         <Route path=path!("/pay/demo/:number") view=DemoPaymentPage ssr=SsrMode::Async />
                         <Route path=path!("/orders/:number") view=OrderPage ssr=SsrMode::Async />
+                        <Route path=path!("/pay/:number") view=PaymentPage ssr=SsrMode::Async />
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                         <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                         <ParentRoute path=path!("/account") view=AccountLayout ssr=SsrMode::Async>

@@ -237,7 +237,7 @@ fn test(args: &[String]) -> Result {
             cmd.args([
                 "test", "-p", "server", "--test", "api", "--test", "catalog", "--test", "manage",
                 "--test", "inventory", "--test", "cart", "--test", "checkout", "--test",
-                "checkout_race",
+                "checkout_race", "--test", "gateways",
             ])
             .env("DATABASE_URL", url);
             match &redis_url {

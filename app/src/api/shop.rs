@@ -403,11 +403,7 @@ pub async fn place_order(
     .await;
     match result {
         Ok(placed) => {
-            let next = match &placed.next {
-                crate::model::NextStep::Demo { url } => url.clone(),
-                _ => placed.order_url.clone(),
-            };
-            redirect_without_js(&next);
+            redirect_without_js(&placed.next_url());
             Ok(placed)
         }
         Err(err) => form_error(err),
@@ -487,4 +483,28 @@ pub async fn demo_pay(
         }
         Err(err) => form_error(err),
     }
+}
+
+/// What the shopper does next to pay an order they may see (the gateway's client secret, Snap
+/// token, or the demo page).
+#[server]
+pub async fn payment_next_step(
+    number: String,
+    key: Option<String>,
+) -> Result<(OrderView, crate::model::NextStep), AppError> {
+    let state = app_state()?;
+    let session = request_session().await?;
+    let order = shop_http::visible_order(
+        &state,
+        &session,
+        &request_headers(),
+        &number,
+        key.as_deref(),
+    )
+    .await?;
+    let next = crate::server::payments::next_step(&state.db, &state.settings, &order).await?;
+    Ok((
+        crate::server::checkout::order_view(&state.db, &order).await?,
+        next,
+    ))
 }

@@ -123,6 +123,24 @@ pub struct CheckoutResult {
     pub replayed: bool,
 }
 
+impl CheckoutResult {
+    /// Where the browser goes after placing the order: the demo page, our page that mounts
+    /// Stripe's Payment Element, Midtrans's Snap page, or the order itself.
+    pub fn next_url(&self) -> String {
+        let key = self
+            .order_url
+            .split_once("?key=")
+            .map(|(_, k)| k)
+            .unwrap_or_default();
+        match &self.next {
+            NextStep::Demo { url } => url.clone(),
+            NextStep::Stripe { .. } => format!("/pay/{}?key={key}", self.order.number),
+            NextStep::Midtrans { redirect_url, .. } => redirect_url.clone(),
+            NextStep::None => self.order_url.clone(),
+        }
+    }
+}
+
 /// The review step: the re-checked cart, the shipping choices and the totals for the chosen one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

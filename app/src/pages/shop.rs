@@ -436,11 +436,17 @@ fn ReviewStep(state: CheckoutState) -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(result)) = place.value().get() {
-            let next = match &result.next {
-                NextStep::Demo { url } => url.clone(),
-                _ => result.order_url.clone(),
-            };
-            navigate(&next, Default::default());
+            let next = result.next_url();
+            match &result.next {
+                // Gateway pages load the gateway's own script: a full page load runs it.
+                NextStep::Stripe { .. } | NextStep::Midtrans { .. } => {
+                    #[cfg(feature = "hydrate")]
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.location().assign(&next);
+                    }
+                }
+                _ => navigate(&next, Default::default()),
+            }
         }
     });
     let draft = state.draft.clone();
@@ -695,3 +701,71 @@ pub fn OrdersPage() -> impl IntoView {
         </Suspense>
     }
 }
+
+/// `/pay/{number}`: pay with a real gateway. Stripe: the Payment Element mounts here with the
+/// intent's client secret (card data goes straight to Stripe). Midtrans: Snap opens in a popup,
+/// with its payment page as a plain link.
+#[component]
+pub fn PaymentPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let number = move || params.read().get("number").unwrap_or_default();
+    let key = move || query.read().get("key");
+    let step = Resource::new(
+        move || (number(), key()),
+        |(n, k)| crate::api::payment_next_step(n, k),
+    );
+    view! {
+        <Title text="Payment" />
+        <div class="mx-auto max-w-lg">
+            <Suspense fallback=CardSkeleton>
+                {move || Suspend::new(async move {
+                    match step.await {
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                        Ok((order, next)) => {
+                            let order_href = format!("/orders/{}{}", order.number, key().map(|k| format!("?key={k}")).unwrap_or_default());
+                            match next {
+                                NextStep::Stripe { client_secret, publishable_key, return_url } => view! {
+                                    <Card>
+                                        <p class="text-sm text-stone-600">{format!("Order {}", order.number)}</p>
+                                        <p class="mt-1 text-3xl font-extrabold">{order.totals.grand_total.formatted.clone()}</p>
+                                        <form id="stripe-form" class="mt-6 flex flex-col gap-4" data-key=publishable_key data-secret=client_secret data-return=return_url>
+                                            <div id="payment-element"></div>
+                                            <p id="stripe-message" class="text-sm text-red-700" role="alert"></p>
+                                            <button type="submit" class=ButtonStyle::Primary.class()>"Pay now"</button>
+                                        </form>
+                                        <noscript><p class="text-sm text-red-700">"Card payments need JavaScript (Stripe's secure form)."</p></noscript>
+                                    </Card>
+                                    <script src="https://js.stripe.com/v3/"></script>
+                                    <script inner_html=STRIPE_SCRIPT></script>
+                                }.into_any(),
+                                NextStep::Midtrans { token, redirect_url, client_key, snap_js } => view! {
+                                    <Card>
+                                        <p class="text-sm text-stone-600">{format!("Order {}", order.number)}</p>
+                                        <p class="mt-1 text-3xl font-extrabold">{order.totals.grand_total.formatted.clone()}</p>
+                                        <p class="mt-2 text-sm">"GoPay, OVO, DANA, QRIS, bank transfer or Alfamart/Indomaret, on Midtrans's page."</p>
+                                        <a id="snap-pay" href=redirect_url data-token=token class=format!("{} mt-6", ButtonStyle::Primary.class())>"Pay with Midtrans"</a>
+                                    </Card>
+                                    <script src=snap_js data-client-key=client_key></script>
+                                    <script inner_html=SNAP_SCRIPT></script>
+                                }.into_any(),
+                                _ => view! {
+                                    <Card>
+                                        <p class="text-sm">{format!("Order {}: {}", order.number, status_label(&order.status))}</p>
+                                        <A href=order_href attr:class=format!("{} mt-4", ButtonStyle::Primary.class())>"See the order"</A>
+                                    </Card>
+                                }.into_any(),
+                            }
+                        }
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+/// Mounts Stripe's Payment Element and confirms on submit; Stripe returns to the order page.
+const STRIPE_SCRIPT: &str = r#"(function(){var f=document.getElementById('stripe-form');if(!f||typeof Stripe==='undefined')return;var s=Stripe(f.dataset.key);var e=s.elements({clientSecret:f.dataset.secret});e.create('payment').mount('#payment-element');f.addEventListener('submit',async function(ev){ev.preventDefault();var r=await s.confirmPayment({elements:e,confirmParams:{return_url:f.dataset.return}});if(r.error){document.getElementById('stripe-message').textContent=r.error.message;}});})();"#;
+
+/// Opens Snap in a popup when its script loaded; the link still goes to Snap's page otherwise.
+const SNAP_SCRIPT: &str = r#"(function(){var a=document.getElementById('snap-pay');if(!a)return;a.addEventListener('click',function(ev){if(typeof snap==='undefined')return;ev.preventDefault();var done=function(){window.location.reload();};snap.pay(a.dataset.token,{onSuccess:done,onPending:done,onError:done,onClose:function(){}});});})();"#;

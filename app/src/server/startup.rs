@@ -89,6 +89,7 @@ impl Shop {
             self.state.db.clone(),
             std::time::Duration::from_secs(30),
         );
+        super::payments::spawn_reconciler(self.state.clone());
         let app = self.router();
         axum::serve(
             listener,

@@ -3,6 +3,8 @@
 //! `REDIS_URL` is set) and returns a cookie-keeping HTTP client.
 #![allow(dead_code)]
 
+pub mod gateways;
+
 use std::{
     net::SocketAddr,
     sync::atomic::{AtomicU32, Ordering},
@@ -134,6 +136,11 @@ pub fn client() -> reqwest::Client {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Like [`spawn_app`], with extra settings from "environment" pairs (gateway keys and URLs).
+pub async fn spawn_app_with(extra: &[(&str, String)]) -> TestApp {
     // Server-side errors (logged, never sent to clients) show in the failing test's output.
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
@@ -154,7 +161,10 @@ pub async fn spawn_app() -> TestApp {
         "PASAR_ADDR" => Some(addr.to_string()),
         "PASAR_CACHE_PREFIX" => Some(cache_prefix.clone()),
         "PASAR_MEDIA_DIR" => Some(media_dir.display().to_string()),
-        _ => None,
+        other => extra
+            .iter()
+            .find(|(k, _)| *k == other)
+            .map(|(_, v)| v.clone()),
     })
     .expect("test settings");
     let options = LeptosOptions::builder()

@@ -22,6 +22,7 @@ pub mod client;
 pub mod page_cache;
 pub mod seo;
 pub mod shopper;
+pub mod webhooks;
 
 /// Builds the whole application router. Tests drive this directly.
 pub fn router(state: AppState, sessions: SessionBackend) -> Router {
@@ -40,6 +41,7 @@ pub fn router(state: AppState, sessions: SessionBackend) -> Router {
         .route("/sitemap.xml", get(seo::sitemap))
         .nest("/api/v1", api::router())
         .merge(admin::router())
+        .merge(webhooks::router())
         .nest_service("/media", media_files(&state))
         .merge(pages)
         .with_state(state.clone());

@@ -38,6 +38,25 @@ pub fn stripe_amount(amount: i64, currency: Currency) -> Result<i64, AmountError
         .ok_or(AmountError::NotPayable(amount))
 }
 
+/// One of Stripe's amounts back in our units; `None` when it is not a whole number of them
+/// (an IDR amount Stripe reports with cents cannot be one of our orders).
+pub fn from_stripe_amount(amount: i64, currency: Currency) -> Option<i64> {
+    match currency {
+        Currency::Idr => (amount % 100 == 0).then_some(amount / 100),
+        Currency::Usd => Some(amount),
+    }
+}
+
+/// Midtrans's `gross_amount` as sent in notifications (`"650000.00"`) in whole rupiah; `None`
+/// for anything with non-zero decimals or not a number.
+pub fn parse_midtrans_amount(text: &str) -> Option<i64> {
+    let (whole, cents) = text.split_once('.').unwrap_or((text, "0"));
+    if !cents.chars().all(|c| c == '0') || whole.is_empty() {
+        return None;
+    }
+    whole.parse().ok()
+}
+
 /// Stripe's lower-case currency code.
 pub fn stripe_currency(currency: Currency) -> &'static str {
     match currency {
@@ -93,6 +112,20 @@ pub fn midtrans_order_id(id: &str) -> Result<&str, AmountError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gateway_amounts_come_back_to_whole_rupiah() {
+        assert_eq!(
+            from_stripe_amount(1_550_000_000, Currency::Idr),
+            Some(15_500_000)
+        );
+        assert_eq!(from_stripe_amount(1_550_000_050, Currency::Idr), None);
+        assert_eq!(from_stripe_amount(1234, Currency::Usd), Some(1234));
+        assert_eq!(parse_midtrans_amount("650000.00"), Some(650_000));
+        assert_eq!(parse_midtrans_amount("650000"), Some(650_000));
+        assert_eq!(parse_midtrans_amount("650000.50"), None);
+        assert_eq!(parse_midtrans_amount("abc.00"), None);
+    }
 
     #[test]
     fn stripe_sends_rupiah_times_one_hundred() {

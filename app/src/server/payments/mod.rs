@@ -4,7 +4,9 @@
 pub mod amounts;
 pub mod demo;
 pub mod events;
+pub mod midtrans;
 pub mod signatures;
+pub mod stripe;
 
 pub use events::{apply_event, can_move, EventOutcome, GatewayEvent};
 
@@ -55,13 +57,191 @@ pub async fn next_step(
     if payment.status != "pending" {
         return Ok(NextStep::None);
     }
+    let next: serde_json::Value = serde_json::from_str(&payment.next_action).unwrap_or_default();
+    let finish_url = format!(
+        "{}orders/{}?key={}",
+        settings.public_url, order.number, order.access_token
+    );
     match payment.gateway.as_str() {
         demo::GATEWAY => Ok(NextStep::Demo {
             url: demo::payment_url(&order.number, &order.access_token),
         }),
-        other => {
-            let _ = settings;
-            Err(PaymentError::Unavailable(other.to_string()))
+        stripe::GATEWAY => {
+            let publishable_key = settings
+                .payments
+                .stripe_publishable_key
+                .clone()
+                .ok_or_else(|| PaymentError::Unavailable("Stripe".into()))?;
+            let client_secret = match next["client_secret"].as_str() {
+                Some(secret) => secret.to_string(),
+                None => {
+                    let intent = stripe::create_intent(settings, order).await?;
+                    remember(
+                        db,
+                        &payment,
+                        Some(intent.id),
+                        serde_json::json!({ "client_secret": intent.client_secret }),
+                    )
+                    .await?;
+                    intent.client_secret
+                }
+            };
+            Ok(NextStep::Stripe {
+                client_secret,
+                publishable_key,
+                return_url: finish_url,
+            })
+        }
+        midtrans::GATEWAY => {
+            let client_key = settings
+                .payments
+                .midtrans_client_key
+                .clone()
+                .ok_or_else(|| PaymentError::Unavailable("Midtrans".into()))?;
+            let (token, redirect_url) = match (
+                next["token"].as_str(),
+                next["redirect_url"].as_str(),
+            ) {
+                (Some(t), Some(r)) => (t.to_string(), r.to_string()),
+                _ => {
+                    let items = super::db::order_item::Entity::find()
+                        .filter(super::db::order_item::Column::OrderId.eq(order.id))
+                        .order_by_asc(super::db::order_item::Column::Id)
+                        .all(db)
+                        .await?;
+                    let snap =
+                        midtrans::create_transaction(settings, order, &items, &finish_url).await?;
+                    remember(
+                        db,
+                        &payment,
+                        payment.gateway_ref.clone(),
+                        serde_json::json!({ "token": snap.token, "redirect_url": snap.redirect_url }),
+                    )
+                    .await?;
+                    (snap.token, snap.redirect_url)
+                }
+            };
+            Ok(NextStep::Midtrans {
+                token,
+                redirect_url,
+                client_key,
+                snap_js: format!(
+                    "{}/snap/snap.js",
+                    settings.payments.midtrans_snap_base.trim_end_matches('/')
+                ),
+            })
+        }
+        other => Err(PaymentError::Unavailable(other.to_string())),
+    }
+}
+
+/// Keeps what the gateway gave us for this payment (its id, the browser's next step).
+async fn remember(
+    db: &impl ConnectionTrait,
+    payment: &payment::Model,
+    gateway_ref: Option<String>,
+    next_action: serde_json::Value,
+) -> Result<(), DbErr> {
+    payment::Entity::update_many()
+        .col_expr(payment::Column::GatewayRef, gateway_ref.into())
+        .col_expr(payment::Column::NextAction, next_action.to_string().into())
+        .col_expr(payment::Column::UpdatedAt, chrono::Utc::now().into())
+        .filter(payment::Column::Id.eq(payment.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Asks the gateways about payments still pending after `older_than`, so a missed webhook
+/// cannot leave a paid order unconfirmed (or an abandoned one open past the gateway's own
+/// expiry). Each answer goes through the same event path as a webhook. Returns how many
+/// payments changed.
+pub async fn reconcile_pending(
+    db: &sea_orm::DatabaseConnection,
+    cache: &dyn super::cache::Cache,
+    settings: &Settings,
+    older_than: chrono::Duration,
+) -> Result<usize, DbErr> {
+    let cutoff = chrono::Utc::now() - older_than;
+    let stale = payment::Entity::find()
+        .filter(payment::Column::Status.eq("pending"))
+        .filter(payment::Column::Gateway.is_in([stripe::GATEWAY, midtrans::GATEWAY]))
+        .filter(payment::Column::UpdatedAt.lte(cutoff))
+        .all(db)
+        .await?;
+    let mut changed = 0;
+    for p in stale {
+        let Some(reference) = p.gateway_ref.clone() else {
+            continue;
+        };
+        let event = match p.gateway.as_str() {
+            stripe::GATEWAY => match stripe::retrieve_intent(settings, &reference).await {
+                Ok(intent) => GatewayEvent {
+                    gateway: stripe::GATEWAY.into(),
+                    event_id: format!(
+                        "reconcile:{}:{}",
+                        intent.id,
+                        intent.status.unwrap_or("open")
+                    ),
+                    kind: "reconcile".into(),
+                    payment_ref: intent.id,
+                    status: intent.status.map(str::to_string),
+                    amount: intent.amount,
+                    currency: Some(intent.currency),
+                    message: intent.failure,
+                    payload: String::new(),
+                },
+                Err(e) => {
+                    tracing::warn!(payment = p.id, error = %e, "reconcile: Stripe not reachable");
+                    continue;
+                }
+            },
+            _ => match midtrans::status(settings, &reference).await {
+                Ok(report) => midtrans::to_event(report, ""),
+                Err(e) => {
+                    tracing::warn!(payment = p.id, error = %e, "reconcile: Midtrans not reachable");
+                    continue;
+                }
+            },
+        };
+        if event.status.is_none() {
+            continue;
+        }
+        if apply_event(db, cache, event).await? == EventOutcome::Applied {
+            changed += 1;
         }
     }
+    Ok(changed)
+}
+
+/// Runs [`reconcile_pending`] every minute for payments pending over two minutes.
+pub fn spawn_reconciler(state: super::state::AppState) {
+    let has_gateway = state
+        .settings
+        .payments
+        .enabled
+        .iter()
+        .any(|g| g == stripe::GATEWAY || g == midtrans::GATEWAY);
+    if !has_gateway {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match reconcile_pending(
+                &state.db,
+                state.cache.as_ref(),
+                &state.settings,
+                chrono::Duration::minutes(2),
+            )
+            .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(payments = n, "reconciled payments with the gateways"),
+                Err(e) => tracing::warn!(error = %e, "reconcile failed; retrying next round"),
+            }
+        }
+    });
 }
