@@ -408,6 +408,126 @@ await journey('catalogue works without JavaScript', async () => {
   await page.context().close();
 });
 
+/** Two in-stock products from the listing (their slugs). */
+async function twoProducts(page) {
+  await page.goto('/search?in_stock=true&sort=popular');
+  const slugs = await page.locator('#product-grid .product-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-slug')));
+  assert.ok(slugs.length >= 2, 'the demo shop lists products in stock');
+  return slugs.slice(2, 4);
+}
+
+/** Opens a product page, waits for the WASM, and adds one unit with the cart form. */
+async function addToCart(page, slug, expectedCount) {
+  await page.goto(`/p/${slug}`);
+  await page.waitForLoadState('networkidle');
+  await page.click('.add-to-cart-button');
+  await page.waitForSelector(`.cart-badge[data-count="${expectedCount}"]`);
+  await page.waitForSelector('.cart-drawer');
+}
+
+async function checkoutSteps(page, { guest }) {
+  await page.waitForURL('**/checkout');
+  if (guest) {
+    await page.fill('#field-email', `tamu${unique}@contoh.id`);
+    // Bad input first: the server names the fields.
+    await page.click('.contact-form button[type=submit]');
+    await page.waitForSelector('text=Enter the recipient\'s name.');
+    await page.fill('#field-recipient', 'Tamu Pasar');
+    await page.fill('#field-phone', '081311112222');
+    await page.fill('#field-street', 'Jl. Anggrek 3 RT 01/RW 02');
+    await page.fill('#field-district', 'Coblong');
+    await page.fill('#field-city', 'Bandung');
+    await page.selectOption('#field-province', 'Jawa Barat');
+    await page.fill('#field-postal_code', '40132');
+  }
+  await shot(page, '20-checkout-address');
+  await page.click('.contact-form button[type=submit]');
+  await page.waitForURL('**/checkout/shipping');
+  await page.waitForSelector('input[name=shipping_method]');
+  await shot(page, '21-checkout-shipping');
+  await page.click('.shipping-form button[type=submit]');
+  await page.waitForURL('**/checkout/payment');
+  await page.waitForSelector('text=Demo payment (no real money)');
+  await page.click('.payment-form button[type=submit]');
+  await page.waitForURL('**/checkout/review');
+  await page.waitForSelector('.grand-total');
+  await shot(page, '22-checkout-review');
+  await page.click('.place-order button[type=submit]');
+  await page.waitForURL('**/pay/demo/**');
+  await page.waitForSelector('.demo-banner:has-text("Demo gateway")');
+  await shot(page, '23-demo-gateway');
+}
+
+await journey('guest cart survives a reload, merges at login, and pays with the demo gateway', async () => {
+  const page = await newPage();
+  const [first, second] = await twoProducts(page);
+  await addToCart(page, first, 1);
+  await page.click('.cart-drawer button[aria-label=Close]');
+  await addToCart(page, second, 2);
+  await shot(page, '19-cart-drawer');
+  await page.reload();
+  await page.waitForSelector('.cart-badge[data-count="2"]');
+  await page.goto('/cart');
+  assert.equal(await page.locator('.cart-line').count(), 2, 'both products kept after a reload');
+  await shot(page, '18-cart');
+
+  // Log in: the guest's two lines join Budi's cart.
+  await page.goto('/login?next=/cart');
+  await page.waitForLoadState('networkidle');
+  await page.fill('#field-email', 'budi@pasar.test');
+  await page.fill('#field-password', 'belanja-2026');
+  await page.click('#login-form button[type=submit]');
+  await page.waitForURL('**/cart');
+  await page.waitForSelector('.cart-line');
+  const skus = await page.locator('.cart-line').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-sku')));
+  assert.ok(skus.length >= 2, `merged cart has the guest's lines: ${skus}`);
+  await page.click('.checkout-link');
+  await checkoutSteps(page, { guest: false });
+  const number = page.url().split('/pay/demo/')[1].split('?')[0];
+  await page.click('.demo-approve');
+  await page.waitForURL('**/orders/**paid=1');
+  await page.waitForSelector('.order-thanks');
+  await page.waitForSelector('.order-status[data-status=confirmed]');
+  await shot(page, '24-order-confirmed');
+  await page.waitForSelector('.cart-badge[data-count="0"]');
+  await page.goto('/account/orders');
+  await page.waitForSelector(`.orders-list :text("${number}")`);
+  await shot(page, '25-account-orders');
+  assert.deepEqual(page.consoleErrors.filter((e) => !e.includes('status of 4')), []);
+  await page.context().close();
+});
+
+await journey('a declined demo payment says so and keeps the cart (guest checkout)', async () => {
+  const page = await newPage();
+  const [first] = await twoProducts(page);
+  await addToCart(page, first, 1);
+  await page.goto('/checkout');
+  await checkoutSteps(page, { guest: true });
+  await page.click('.demo-decline');
+  await page.waitForURL('**/cart?declined=**');
+  await page.waitForSelector('.form-error:has-text("was declined")');
+  assert.equal(await page.locator('.cart-line').count(), 1, 'the cart is kept');
+  await shot(page, '26-declined');
+  await page.context().close();
+});
+
+await journey('the cart works without JavaScript', async () => {
+  const page = await newPage({ javaScript: false });
+  const [first] = await twoProducts(page);
+  await page.goto(`/p/${first}`);
+  await page.click('.add-to-cart-button');
+  await page.waitForURL('**/cart?added=1');
+  await page.waitForSelector('.cart-line');
+  await page.fill('.line-quantity', '2');
+  await page.click('.cart-line button:has-text("Update")');
+  await page.waitForURL('**/cart');
+  assert.equal(await page.locator('.line-quantity').inputValue(), '2');
+  await page.waitForSelector('.cart-badge:has-text("2")');
+  await page.click('.remove-line');
+  await page.waitForSelector('.empty-cart');
+  await page.context().close();
+});
+
 await journey('pages fit a phone screen', async () => {
   const page = await newPage({ viewport: { width: 390, height: 844 } });
   await page.goto('/');

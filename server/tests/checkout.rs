@@ -61,6 +61,14 @@ async fn checkout(
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+async fn get_json(client: &reqwest::Client, url: String) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+async fn post_empty(client: &reqwest::Client, url: String) -> reqwest::Response {
+    client.post(url).send().await.unwrap()
+}
+
 /// (on_hand, reserved) summed over the warehouses.
 async fn stock(app: &TestApp, variant_id: i32) -> (i32, i32) {
     let levels = stock_level::Entity::find()
@@ -90,14 +98,7 @@ async fn a_guest_checks_out_and_pays_with_the_demo_gateway() {
     let guest = app.new_client();
 
     // Empty to begin with, no cookie needed to look.
-    let cart: Value = guest
-        .get(app.url("/api/v1/cart"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let cart: Value = get_json(&guest, app.url("/api/v1/cart")).await;
     assert_eq!(cart["item_count"], 0);
 
     let res = add(&app, &guest, &sku, 4).await;
@@ -133,14 +134,11 @@ async fn a_guest_checks_out_and_pays_with_the_demo_gateway() {
     assert_eq!(other["item_count"], 0);
 
     // Shipping options for the cart and a province, priced by the server.
-    let quote: Value = guest
-        .get(app.url("/api/v1/checkout/shipping-methods?province=DKI%20Jakarta&method=ekspres"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let quote: Value = get_json(
+        &guest,
+        app.url("/api/v1/checkout/shipping-methods?province=DKI%20Jakarta&method=ekspres"),
+    )
+    .await;
     let options = quote["shipping_options"].as_array().unwrap();
     assert!(options.iter().any(|o| o["code"] == "reguler"));
     let ekspres = options.iter().find(|o| o["code"] == "ekspres").unwrap();
@@ -188,40 +186,33 @@ async fn a_guest_checks_out_and_pays_with_the_demo_gateway() {
 
     // Someone else cannot pay or see it.
     let stranger = app.new_client();
-    let res = stranger
-        .post(app.url(&format!("/api/v1/payments/demo/{number}/approve")))
-        .send()
-        .await
-        .unwrap();
+    let res = post_empty(
+        &stranger,
+        app.url(&format!("/api/v1/payments/demo/{number}/approve")),
+    )
+    .await;
     assert_eq!(res.status(), 404);
 
-    let res = guest
-        .post(app.url(&format!("/api/v1/payments/demo/{number}/approve")))
-        .send()
-        .await
-        .unwrap();
+    let res = post_empty(
+        &guest,
+        app.url(&format!("/api/v1/payments/demo/{number}/approve")),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let paid: Value = res.json().await.unwrap();
     assert_eq!(paid["status"], "confirmed");
     assert_eq!(paid["payment_status"], "paid");
     // Sold: units leave on hand and reserved; the cart is emptied.
     assert_eq!(stock(&app, variant_id).await, (1, 0));
-    let cart: Value = guest
-        .get(app.url("/api/v1/cart"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let cart: Value = get_json(&guest, app.url("/api/v1/cart")).await;
     assert_eq!(cart["item_count"], 0, "paid cart emptied");
 
     // A second approval is the same event: acknowledged, nothing changes.
-    let res = guest
-        .post(app.url(&format!("/api/v1/payments/demo/{number}/approve")))
-        .send()
-        .await
-        .unwrap();
+    let res = post_empty(
+        &guest,
+        app.url(&format!("/api/v1/payments/demo/{number}/approve")),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert_eq!(stock(&app, variant_id).await, (1, 0));
     let events = payment_event::Entity::find()
@@ -426,11 +417,11 @@ async fn a_declined_payment_cancels_the_order_releases_stock_and_keeps_the_cart(
     let (_, placed) = checkout(&app, &client, "d1", &checkout_body()).await;
     let id = placed["order"]["id"].as_i64().unwrap();
     assert_eq!(stock(&app, variant_id).await, (4, 3));
-    let res = client
-        .post(app.url(&format!("/api/v1/payments/demo/{id}/decline")))
-        .send()
-        .await
-        .unwrap();
+    let res = post_empty(
+        &client,
+        app.url(&format!("/api/v1/payments/demo/{id}/decline")),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let view: Value = res.json().await.unwrap();
     assert_eq!(view["status"], "cancelled");
@@ -440,22 +431,15 @@ async fn a_declined_payment_cancels_the_order_releases_stock_and_keeps_the_cart(
         .unwrap()
         .contains("declined"));
     assert_eq!(stock(&app, variant_id).await, (4, 0), "released");
-    let cart: Value = client
-        .get(app.url("/api/v1/cart"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let cart: Value = get_json(&client, app.url("/api/v1/cart")).await;
     assert_eq!(cart["item_count"], 3, "the cart is kept to try again");
 
     // Out of order: an approval after the decline cannot reopen the order or sell stock.
-    let res = client
-        .post(app.url(&format!("/api/v1/payments/demo/{id}/approve")))
-        .send()
-        .await
-        .unwrap();
+    let res = post_empty(
+        &client,
+        app.url(&format!("/api/v1/payments/demo/{id}/approve")),
+    )
+    .await;
     let view: Value = res.json().await.unwrap();
     assert_eq!(view["status"], "cancelled");
     assert_eq!(stock(&app, variant_id).await, (4, 0));
@@ -591,14 +575,7 @@ async fn logging_in_merges_the_guest_cart_and_the_customer_sees_their_orders() {
         .register(&client, "Rina", "rina@pasar.test", "rina-password-1")
         .await;
     assert_eq!(res.status(), 201);
-    let cart: Value = client
-        .get(app.url("/api/v1/cart"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let cart: Value = get_json(&client, app.url("/api/v1/cart")).await;
     assert_eq!(cart["item_count"], 2, "guest cart merged at registration");
 
     let mut body = checkout_body();
@@ -610,14 +587,7 @@ async fn logging_in_merges_the_guest_cart_and_the_customer_sees_their_orders() {
         placed["order_url"],
         format!("/orders/{}", placed["order"]["number"].as_str().unwrap())
     );
-    let mine: Value = client
-        .get(app.url("/api/v1/orders"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mine: Value = get_json(&client, app.url("/api/v1/orders")).await;
     assert_eq!(mine.as_array().unwrap().len(), 1);
     // Another customer cannot see it.
     let other = app.new_client();
@@ -630,13 +600,6 @@ async fn logging_in_merges_the_guest_cart_and_the_customer_sees_their_orders() {
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
-    let mine: Value = other
-        .get(app.url("/api/v1/orders"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mine: Value = get_json(&other, app.url("/api/v1/orders")).await;
     assert!(mine.as_array().unwrap().is_empty());
 }

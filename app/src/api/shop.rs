@@ -301,66 +301,60 @@ pub async fn save_checkout_contact(
     }
 }
 
-/// Step 2: the shipping method.
-#[server]
-pub async fn save_checkout_shipping(shipping_method: String) -> Result<(), AppError> {
+/// Steps 2 and 3 store one choice each: checked against what the shop offers, then on to the
+/// next step.
+#[cfg(feature = "ssr")]
+async fn save_choice(
+    field: &'static str,
+    value: String,
+    offered: impl FnOnce(&crate::server::config::Settings) -> Vec<String>,
+    store: impl FnOnce(&mut CheckoutDraft, String),
+    next: &str,
+) -> Result<(), AppError> {
     let result = async {
         let state = app_state()?;
-        let mut draft = load_draft().await?;
-        if !state
-            .settings
-            .shipping
-            .methods
-            .iter()
-            .any(|m| m.code == shipping_method)
-        {
-            return Err(AppError::field(
-                "shipping_method",
-                "Choose a shipping method.",
-            ));
+        if !offered(&state.settings).contains(&value) {
+            let what = field.replace('_', " ");
+            return Err(AppError::field(field, format!("Choose a {what}.")));
         }
-        draft.shipping_method = shipping_method;
+        let mut draft = load_draft().await?;
+        store(&mut draft, value);
         store_draft(&draft).await
     }
     .await;
     match result {
         Ok(()) => {
-            redirect_without_js("/checkout/payment");
+            redirect_without_js(next);
             Ok(())
         }
         Err(err) => form_error(err),
     }
 }
 
+/// Step 2: the shipping method.
+#[server]
+pub async fn save_checkout_shipping(shipping_method: String) -> Result<(), AppError> {
+    save_choice(
+        "shipping_method",
+        shipping_method,
+        |s| s.shipping.methods.iter().map(|m| m.code.clone()).collect(),
+        |draft, value| draft.shipping_method = value,
+        "/checkout/payment",
+    )
+    .await
+}
+
 /// Step 3: the payment method.
 #[server]
 pub async fn save_checkout_payment(payment_method: String) -> Result<(), AppError> {
-    let result = async {
-        let state = app_state()?;
-        let mut draft = load_draft().await?;
-        if !state
-            .settings
-            .payments
-            .enabled
-            .iter()
-            .any(|g| g == &payment_method)
-        {
-            return Err(AppError::field(
-                "payment_method",
-                "Choose a payment method.",
-            ));
-        }
-        draft.payment_method = payment_method;
-        store_draft(&draft).await
-    }
-    .await;
-    match result {
-        Ok(()) => {
-            redirect_without_js("/checkout/review");
-            Ok(())
-        }
-        Err(err) => form_error(err),
-    }
+    save_choice(
+        "payment_method",
+        payment_method,
+        |s| s.payments.enabled.clone(),
+        |draft, value| draft.payment_method = value,
+        "/checkout/review",
+    )
+    .await
 }
 
 /// Step 4: place the order from the draft. `expected_total` is the total the review step

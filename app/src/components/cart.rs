@@ -33,6 +33,12 @@ impl Cart {
             .or_else(|| self.resource.get().and_then(Result::ok))
     }
 
+    /// Reads the cart from the server again (after a payment empties it, say).
+    pub fn refresh(&self) {
+        self.latest.set(None);
+        self.resource.refetch();
+    }
+
     /// Units for the header badge, counting an add that is on its way.
     pub fn count(&self) -> i32 {
         let confirmed = self.view().map_or(0, |v| v.item_count);

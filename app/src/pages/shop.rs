@@ -159,6 +159,7 @@ fn CartRow(line: CartLine) -> impl IntoView {
                     <input type="hidden" name="sku" value=sku_quantity />
                     <label class="sr-only" for=qty_id.clone()>"Quantity"</label>
                     <input id=qty_id type="number" name="quantity" min="0" max=line.available.clamp(1, 99)
+                        value=line.quantity
                         prop:value=move || quantity().to_string()
                         class="line-quantity w-16 rounded-lg border border-stone-300 px-2 py-1 text-sm" />
                     <button type="submit" class="text-sm font-medium text-emerald-800 hover:underline">"Update"</button>
@@ -540,8 +541,11 @@ pub fn DemoPaymentPage() -> impl IntoView {
     let pay = ServerAction::<DemoPay>::new();
     let error = form_error_signal(pay);
     let navigate = use_navigate();
+    let cart = use_cart();
     Effect::new(move |_| {
         if let Some(Ok(view)) = pay.value().get() {
+            // A paid order empties the cart on the server.
+            cart.refresh();
             let target = if view.payment_status == "paid" {
                 let key = key().map(|k| format!("key={k}&")).unwrap_or_default();
                 format!("/orders/{}?{key}paid=1", view.number)

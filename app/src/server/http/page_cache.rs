@@ -67,9 +67,11 @@ fn key_for(req: &Request, version: &str) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .map(str::trim)
         .collect();
+    // A session or a guest cart makes the page personal (account menu, cart badge).
+    let cart_cookie = format!("{}=", super::shopper::CART_COOKIE);
     if cookies
         .iter()
-        .any(|c| c.starts_with(&format!("{COOKIE_NAME}=")))
+        .any(|c| c.starts_with(&format!("{COOKIE_NAME}=")) || c.starts_with(&cart_cookie))
     {
         return None;
     }
@@ -176,6 +178,10 @@ mod tests {
             Some("v7|list|/c/sepatu?")
         );
         assert!(key_for(&request("/c/sepatu", Some("a=b; pasar_session=xyz")), "7").is_none());
+        assert!(
+            key_for(&request("/c/sepatu", Some("pasar_cart=abc")), "7").is_none(),
+            "a guest with a cart sees their badge"
+        );
         assert!(key_for(&request("/account", None), "7").is_none());
         assert!(key_for(&request("/admin/products", None), "7").is_none());
         assert!(key_for(&request("/c/sepatu?view=list", None), "7").is_none());

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Cart and checkout load benchmark (not a test): the release server on PostgreSQL + Redis with N
+# synthetic products, driven by server/benches/checkout_load.rs (reqwest + tokio): add-to-cart
+# latency at 32 clients, checkout throughput and latency (3 random SKUs, demo gateway), and
+# 64 buyers racing for one hot SKU. Prints the figures; docs/performance.md records them.
+#
+#   cargo leptos build --release
+#   bench/checkout.sh [products] [seconds]
+#
+# Needs PostgreSQL and Redis (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test;
+# REDIS_URL, default redis://127.0.0.1:6379). Creates and drops the database `pasar_bench_checkout`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+products=${1:-10000}
+seconds=${2:-20}
+base_url=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
+redis=${REDIS_URL:-redis://127.0.0.1:6379}
+db_url="${base_url%/*}/pasar_bench_checkout"
+port=3478
+out=$(mktemp -d)
+
+psql "$base_url" -qc 'DROP DATABASE IF EXISTS pasar_bench_checkout' -c 'CREATE DATABASE pasar_bench_checkout'
+export DATABASE_URL=$db_url REDIS_URL=$redis PASAR_CACHE_PREFIX="bench-checkout-$$:" LEPTOS_OUTPUT_NAME=pasar LEPTOS_SITE_ROOT=target/site RUST_LOG=warn
+./target/release/pasar seed --products "$products" | tail -n 1
+# Plenty of stock for the load; one SKU kept at 20 units for the hot-SKU race.
+psql "$db_url" -qc "UPDATE stock_levels SET on_hand = 100000, reserved = 0"
+hot=$(psql "$db_url" -Atc "SELECT v.sku FROM product_variants v JOIN products p ON p.id = v.product_id WHERE p.status = 'active' AND v.active ORDER BY v.id DESC LIMIT 1")
+psql "$db_url" -qc "UPDATE stock_levels SET on_hand = CASE WHEN warehouse_id = (SELECT min(id) FROM warehouses) THEN 12 ELSE 8 END WHERE variant_id = (SELECT id FROM product_variants WHERE sku = '$hot')"
+psql "$db_url" -Atc "SELECT v.sku FROM product_variants v JOIN products p ON p.id = v.product_id WHERE p.status = 'active' AND v.active AND v.sku <> '$hot' ORDER BY random() LIMIT 2000" > "$out/skus.txt"
+psql "$db_url" -qc 'ANALYZE'
+
+PASAR_ADDR=127.0.0.1:$port ./target/release/pasar serve > "$out/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; psql "$base_url" -qc "DROP DATABASE IF EXISTS pasar_bench_checkout" || true' EXIT
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+
+BASE_URL="http://127.0.0.1:$port" SKUS="$out/skus.txt" HOT_SKU="$hot" HOT_STOCK=20 SECONDS="$seconds" \
+  cargo bench -q -p server --bench checkout_load
+
+echo "hot SKU stock after the race (on_hand, reserved per warehouse):"
+psql "$db_url" -Atc "SELECT s.on_hand, s.reserved FROM stock_levels s JOIN product_variants v ON v.id = s.variant_id WHERE v.sku = '$hot'"
+echo "orders: $(psql "$db_url" -Atc 'SELECT count(*) FROM orders'), negative levels: $(psql "$db_url" -Atc 'SELECT count(*) FROM stock_levels WHERE on_hand < 0 OR reserved < 0 OR reserved > on_hand')"
