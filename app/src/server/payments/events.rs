@@ -247,14 +247,16 @@ async fn apply_stored(
                 .await?;
             }
         }
-        "failed" | "cancelled" => {
-            if !close_unpaid(txn, order.id, "cancelled", to).await? {
+        "failed" | "cancelled" | "expired" => {
+            // An unpaid order closes and gives its stock back; a closed one only records it.
+            let order_status = if to == "expired" {
+                "expired"
+            } else {
+                "cancelled"
+            };
+            let closed = close_unpaid(txn, order.id, order_status, to).await?;
+            if !closed {
                 set_payment_status(txn, order.id, to).await?;
-            }
-        }
-        "expired" => {
-            if !close_unpaid(txn, order.id, "expired", "expired").await? {
-                set_payment_status(txn, order.id, "expired").await?;
             }
         }
         "refunded" | "partially_refunded" => {
