@@ -19,7 +19,9 @@ async fn a_cart_is_repriced_and_rechecked_on_every_view() {
     let (variant, sku, _) = variant_with_stock(db, &[2, 1]).await;
     let guest = CartOwner::Guest(common::unique_name("guest"));
 
-    cart::add(db, cache, &guest, &sku, 2).await.unwrap();
+    cart::add(db, cache, &guest, &sku, 2, Currency::Idr)
+        .await
+        .unwrap();
     let view = cart::view(db, cache, &guest, Currency::Idr).await.unwrap();
     assert_eq!(view.item_count, 2);
     assert_eq!(view.lines.len(), 1);
@@ -29,7 +31,7 @@ async fn a_cart_is_repriced_and_rechecked_on_every_view() {
     assert!(view.subtotal.as_ref().unwrap().formatted.starts_with("Rp "));
 
     // Only 3 in stock: a fourth unit is refused with how many are left; nothing changes.
-    match cart::add(db, cache, &guest, &sku, 2).await {
+    match cart::add(db, cache, &guest, &sku, 2, Currency::Idr).await {
         Err(CartError::OutOfStock { available, .. }) => assert_eq!(available, 3),
         other => panic!("expected out of stock, got {other:?}"),
     }
@@ -41,11 +43,11 @@ async fn a_cart_is_repriced_and_rechecked_on_every_view() {
         2
     );
     assert!(matches!(
-        cart::add(db, cache, &guest, &sku, 0).await,
+        cart::add(db, cache, &guest, &sku, 0, Currency::Idr).await,
         Err(CartError::Quantity)
     ));
     assert!(matches!(
-        cart::add(db, cache, &guest, "NO-SUCH-SKU", 1).await,
+        cart::add(db, cache, &guest, "NO-SUCH-SKU", 1, Currency::Idr).await,
         Err(CartError::UnknownSku(_))
     ));
 
@@ -61,7 +63,7 @@ async fn a_cart_is_repriced_and_rechecked_on_every_view() {
         [CartNotice::PriceChanged { was, now }] if was.amount == price && now.amount == price + 5_000
     ));
     // Choosing the quantity again acknowledges the new price.
-    cart::set_quantity(db, cache, &guest, &sku, 1)
+    cart::set_quantity(db, cache, &guest, &sku, 1, Currency::Idr)
         .await
         .unwrap();
     let view = cart::view(db, cache, &guest, Currency::Idr).await.unwrap();
@@ -90,7 +92,9 @@ async fn fewer_units_than_in_the_cart_lowers_the_quantity_with_a_notice() {
     let (db, cache) = (&app.state.db, app.state.cache.as_ref());
     let (variant, sku, _) = variant_with_stock(db, &[5, 0]).await;
     let owner = CartOwner::Customer(7);
-    cart::add(db, cache, &owner, &sku, 4).await.unwrap();
+    cart::add(db, cache, &owner, &sku, 4, Currency::Idr)
+        .await
+        .unwrap();
     db.execute_unprepared(&format!(
         "UPDATE stock_levels SET on_hand = 2 WHERE variant_id = {variant} AND on_hand = 5"
     ))
@@ -115,9 +119,15 @@ async fn logging_in_merges_the_guest_cart_capped_by_stock() {
     let guest = CartOwner::Guest(token.clone());
     let customer = CartOwner::Customer(42);
 
-    cart::add(db, cache, &customer, &shirt, 3).await.unwrap();
-    cart::add(db, cache, &guest, &shirt, 2).await.unwrap();
-    cart::add(db, cache, &guest, &shoes, 1).await.unwrap();
+    cart::add(db, cache, &customer, &shirt, 3, Currency::Idr)
+        .await
+        .unwrap();
+    cart::add(db, cache, &guest, &shirt, 2, Currency::Idr)
+        .await
+        .unwrap();
+    cart::add(db, cache, &guest, &shoes, 1, Currency::Idr)
+        .await
+        .unwrap();
     cart::merge_guest_cart(db, cache, &token, 42).await.unwrap();
 
     let merged = cart::view(db, cache, &customer, Currency::Idr)

@@ -85,15 +85,15 @@ pub async fn add_to_cart(sku: String, quantity: Option<i32>) -> Result<CartView,
     let result = async {
         let (state, owner, _) = owner(true).await?;
         let owner = owner.ok_or(AppError::Internal)?;
-        cart::add(
+        Ok(cart::add(
             &state.db,
             state.cache.as_ref(),
             &owner,
             &sku,
             quantity.unwrap_or(1),
+            state.settings.shop.currency(),
         )
-        .await?;
-        view_for(&state, Some(&owner)).await
+        .await?)
     }
     .await;
     match result {
@@ -112,8 +112,15 @@ pub async fn set_cart_quantity(sku: String, quantity: i32) -> Result<CartView, A
         let (state, owner, _) = owner(false).await?;
         let owner =
             owner.ok_or_else(|| AppError::NotFound("That product is not in the cart.".into()))?;
-        cart::set_quantity(&state.db, state.cache.as_ref(), &owner, &sku, quantity).await?;
-        view_for(&state, Some(&owner)).await
+        Ok(cart::set_quantity(
+            &state.db,
+            state.cache.as_ref(),
+            &owner,
+            &sku,
+            quantity,
+            state.settings.shop.currency(),
+        )
+        .await?)
     }
     .await;
     match result {
@@ -147,7 +154,16 @@ pub async fn restore_cart(lines: Vec<(String, i32)>) -> Result<CartView, AppErro
     if user.is_none() && current.lines.is_empty() {
         for (sku, quantity) in lines.into_iter().take(cart::MAX_LINES) {
             let quantity = quantity.clamp(1, cart::MAX_QUANTITY);
-            if let Err(e) = cart::add(&state.db, state.cache.as_ref(), &owner, &sku, quantity).await
+            let currency = state.settings.shop.currency();
+            if let Err(e) = cart::add(
+                &state.db,
+                state.cache.as_ref(),
+                &owner,
+                &sku,
+                quantity,
+                currency,
+            )
+            .await
             {
                 leptos::logging::debug_warn!("restore_cart: {sku}: {e}");
             }

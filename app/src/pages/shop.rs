@@ -621,7 +621,7 @@ pub fn OrderPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match order.await {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    Ok(o) => view! { <OrderDetail order=o just_paid=just_paid() /> }.into_any(),
+                    Ok(o) => view! { <OrderDetail order=o just_paid=just_paid() key=key() /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -639,9 +639,21 @@ fn status_class(status: &str) -> &'static str {
 }
 
 #[component]
-fn OrderDetail(order: OrderView, just_paid: bool) -> impl IntoView {
+fn OrderDetail(order: OrderView, just_paid: bool, key: Option<String>) -> impl IntoView {
     let a = order.address.clone();
+    let key_query = key.map(|k| format!("?key={k}")).unwrap_or_default();
+    let pay_href = if order.payment_method == "demo" {
+        format!("/pay/demo/{}{key_query}", order.number)
+    } else {
+        format!("/pay/{}{key_query}", order.number)
+    };
     view! {
+        {(order.status == "pending").then(|| view! {
+            <div class="order-unpaid mb-6 flex flex-wrap items-center justify-between gap-3 rounded-xl border border-amber-200 bg-amber-50 p-5">
+                <p class="text-sm text-amber-900">"This order is waiting for its payment. Unpaid orders are released after a while and their items go back on sale."</p>
+                <a href=pay_href.clone() class=ButtonStyle::Primary.class()>"Complete payment"</a>
+            </div>
+        })}
         {(just_paid && order.payment_status == "paid").then(|| view! {
             <div class="order-thanks mb-6 rounded-xl border border-emerald-200 bg-emerald-50 p-5">
                 <p class="text-lg font-bold text-emerald-900">"Terima kasih! Your payment was received."</p>

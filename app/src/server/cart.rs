@@ -5,16 +5,12 @@
 //! status from the database and says what changed.
 use std::{collections::HashMap, time::Duration};
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Statement,
-    Value,
-};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement, Value};
 use serde::{Deserialize, Serialize};
 
 use super::{
     cache::{Cache, CacheError},
     catalog::manage::first_images,
-    db::{product, product_variant},
 };
 use crate::{
     error::AppError,
@@ -118,26 +114,34 @@ async fn store(
     Ok(())
 }
 
-/// A variant as the cart needs it, with the product's name and whether it can be sold.
+/// A variant as the cart needs it, with its product and the units available now.
+#[derive(Debug, FromQueryResult)]
 struct Sellable {
-    variant: product_variant::Model,
-    product: product::Model,
-    available: i32,
+    sku: String,
+    title: String,
+    price: i64,
+    weight_grams: i32,
+    active: bool,
+    product_id: i32,
+    product_name: String,
+    product_slug: String,
+    product_status: String,
+    /// On hand − reserved over the active warehouses.
+    available: i64,
 }
 
 impl Sellable {
     fn for_sale(&self) -> bool {
-        self.variant.active && self.product.status == "active"
+        self.active && self.product_status == "active"
+    }
+
+    fn available(&self) -> i32 {
+        i32::try_from(self.available.max(0)).unwrap_or(i32::MAX)
     }
 }
 
-#[derive(FromQueryResult)]
-struct VariantAvailability {
-    variant_id: i32,
-    available: i64,
-}
-
-/// Variants by SKU with their products and units available in active warehouses.
+/// Variants by SKU with their products and the units available in active warehouses: one
+/// query (the cart is read on every page and every add, so round trips matter).
 async fn sellables(
     db: &impl ConnectionTrait,
     skus: &[String],
@@ -145,64 +149,40 @@ async fn sellables(
     if skus.is_empty() {
         return Ok(HashMap::new());
     }
-    let variants = product_variant::Entity::find()
-        .filter(product_variant::Column::Sku.is_in(skus.iter().cloned()))
-        .all(db)
-        .await?;
-    if variants.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let product_ids: Vec<i32> = variants.iter().map(|v| v.product_id).collect();
-    let products: HashMap<i32, product::Model> = product::Entity::find()
-        .filter(product::Column::Id.is_in(product_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
     let backend = db.get_database_backend();
-    let list = super::catalog::placeholders(backend, 1, variants.len());
-    let values: Vec<Value> = variants.iter().map(|v| v.id.into()).collect();
-    let available: HashMap<i32, i64> =
-        VariantAvailability::find_by_statement(Statement::from_sql_and_values(
-            backend,
-            format!(
-                "SELECT s.variant_id, CAST(SUM(s.on_hand - s.reserved) AS BIGINT) AS available \
-                 FROM stock_levels s JOIN warehouses w ON w.id = s.warehouse_id \
-                 WHERE w.active AND s.variant_id IN ({list}) GROUP BY s.variant_id"
-            ),
-            values,
-        ))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.variant_id, a.available))
-        .collect();
-    Ok(variants
-        .into_iter()
-        .filter_map(|variant| {
-            let product = products.get(&variant.product_id)?.clone();
-            let available = available.get(&variant.id).copied().unwrap_or(0);
-            Some((
-                variant.sku.clone(),
-                Sellable {
-                    available: i32::try_from(available.max(0)).unwrap_or(i32::MAX),
-                    variant,
-                    product,
-                },
-            ))
-        })
-        .collect())
+    let list = super::catalog::placeholders(backend, 1, skus.len());
+    let values: Vec<Value> = skus.iter().map(|s| s.clone().into()).collect();
+    Ok(Sellable::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT v.sku, v.title, v.price, v.weight_grams, v.active, \
+                    p.id AS product_id, p.name AS product_name, p.slug AS product_slug, \
+                    p.status AS product_status, \
+                    CAST(COALESCE((SELECT SUM(s.on_hand - s.reserved) FROM stock_levels s \
+                        JOIN warehouses w ON w.id = s.warehouse_id \
+                        WHERE s.variant_id = v.id AND w.active), 0) AS BIGINT) AS available \
+             FROM product_variants v JOIN products p ON p.id = v.product_id \
+             WHERE v.sku IN ({list})"
+        ),
+        values,
+    ))
+    .all(db)
+    .await?
+    .into_iter()
+    .map(|s| (s.sku.clone(), s))
+    .collect())
 }
 
-async fn sellable(db: &impl ConnectionTrait, sku: &str) -> Result<Sellable, CartError> {
-    let sku = sku.trim();
-    let mut found = sellables(db, &[sku.to_string()]).await?;
-    let item = found
-        .remove(sku)
+/// The item for `sku` among `items`, if it can be sold.
+fn for_sale<'a>(
+    items: &'a HashMap<String, Sellable>,
+    sku: &str,
+) -> Result<&'a Sellable, CartError> {
+    let item = items
+        .get(sku)
         .ok_or_else(|| CartError::UnknownSku(sku.to_string()))?;
     if !item.for_sale() {
-        return Err(CartError::NotForSale(item.product.name));
+        return Err(CartError::NotForSale(item.product_name.clone()));
     }
     Ok(item)
 }
@@ -215,72 +195,105 @@ fn check_quantity(quantity: i32) -> Result<(), CartError> {
     }
 }
 
-/// Adds `quantity` units of `sku` (on top of what is in the cart). Refused beyond the units
-/// available, with how many are left.
+/// `quantity` units of `item` at its current price, if that many are available.
+fn checked_line(item: &Sellable, quantity: i32) -> Result<StoredLine, CartError> {
+    check_quantity(quantity)?;
+    if quantity > item.available() {
+        return Err(CartError::OutOfStock {
+            name: item.product_name.clone(),
+            available: item.available(),
+        });
+    }
+    Ok(StoredLine {
+        quantity,
+        price_seen: item.price,
+    })
+}
+
+/// The stored lines plus the catalogue data for them and for `extra` (a SKU being added), in
+/// one cache read and one query.
+async fn load(
+    db: &impl ConnectionTrait,
+    cache: &dyn Cache,
+    owner: &CartOwner,
+    extra: Option<&str>,
+) -> Result<(Vec<(String, StoredLine)>, HashMap<String, Sellable>), CartError> {
+    let lines = stored_lines(cache, owner).await?;
+    let mut skus: Vec<String> = lines.iter().map(|(s, _)| s.clone()).collect();
+    if let Some(extra) = extra.filter(|e| !skus.iter().any(|s| s == e)) {
+        skus.push(extra.to_string());
+    }
+    let items = sellables(db, &skus).await?;
+    Ok((lines, items))
+}
+
+/// Stores a line and puts it into `lines` (kept sorted by SKU, as the cache returns them).
+async fn put(
+    cache: &dyn Cache,
+    owner: &CartOwner,
+    lines: &mut Vec<(String, StoredLine)>,
+    sku: &str,
+    line: StoredLine,
+) -> Result<(), CartError> {
+    store(cache, owner, sku, line).await?;
+    match lines.iter_mut().find(|(s, _)| s == sku) {
+        Some(existing) => existing.1 = line,
+        None => {
+            lines.push((sku.to_string(), line));
+            lines.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+    }
+    Ok(())
+}
+
+/// Adds `quantity` units of `sku` (on top of what is in the cart) and returns the cart.
+/// Refused beyond the units available, with how many are left.
 pub async fn add(
     db: &impl ConnectionTrait,
     cache: &dyn Cache,
     owner: &CartOwner,
     sku: &str,
     quantity: i32,
-) -> Result<(), CartError> {
+    currency: Currency,
+) -> Result<CartView, CartError> {
     check_quantity(quantity)?;
-    let item = sellable(db, sku).await?;
-    let lines = stored_lines(cache, owner).await?;
+    let sku = sku.trim();
+    let (mut lines, items) = load(db, cache, owner, Some(sku)).await?;
+    let item = for_sale(&items, sku)?;
     let current = lines
         .iter()
-        .find(|(s, _)| s == &item.variant.sku)
+        .find(|(s, _)| s == sku)
         .map(|(_, l)| l.quantity);
     if current.is_none() && lines.len() >= MAX_LINES {
         return Err(CartError::TooManyLines);
     }
-    store_quantity(cache, owner, item, current.unwrap_or(0) + quantity).await
+    let line = checked_line(item, current.unwrap_or(0) + quantity)?;
+    put(cache, owner, &mut lines, sku, line).await?;
+    build_view(db, lines, items, currency).await
 }
 
-/// Stores `quantity` units of `item` at its current price, if that many are available.
-async fn store_quantity(
-    cache: &dyn Cache,
-    owner: &CartOwner,
-    item: Sellable,
-    quantity: i32,
-) -> Result<(), CartError> {
-    check_quantity(quantity)?;
-    if quantity > item.available {
-        return Err(CartError::OutOfStock {
-            name: item.product.name,
-            available: item.available,
-        });
-    }
-    store(
-        cache,
-        owner,
-        &item.variant.sku,
-        StoredLine {
-            quantity,
-            price_seen: item.variant.price,
-        },
-    )
-    .await
-}
-
-/// Sets a line's quantity; 0 removes it. The shopper now sees the current price.
+/// Sets a line's quantity (0 removes it) and returns the cart. The shopper now sees the
+/// current price.
 pub async fn set_quantity(
     db: &impl ConnectionTrait,
     cache: &dyn Cache,
     owner: &CartOwner,
     sku: &str,
     quantity: i32,
-) -> Result<(), CartError> {
+    currency: Currency,
+) -> Result<CartView, CartError> {
     if quantity == 0 {
-        return remove(cache, owner, sku).await;
+        remove(cache, owner, sku).await?;
+        return view(db, cache, owner, currency).await;
     }
     check_quantity(quantity)?;
-    let lines = stored_lines(cache, owner).await?;
+    let (mut lines, items) = load(db, cache, owner, None).await?;
     if !lines.iter().any(|(s, _)| s == sku) {
         return Err(CartError::NotInCart);
     }
-    let item = sellable(db, sku).await?;
-    store_quantity(cache, owner, item, quantity).await
+    let line = checked_line(for_sale(&items, sku)?, quantity)?;
+    put(cache, owner, &mut lines, sku, line).await?;
+    build_view(db, lines, items, currency).await
 }
 
 pub async fn remove(cache: &dyn Cache, owner: &CartOwner, sku: &str) -> Result<(), CartError> {
@@ -321,11 +334,22 @@ pub async fn view(
     owner: &CartOwner,
     currency: Currency,
 ) -> Result<CartView, CartError> {
-    let stored = stored_lines(cache, owner).await?;
-    let skus: Vec<String> = stored.iter().map(|(s, _)| s.clone()).collect();
-    let mut items = sellables(db, &skus).await?;
-    let product_ids: Vec<i32> = items.values().map(|i| i.product.id).collect();
-    let mut images = first_images(db, &product_ids).await?;
+    let (lines, items) = load(db, cache, owner, None).await?;
+    build_view(db, lines, items, currency).await
+}
+
+/// Prices and checks each stored line against the catalogue data and says what changed.
+async fn build_view(
+    db: &impl ConnectionTrait,
+    stored: Vec<(String, StoredLine)>,
+    mut items: HashMap<String, Sellable>,
+    currency: Currency,
+) -> Result<CartView, CartError> {
+    let product_ids: Vec<i32> = stored
+        .iter()
+        .filter_map(|(sku, _)| items.get(sku).map(|i| i.product_id))
+        .collect();
+    let images = first_images(db, &product_ids).await?;
     let money = |amount: i64| Money::new(amount, currency).into();
     let mut lines = Vec::with_capacity(stored.len());
     let (mut count, mut subtotal) = (0, 0i64);
@@ -335,41 +359,39 @@ pub async fn view(
             continue;
         };
         let mut notices = Vec::new();
-        let price = item.variant.price;
+        let price = item.price;
         if price != line.price_seen {
             notices.push(CartNotice::PriceChanged {
                 was: money(line.price_seen),
                 now: money(price),
             });
         }
-        let quantity = if !item.for_sale() || item.available == 0 {
+        let available = item.available();
+        let quantity = if !item.for_sale() || available == 0 {
             notices.push(CartNotice::Unavailable);
             0
-        } else if line.quantity > item.available {
-            notices.push(CartNotice::QuantityReduced {
-                available: item.available,
-            });
-            item.available
+        } else if line.quantity > available {
+            notices.push(CartNotice::QuantityReduced { available });
+            available
         } else {
             line.quantity
         };
         count += quantity;
         subtotal += price * i64::from(quantity);
         lines.push(CartLine {
-            image: images.get(&item.product.id).cloned(),
-            product_slug: item.product.slug.clone(),
-            name: item.product.name.clone(),
-            variant_title: item.variant.title.clone(),
+            image: images.get(&item.product_id).cloned(),
+            product_slug: item.product_slug,
+            name: item.product_name,
+            variant_title: item.title,
             unit_price: money(price),
             line_total: money(price * i64::from(quantity)),
             quantity,
-            available: item.available,
-            weight_grams: item.variant.weight_grams,
+            available,
+            weight_grams: item.weight_grams,
             notices,
             sku,
         });
     }
-    images.clear();
     Ok(CartView {
         known: true,
         item_count: count,
@@ -409,7 +431,7 @@ pub async fn merge_guest_cart(
             line_count += 1;
         }
         let quantity = (existing.unwrap_or(0) + line.quantity)
-            .min(item.available)
+            .min(item.available())
             .min(MAX_QUANTITY);
         if quantity <= 0 {
             continue;

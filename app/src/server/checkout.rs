@@ -348,6 +348,7 @@ pub async fn place_order(
         .collect();
     let (mut subtotal, mut weight) = (0i64, 0i64);
     let mut count = 0;
+    let (mut items, mut reservations) = (Vec::new(), Vec::new());
     for (sku, quantity) in &lines {
         // Deleted from the catalogue since it was added: not part of the order.
         let Some(variant) = variants.iter().find(|v| &v.sku == sku) else {
@@ -377,7 +378,7 @@ pub async fn place_order(
         } else {
             format!("{} — {}", product.name, variant.title)
         };
-        order_item::ActiveModel {
+        items.push(order_item::ActiveModel {
             order_id: Set(order.id),
             product_id: Set(product.id),
             variant_id: Set(Some(variant.id)),
@@ -389,25 +390,28 @@ pub async fn place_order(
             quantity: Set(*quantity),
             line_total: Set(line_total),
             ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        });
         for (warehouse_id, units) in allocation {
-            order_reservation::ActiveModel {
+            reservations.push(order_reservation::ActiveModel {
                 order_id: Set(order.id),
                 variant_id: Set(variant.id),
                 warehouse_id: Set(warehouse_id),
                 quantity: Set(units),
                 state: Set("held".into()),
                 ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
+            });
         }
     }
     if count == 0 {
         return Err(CheckoutError::EmptyCart);
     }
+    // One statement each for the items and the reservations.
+    order_item::Entity::insert_many(items)
+        .exec_without_returning(&txn)
+        .await?;
+    order_reservation::Entity::insert_many(reservations)
+        .exec_without_returning(&txn)
+        .await?;
     let shipping = shipping_options(settings, &address.province, subtotal, weight)
         .into_iter()
         .find(|o| o.code == method.code)

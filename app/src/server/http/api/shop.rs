@@ -87,15 +87,15 @@ pub async fn add_item(
 ) -> Result<Response, AppError> {
     let (owner, _, cookie) = shopper::cart_owner(&state, &session, &headers, true).await?;
     let owner = owner.ok_or(AppError::Internal)?;
-    cart::add(
+    let view = cart::add(
         &state.db,
         state.cache.as_ref(),
         &owner,
         &body.sku,
         body.quantity,
+        state.settings.shop.currency(),
     )
     .await?;
-    let view = view_of(&state, Some(&owner)).await?;
     Ok(with_cookie(cookie, Json(view)))
 }
 
@@ -120,8 +120,18 @@ pub async fn set_item(
     let (owner, _, _) = shopper::cart_owner(&state, &session, &headers, false).await?;
     let owner =
         owner.ok_or_else(|| AppError::NotFound("That product is not in the cart.".into()))?;
-    cart::set_quantity(&state.db, state.cache.as_ref(), &owner, &sku, body.quantity).await?;
-    Ok(Json(view_of(&state, Some(&owner)).await?))
+    let currency = state.settings.shop.currency();
+    Ok(Json(
+        cart::set_quantity(
+            &state.db,
+            state.cache.as_ref(),
+            &owner,
+            &sku,
+            body.quantity,
+            currency,
+        )
+        .await?,
+    ))
 }
 
 /// Remove a line.
