@@ -34,8 +34,8 @@ server=$!
 trap 'kill $server 2>/dev/null; psql "$base_url" -qc "DROP DATABASE IF EXISTS pasar_bench_checkout" || true' EXIT
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 
-BASE_URL="http://127.0.0.1:$port" SKUS="$out/skus.txt" HOT_SKU="$hot" HOT_STOCK=20 SECONDS="$seconds" \
-  cargo bench -q -p server --bench checkout_load
+export BASE_URL="http://127.0.0.1:$port" SKUS="$out/skus.txt" HOT_SKU="$hot" HOT_STOCK=20 SECONDS="$seconds"
+if [ -n "${LOAD_BIN:-}" ]; then "$LOAD_BIN"; else cargo bench -q -p server --bench checkout_load; fi
 
 echo "hot SKU stock after the race (on_hand, reserved per warehouse):"
 psql "$db_url" -Atc "SELECT s.on_hand, s.reserved FROM stock_levels s JOIN product_variants v ON v.id = s.variant_id WHERE v.sku = '$hot'"
