@@ -467,6 +467,10 @@ await journey('guest cart survives a reload, merges at login, and pays with the 
   await shot(page, '19-cart-drawer');
   await page.reload();
   await page.waitForSelector('.cart-badge[data-count="2"]');
+  // Cookie gone (cleared, another tab's logout…): the browser's localStorage copy brings it back.
+  await page.context().clearCookies();
+  await page.reload();
+  await page.waitForSelector('.cart-badge[data-count="2"]');
   await page.goto('/cart');
   assert.equal(await page.locator('.cart-line').count(), 2, 'both products kept after a reload');
   await shot(page, '18-cart');

@@ -144,10 +144,13 @@ pub async fn remove_from_cart(sku: String) -> Result<CartView, AppError> {
 }
 
 /// Puts a guest's cart back from the browser's copy (`localStorage`) when the server has none
-/// for them (cookie cleared, cart expired). Lines that are gone or sold out are skipped; stock
-/// caps the rest.
+/// for them (cookie cleared, cart expired). `lines` is that copy as JSON, `[[sku, quantity]…]`
+/// (a form-encoded list of pairs does not survive URL encoding). Lines that are gone or sold
+/// out are skipped; stock caps the rest.
 #[server]
-pub async fn restore_cart(lines: Vec<(String, i32)>) -> Result<CartView, AppError> {
+pub async fn restore_cart(lines: String) -> Result<CartView, AppError> {
+    let lines: Vec<(String, i32)> = serde_json::from_str(&lines)
+        .map_err(|_| AppError::BadRequest("The saved cart could not be read.".into()))?;
     let (state, owner, user) = owner(true).await?;
     let owner = owner.ok_or(AppError::Internal)?;
     let current = view_for(&state, Some(&owner)).await?;

@@ -152,7 +152,9 @@ fn mirror_guest_cart(cart: Cart) {
             .unwrap_or_default();
         if view.lines.is_empty() && !saved.is_empty() && !restored.get_value() && !view.known {
             restored.set_value(true);
-            restore.dispatch(crate::api::RestoreCart { lines: saved });
+            if let Ok(lines) = serde_json::to_string(&saved) {
+                restore.dispatch(crate::api::RestoreCart { lines });
+            }
             return;
         }
         let lines: Vec<(String, i32)> = view
