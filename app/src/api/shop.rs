@@ -58,25 +58,11 @@ async fn owner(
     Ok((state, owner, user))
 }
 
-#[cfg(feature = "ssr")]
-async fn view_for(state: &AppState, owner: Option<&CartOwner>) -> Result<CartView, AppError> {
-    match owner {
-        Some(owner) => Ok(cart::view(
-            &state.db,
-            state.cache.as_ref(),
-            owner,
-            state.settings.shop.currency(),
-        )
-        .await?),
-        None => Ok(CartView::default()),
-    }
-}
-
 /// The cart, re-priced and re-checked now.
 #[server]
 pub async fn get_cart() -> Result<CartView, AppError> {
     let (state, owner, _) = owner(false).await?;
-    view_for(&state, owner.as_ref()).await
+    shop_http::view_of(&state, owner.as_ref()).await
 }
 
 /// Adds units of a SKU to the cart.
@@ -140,7 +126,7 @@ pub async fn remove_from_cart(sku: String) -> Result<CartView, AppError> {
         cart::remove(state.cache.as_ref(), owner, &sku).await?;
     }
     redirect_without_js("/cart");
-    view_for(&state, owner.as_ref()).await
+    shop_http::view_of(&state, owner.as_ref()).await
 }
 
 /// Puts a guest's cart back from the browser's copy (`localStorage`) when the server has none
@@ -153,7 +139,7 @@ pub async fn restore_cart(lines: String) -> Result<CartView, AppError> {
         .map_err(|_| AppError::BadRequest("The saved cart could not be read.".into()))?;
     let (state, owner, user) = owner(true).await?;
     let owner = owner.ok_or(AppError::Internal)?;
-    let current = view_for(&state, Some(&owner)).await?;
+    let current = shop_http::view_of(&state, Some(&owner)).await?;
     if user.is_none() && current.lines.is_empty() {
         for (sku, quantity) in lines.into_iter().take(cart::MAX_LINES) {
             let quantity = quantity.clamp(1, cart::MAX_QUANTITY);
@@ -172,7 +158,7 @@ pub async fn restore_cart(lines: String) -> Result<CartView, AppError> {
             }
         }
     }
-    view_for(&state, Some(&owner)).await
+    shop_http::view_of(&state, Some(&owner)).await
 }
 
 /// The checkout draft: what the shopper chose in the steps so far (kept in the session).
@@ -226,10 +212,10 @@ pub struct CheckoutState {
 #[server]
 pub async fn get_checkout_state() -> Result<CheckoutState, AppError> {
     let (state, owner, user) = owner(false).await?;
-    let cart = view_for(&state, owner.as_ref()).await?;
+    let cart = shop_http::view_of(&state, owner.as_ref()).await?;
     let mut draft = load_draft().await?;
     if draft.idempotency_key.is_empty() {
-        draft.idempotency_key = uuid_like();
+        draft.idempotency_key = crate::server::checkout::random_token(32);
         store_draft(&draft).await?;
     }
     let addresses = match &user {
@@ -253,13 +239,6 @@ pub async fn get_checkout_state() -> Result<CheckoutState, AppError> {
         addresses,
         quote,
     })
-}
-
-#[cfg(feature = "ssr")]
-fn uuid_like() -> String {
-    use rand::Rng;
-    let bytes: [u8; 16] = rand::thread_rng().gen();
-    hex::encode(bytes)
 }
 
 /// Step 1: contact and shipping address (a saved address, or a new one).

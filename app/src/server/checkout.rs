@@ -188,7 +188,8 @@ fn idempotency_hash(owner: &CartOwner, key: &str) -> String {
     hex::encode(Sha256::digest(format!("{}\n{key}", owner.key())))
 }
 
-fn random_token(len: usize) -> String {
+/// Random letters and digits: order access keys, guest cart tokens, idempotency keys.
+pub fn random_token(len: usize) -> String {
     rand::thread_rng()
         .sample_iter(&Alphanumeric)
         .take(len)

@@ -2,7 +2,6 @@
 //! in the `pasar_cart` cookie (HttpOnly, SameSite=Lax, 30 days). The cookie is set only when a
 //! guest first puts something in the cart.
 use axum::http::{header, HeaderMap, HeaderValue};
-use rand::{distributions::Alphanumeric, Rng};
 use tower_sessions::Session;
 
 use crate::{
@@ -62,11 +61,7 @@ pub async fn cart_owner(
     if !create {
         return Ok((None, None, None));
     }
-    let token: String = rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(TOKEN_LEN)
-        .map(char::from)
-        .collect();
+    let token = crate::server::checkout::random_token(TOKEN_LEN);
     let cookie = set_cookie(state, &token);
     Ok((Some(CartOwner::Guest(token)), None, Some(cookie)))
 }

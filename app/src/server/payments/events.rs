@@ -99,19 +99,13 @@ pub async fn apply_event(
         }
         Err(e) => return Err(e),
     };
-    let (outcome, clear_cart) = apply_stored(&txn, &event).await?;
+    let (outcome, clear_cart, payment_id) = apply_stored(&txn, &event).await?;
     let (label, note) = match &outcome {
         EventOutcome::Applied => ("applied", String::new()),
         EventOutcome::Duplicate => ("ignored", "duplicate".to_string()),
         EventOutcome::Ignored(why) => ("ignored", why.clone()),
         EventOutcome::Rejected(why) => ("rejected", why.clone()),
     };
-    let payment_id = payment::Entity::find()
-        .filter(payment::Column::Gateway.eq(&event.gateway))
-        .filter(payment::Column::GatewayRef.eq(&event.payment_ref))
-        .one(&txn)
-        .await?
-        .map(|p| p.id);
     let mut row: payment_event::ActiveModel = stored.into();
     row.outcome = Set(label.into());
     row.note = Set(note.chars().take(500).collect());
@@ -131,20 +125,30 @@ pub async fn apply_event(
     Ok(outcome)
 }
 
-/// The event's effects, inside the transaction. Returns the outcome and, for a confirmed
-/// order, the cart to empty after the commit.
+/// The event's effects, inside the transaction. Returns the outcome, for a confirmed order the
+/// cart to empty after the commit, and the payment the event is about (if known).
 async fn apply_stored(
     txn: &impl ConnectionTrait,
     event: &GatewayEvent,
-) -> Result<(EventOutcome, Option<String>), DbErr> {
+) -> Result<(EventOutcome, Option<String>, Option<i32>), DbErr> {
     let Some(payment) = payment::Entity::find()
         .filter(payment::Column::Gateway.eq(&event.gateway))
         .filter(payment::Column::GatewayRef.eq(&event.payment_ref))
         .one(txn)
         .await?
     else {
-        return Ok((EventOutcome::Ignored("unknown payment".into()), None));
+        return Ok((EventOutcome::Ignored("unknown payment".into()), None, None));
     };
+    let (outcome, clear_cart) = apply_to_payment(txn, event, &payment).await?;
+    Ok((outcome, clear_cart, Some(payment.id)))
+}
+
+/// Checks the event against a known payment and applies it.
+async fn apply_to_payment(
+    txn: &impl ConnectionTrait,
+    event: &GatewayEvent,
+    payment: &payment::Model,
+) -> Result<(EventOutcome, Option<String>), DbErr> {
     if let Some(amount) = event.amount {
         if amount != payment.amount {
             return Ok((

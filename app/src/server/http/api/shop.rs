@@ -35,7 +35,8 @@ fn with_cookie(cookie: Option<HeaderValue>, body: impl IntoResponse) -> Response
     response
 }
 
-async fn view_of(state: &AppState, owner: Option<&CartOwner>) -> Result<CartView, AppError> {
+/// The owner's cart, or an empty one for a visitor without a cart (shared with the pages).
+pub async fn view_of(state: &AppState, owner: Option<&CartOwner>) -> Result<CartView, AppError> {
     match owner {
         Some(owner) => Ok(cart::view(
             &state.db,
