@@ -1,13 +1,20 @@
 //! Cart and checkout load against a running server (not a test; `bench/checkout.sh` sets it up):
 //!
-//! 1. add-to-cart: 32 shoppers add random SKUs for `SECONDS` → latency percentiles;
+//! 1. add-to-cart: 32 shoppers add random SKUs for `SECONDS` → latency percentiles; each
+//!    shopper fills a cart of `CART_LINES` lines, then a new shopper starts (run once per size
+//!    in the comma-separated list, default `5,40`: a usual cart and a large one);
 //! 2. checkout: carts of 3 random SKUs are filled first, then `CHECKOUT_CLIENTS` shoppers place
 //!    orders (demo gateway) as fast as they can → orders/s and latency percentiles;
 //! 3. hot SKU: 64 buyers race for one SKU with `HOT_STOCK` units → how many orders (must be
 //!    exactly `HOT_STOCK`).
 //!
 //! `BASE_URL` (default http://127.0.0.1:3478), `SKUS` (a file of SKUs, one per line),
-//! `HOT_SKU`, `HOT_STOCK`, `SECONDS` (default 20), `CHECKOUT_CLIENTS` (default 32).
+//! `HOT_SKU`, `HOT_STOCK`, `SECONDS` (default 20), `CHECKOUT_CLIENTS` (default 32),
+//! `CART_LINES` (default `5,40`).
+//!
+//! Like browsers, shoppers keep their connections open; one shared client holds them (each
+//! shopper carries only its own cart cookie), so the generator spends its CPU on requests, not
+//! on new connections and cookie jars.
 use std::{
     sync::{
         atomic::{AtomicUsize, Ordering},
@@ -24,11 +31,47 @@ fn env(name: &str, default: &str) -> String {
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
-        .cookie_store(true)
-        .pool_max_idle_per_host(4)
+        .pool_max_idle_per_host(256)
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client")
+}
+
+/// One shopper: the shared client plus their own cart cookie once the server set it.
+#[derive(Clone)]
+struct Shopper {
+    client: reqwest::Client,
+    cookie: Option<String>,
+}
+
+impl Shopper {
+    fn new(client: &reqwest::Client) -> Self {
+        Shopper {
+            client: client.clone(),
+            cookie: None,
+        }
+    }
+
+    fn post(&self, url: String) -> reqwest::RequestBuilder {
+        let request = self.client.post(url);
+        match &self.cookie {
+            Some(cookie) => request.header(reqwest::header::COOKIE, cookie),
+            None => request,
+        }
+    }
+
+    /// Keeps the cart cookie the server sets on the first add.
+    fn remember(&mut self, response: &reqwest::Response) {
+        if let Some(set) = response
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+        {
+            if let Some(pair) = set.split(';').next() {
+                self.cookie = Some(pair.to_string());
+            }
+        }
+    }
 }
 
 /// A tiny xorshift so every task picks its own SKUs without a shared RNG.
@@ -74,15 +117,23 @@ fn body(buyer: usize) -> serde_json::Value {
     })
 }
 
-async fn add(client: &reqwest::Client, base: &str, sku: &str) -> (u16, Duration) {
+async fn add(shopper: &mut Shopper, base: &str, sku: &str) -> (u16, Duration) {
     let started = Instant::now();
-    let status = client
+    let response = shopper
         .post(format!("{base}/api/v1/cart/items"))
         .json(&json!({ "sku": sku, "quantity": 1 }))
         .send()
-        .await
-        .map(|r| r.status().as_u16())
-        .unwrap_or(0);
+        .await;
+    let status = match response {
+        Ok(response) => {
+            shopper.remember(&response);
+            let status = response.status().as_u16();
+            // Read the whole answer (the cart), as a browser would.
+            let _ = response.bytes().await;
+            status
+        }
+        Err(_) => 0,
+    };
     (status, started.elapsed())
 }
 
@@ -91,6 +142,12 @@ async fn main() {
     let base = env("BASE_URL", "http://127.0.0.1:3478");
     let seconds: u64 = env("SECONDS", "20").parse().unwrap_or(20);
     let checkout_clients: usize = env("CHECKOUT_CLIENTS", "32").parse().unwrap_or(32);
+    let cart_sizes: Vec<usize> = env("CART_LINES", "5,40")
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .map(|n: usize| n.clamp(1, 50))
+        .collect();
+    let http = client();
     let skus: Arc<Vec<String>> = Arc::new(
         std::fs::read_to_string(env("SKUS", "/tmp/pasar-bench-skus.txt"))
             .expect("SKUS file")
@@ -102,47 +159,49 @@ async fn main() {
     );
     assert!(skus.len() >= 10, "need SKUs to buy");
 
-    // 1. Add to cart.
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let mut tasks = Vec::new();
-    for t in 0..32u64 {
-        let (base, skus) = (base.clone(), skus.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (t + 1));
-            let mut samples = Vec::new();
-            let mut errors = 0;
-            let mut shopper = client();
-            let mut lines = 0;
-            while Instant::now() < deadline {
-                // A cart holds at most 50 lines: a new shopper every 40 adds.
-                if lines == 40 {
-                    shopper = client();
-                    lines = 0;
+    // 1. Add to cart, once per cart size.
+    for &cart_lines in &cart_sizes {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        let mut tasks = Vec::new();
+        for t in 0..32u64 {
+            let (base, skus, http) = (base.clone(), skus.clone(), http.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (t + 1));
+                let mut samples = Vec::new();
+                let mut errors = 0;
+                let mut shopper = Shopper::new(&http);
+                let mut lines = 0;
+                while Instant::now() < deadline {
+                    if lines == cart_lines {
+                        shopper = Shopper::new(&http);
+                        lines = 0;
+                    }
+                    let (status, took) =
+                        add(&mut shopper, &base, &skus[rng.next(skus.len())]).await;
+                    if status == 200 {
+                        samples.push(took);
+                    } else {
+                        errors += 1;
+                    }
+                    lines += 1;
                 }
-                let (status, took) = add(&shopper, &base, &skus[rng.next(skus.len())]).await;
-                if status == 200 {
-                    samples.push(took);
-                } else {
-                    errors += 1;
-                }
-                lines += 1;
-            }
-            (samples, errors)
-        }));
+                (samples, errors)
+            }));
+        }
+        let (mut samples, mut errors) = (Vec::new(), 0);
+        for task in tasks {
+            let (s, e) = task.await.unwrap();
+            samples.extend(s);
+            errors += e;
+        }
+        let adds = samples.len();
+        println!(
+            "add_to_cart (32 clients, carts of {cart_lines} lines, {seconds}s): {:.0} req/s, {} errors, {}",
+            adds as f64 / seconds as f64,
+            errors,
+            percentiles(samples)
+        );
     }
-    let (mut samples, mut errors) = (Vec::new(), 0);
-    for task in tasks {
-        let (s, e) = task.await.unwrap();
-        samples.extend(s);
-        errors += e;
-    }
-    let adds = samples.len();
-    println!(
-        "add_to_cart (32 clients, {seconds}s): {:.0} req/s, {} errors, {}",
-        adds as f64 / seconds as f64,
-        errors,
-        percentiles(samples)
-    );
 
     // 2. Checkout: fill carts first (3 random SKUs each), then place orders.
     let carts_wanted = checkout_clients * 400;
@@ -150,15 +209,18 @@ async fn main() {
     let mut fill = Vec::new();
     let per = carts_wanted / 16;
     for t in 0..16u64 {
-        let (base, skus, filled) = (base.clone(), skus.clone(), filled.clone());
+        let (base, skus, filled, http) = (base.clone(), skus.clone(), filled.clone(), http.clone());
         fill.push(tokio::spawn(async move {
             let mut rng = Rng(0xD1B5_4A32_D192_ED03 ^ (t + 7));
             let mut carts = Vec::new();
             for _ in 0..per {
-                let shopper = client();
+                let mut shopper = Shopper::new(&http);
                 let mut ok = true;
                 for _ in 0..3 {
-                    ok &= add(&shopper, &base, &skus[rng.next(skus.len())]).await.0 == 200;
+                    ok &= add(&mut shopper, &base, &skus[rng.next(skus.len())])
+                        .await
+                        .0
+                        == 200;
                 }
                 if ok {
                     carts.push(shopper);
@@ -189,14 +251,20 @@ async fn main() {
                 };
                 let buyer = next_buyer.fetch_add(1, Ordering::Relaxed);
                 let t = Instant::now();
-                let status = shopper
+                let status = match shopper
                     .post(format!("{base}/api/v1/checkout"))
                     .header("Idempotency-Key", format!("load-{buyer}"))
                     .json(&body(buyer))
                     .send()
                     .await
-                    .map(|r| r.status().as_u16())
-                    .unwrap_or(0);
+                {
+                    Ok(response) => {
+                        let status = response.status().as_u16();
+                        let _ = response.bytes().await;
+                        status
+                    }
+                    Err(_) => 0,
+                };
                 if status == 201 {
                     samples.push(t.elapsed());
                 } else {
@@ -226,10 +294,10 @@ async fn main() {
         let stock: usize = stock.parse().expect("HOT_STOCK");
         let mut tasks = Vec::new();
         for buyer in 0..64 {
-            let (base, hot) = (base.clone(), hot.clone());
+            let (base, hot, http) = (base.clone(), hot.clone(), http.clone());
             tasks.push(tokio::spawn(async move {
-                let shopper = client();
-                if add(&shopper, &base, &hot).await.0 != 200 {
+                let mut shopper = Shopper::new(&http);
+                if add(&mut shopper, &base, &hot).await.0 != 200 {
                     return 0u16;
                 }
                 shopper

@@ -99,6 +99,41 @@ async fn reservations_split_across_warehouses_and_release_with_an_audit_trail() 
     assert!(levels(db, variant).await.iter().all(|l| l.reserved == 0));
 }
 
+#[tokio::test]
+async fn a_line_ships_from_one_warehouse_when_one_can_cover_it() {
+    let app = common::spawn_app().await;
+    let db = &app.state.db;
+    let (variant, sku, warehouses) = variant_with_stock(db, &[2, 10]).await;
+
+    // 3 units: the first warehouse has only 2, the second covers all 3 — no split parcel.
+    let txn = db.begin().await.unwrap();
+    let allocation = inventory::reserve(&txn, variant, &sku, 3, "order:1")
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(allocation, vec![(warehouses[1], 3)]);
+    // 2 units: the first warehouse by priority can cover them now.
+    let txn = db.begin().await.unwrap();
+    let allocation = inventory::reserve(&txn, variant, &sku, 2, "order:2")
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(allocation, vec![(warehouses[0], 2)]);
+    assert_eq!(
+        levels(db, variant)
+            .await
+            .iter()
+            .map(|l| (l.on_hand, l.reserved))
+            .collect::<Vec<_>>(),
+        vec![(2, 2), (10, 3)]
+    );
+    let reserved = movements(db, variant, "reserve").await;
+    assert_eq!(reserved.len(), 2);
+    for m in &reserved {
+        assert_eq!(m.reserved_after - m.reserved_before, m.quantity);
+    }
+}
+
 /// 50 buyers, 10 units (7 + 3 in two warehouses), each buyer in its own transaction on its own
 /// connection, all at once: exactly 10 succeed and nothing goes negative.
 #[tokio::test]

@@ -32,7 +32,14 @@ pub trait Cache: Send + Sync + 'static {
     async fn delete(&self, key: &str) -> Result<bool, CacheError>;
     /// Adds `by` atomically and returns the new value. `ttl` is applied when the key is new.
     async fn incr_by(&self, key: &str, by: i64, ttl: Option<Duration>) -> Result<i64, CacheError>;
-    async fn hash_set(&self, key: &str, field: &str, value: &str) -> Result<(), CacheError>;
+    /// Sets one field; with `ttl`, the whole hash then lives that long (one round trip).
+    async fn hash_set(
+        &self,
+        key: &str,
+        field: &str,
+        value: &str,
+        ttl: Option<Duration>,
+    ) -> Result<(), CacheError>;
     async fn hash_get_all(&self, key: &str) -> Result<HashMap<String, String>, CacheError>;
     async fn hash_delete(&self, key: &str, field: &str) -> Result<(), CacheError>;
     /// Sets a key's time to live; `false` when the key does not exist.
@@ -116,8 +123,22 @@ impl Cache for RedisCache {
         Ok(value)
     }
 
-    async fn hash_set(&self, key: &str, field: &str, value: &str) -> Result<(), CacheError> {
-        let _: i64 = self.pool.hset(key, (field, value)).await?;
+    async fn hash_set(
+        &self,
+        key: &str,
+        field: &str,
+        value: &str,
+        ttl: Option<Duration>,
+    ) -> Result<(), CacheError> {
+        let Some(ttl) = ttl else {
+            let _: i64 = self.pool.hset(key, (field, value)).await?;
+            return Ok(());
+        };
+        // Both commands in one pipeline: one round trip instead of two.
+        let pipeline = self.pool.next().pipeline();
+        let _: () = pipeline.hset(key, (field, value)).await?;
+        let _: () = pipeline.pexpire(key, millis(ttl), None).await?;
+        let _: (i64, i64) = pipeline.all().await?;
         Ok(())
     }
 
@@ -181,8 +202,14 @@ impl<C: Cache> Cache for Prefixed<C> {
         self.inner.incr_by(&self.key(key), by, ttl).await
     }
 
-    async fn hash_set(&self, key: &str, field: &str, value: &str) -> Result<(), CacheError> {
-        self.inner.hash_set(&self.key(key), field, value).await
+    async fn hash_set(
+        &self,
+        key: &str,
+        field: &str,
+        value: &str,
+        ttl: Option<Duration>,
+    ) -> Result<(), CacheError> {
+        self.inner.hash_set(&self.key(key), field, value, ttl).await
     }
 
     async fn hash_get_all(&self, key: &str) -> Result<HashMap<String, String>, CacheError> {
@@ -313,7 +340,13 @@ impl Cache for MemoryCache {
         })
     }
 
-    async fn hash_set(&self, key: &str, field: &str, value: &str) -> Result<(), CacheError> {
+    async fn hash_set(
+        &self,
+        key: &str,
+        field: &str,
+        value: &str,
+        ttl: Option<Duration>,
+    ) -> Result<(), CacheError> {
         self.with(|slots, now| {
             let slot = match Self::live_entry(slots, key, now) {
                 Some(slot) => slot,
@@ -325,6 +358,9 @@ impl Cache for MemoryCache {
             match &mut slot.entry {
                 Entry::Hash(map) => {
                     map.insert(field.to_string(), value.to_string());
+                    if let Some(ttl) = ttl {
+                        slot.expires_at = Some(now + ttl);
+                    }
                     Ok(())
                 }
                 Entry::Text(_) => Err(CacheError::WrongType(key.into())),
@@ -429,9 +465,18 @@ pub async fn exercise(cache: &dyn Cache, prefix: &str) -> Result<(), String> {
         "incr subtracts",
     )?;
 
-    cache.hash_set(&k("h"), "sku-1", "2").await.map_err(e)?;
-    cache.hash_set(&k("h"), "sku-2", "3").await.map_err(e)?;
-    cache.hash_set(&k("h"), "sku-1", "4").await.map_err(e)?;
+    cache
+        .hash_set(&k("h"), "sku-1", "2", None)
+        .await
+        .map_err(e)?;
+    cache
+        .hash_set(&k("h"), "sku-2", "3", None)
+        .await
+        .map_err(e)?;
+    cache
+        .hash_set(&k("h"), "sku-1", "4", None)
+        .await
+        .map_err(e)?;
     let all = cache.hash_get_all(&k("h")).await.map_err(e)?;
     check(
         all.len() == 2 && all.get("sku-1").map(String::as_str) == Some("4"),
@@ -460,6 +505,19 @@ pub async fn exercise(cache: &dyn Cache, prefix: &str) -> Result<(), String> {
             .await
             .map_err(e)?,
         "expire missing",
+    )?;
+    cache
+        .hash_set(&k("h2"), "sku-1", "1", Some(Duration::from_millis(50)))
+        .await
+        .map_err(e)?;
+    check(
+        cache.hash_get_all(&k("h2")).await.map_err(e)?.len() == 1,
+        "hash set with a TTL",
+    )?;
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    check(
+        cache.hash_get_all(&k("h2")).await.map_err(e)?.is_empty(),
+        "hash set with a TTL expires",
     )?;
 
     // Counters must not lose updates under concurrency.

@@ -8,13 +8,10 @@ use std::{collections::HashMap, time::Duration};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement, Value};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    cache::{Cache, CacheError},
-    catalog::manage::first_images,
-};
+use super::cache::{Cache, CacheError};
 use crate::{
     error::AppError,
-    model::{CartLine, CartNotice, CartView, Currency, Money},
+    model::{CartLine, CartNotice, CartView, Currency, ImageView, Money},
 };
 
 /// How long a cart lives after its last change.
@@ -109,39 +106,59 @@ async fn store(
 ) -> Result<(), CartError> {
     let key = owner.key();
     let raw = serde_json::to_string(&line).map_err(|_| CacheError::WrongType(key.clone()))?;
-    cache.hash_set(&key, sku, &raw).await?;
-    cache.expire(&key, CART_TTL).await?;
+    cache.hash_set(&key, sku, &raw, Some(CART_TTL)).await?;
     Ok(())
 }
 
-/// A variant as the cart needs it, with its product and the units available now.
+/// A variant as the cart and checkout need it, with its product, its first picture and the
+/// units available now.
 #[derive(Debug, FromQueryResult)]
-struct Sellable {
-    sku: String,
-    title: String,
-    price: i64,
-    weight_grams: i32,
-    active: bool,
-    product_id: i32,
-    product_name: String,
-    product_slug: String,
-    product_status: String,
+pub struct Sellable {
+    pub sku: String,
+    pub variant_id: i32,
+    pub title: String,
+    pub options: String,
+    pub price: i64,
+    pub weight_grams: i32,
+    pub active: bool,
+    pub product_id: i32,
+    pub product_name: String,
+    pub product_slug: String,
+    pub product_status: String,
     /// On hand − reserved over the active warehouses.
-    available: i64,
+    pub available: i64,
+    image_id: Option<i32>,
+    image_path: Option<String>,
+    image_width: Option<i32>,
+    image_height: Option<i32>,
+    image_alt: Option<String>,
+    image_webp: Option<bool>,
 }
 
 impl Sellable {
-    fn for_sale(&self) -> bool {
+    pub fn for_sale(&self) -> bool {
         self.active && self.product_status == "active"
     }
 
-    fn available(&self) -> i32 {
+    pub fn available(&self) -> i32 {
         i32::try_from(self.available.max(0)).unwrap_or(i32::MAX)
+    }
+
+    fn image(&self) -> Option<ImageView> {
+        Some(ImageView::new(
+            self.image_id?,
+            self.image_path.as_deref()?,
+            self.image_width?.max(1) as u32,
+            self.image_height?.max(1) as u32,
+            self.image_alt.as_deref().unwrap_or_default(),
+            self.image_webp.unwrap_or(false),
+        ))
     }
 }
 
-/// Variants by SKU with their products and the units available in active warehouses: one
-/// query (the cart is read on every page and every add, so round trips matter).
+/// Variants by SKU with their products, first pictures and the units available in active
+/// warehouses: one query (the cart is read on every page and every add, so round trips
+/// matter).
 async fn sellables(
     db: &impl ConnectionTrait,
     skus: &[String],
@@ -155,13 +172,17 @@ async fn sellables(
     Ok(Sellable::find_by_statement(Statement::from_sql_and_values(
         backend,
         format!(
-            "SELECT v.sku, v.title, v.price, v.weight_grams, v.active, \
-                    p.id AS product_id, p.name AS product_name, p.slug AS product_slug, \
-                    p.status AS product_status, \
+            "SELECT v.sku, v.id AS variant_id, v.title, v.options, v.price, v.weight_grams, \
+                    v.active, p.id AS product_id, p.name AS product_name, \
+                    p.slug AS product_slug, p.status AS product_status, \
                     CAST(COALESCE((SELECT SUM(s.on_hand - s.reserved) FROM stock_levels s \
                         JOIN warehouses w ON w.id = s.warehouse_id \
-                        WHERE s.variant_id = v.id AND w.active), 0) AS BIGINT) AS available \
+                        WHERE s.variant_id = v.id AND w.active), 0) AS BIGINT) AS available, \
+                    i.id AS image_id, i.path AS image_path, i.width AS image_width, \
+                    i.height AS image_height, i.alt AS image_alt, i.webp AS image_webp \
              FROM product_variants v JOIN products p ON p.id = v.product_id \
+             LEFT JOIN product_images i ON i.id = (SELECT pi.id FROM product_images pi \
+                 WHERE pi.product_id = p.id ORDER BY pi.position, pi.id LIMIT 1) \
              WHERE v.sku IN ({list})"
         ),
         values,
@@ -171,6 +192,20 @@ async fn sellables(
     .into_iter()
     .map(|s| (s.sku.clone(), s))
     .collect())
+}
+
+/// The cart's lines as stored — quantity and the catalogue data now — for checkout, which
+/// re-prices and re-checks them itself. SKUs gone from the catalogue are left out.
+pub async fn checkout_lines(
+    db: &impl ConnectionTrait,
+    cache: &dyn Cache,
+    owner: &CartOwner,
+) -> Result<Vec<(i32, Sellable)>, CartError> {
+    let (lines, mut items) = load(db, cache, owner, None).await?;
+    Ok(lines
+        .into_iter()
+        .filter_map(|(sku, line)| items.remove(&sku).map(|item| (line.quantity, item)))
+        .collect())
 }
 
 /// The item for `sku` among `items`, if it can be sold.
@@ -269,7 +304,7 @@ pub async fn add(
     }
     let line = checked_line(item, current.unwrap_or(0) + quantity)?;
     put(cache, owner, &mut lines, sku, line).await?;
-    build_view(db, lines, items, currency).await
+    Ok(build_view(lines, items, currency))
 }
 
 /// Sets a line's quantity (0 removes it) and returns the cart. The shopper now sees the
@@ -293,7 +328,7 @@ pub async fn set_quantity(
     }
     let line = checked_line(for_sale(&items, sku)?, quantity)?;
     put(cache, owner, &mut lines, sku, line).await?;
-    build_view(db, lines, items, currency).await
+    Ok(build_view(lines, items, currency))
 }
 
 pub async fn remove(cache: &dyn Cache, owner: &CartOwner, sku: &str) -> Result<(), CartError> {
@@ -315,18 +350,6 @@ pub async fn clear_key(cache: &dyn Cache, key: &str) -> Result<(), CartError> {
     Ok(())
 }
 
-/// The SKUs and quantities in a cart, as stored (checkout re-prices and re-checks them).
-pub async fn quantities(
-    cache: &dyn Cache,
-    owner: &CartOwner,
-) -> Result<Vec<(String, i32)>, CartError> {
-    Ok(stored_lines(cache, owner)
-        .await?
-        .into_iter()
-        .map(|(sku, line)| (sku, line.quantity))
-        .collect())
-}
-
 /// The cart re-priced and re-checked against the catalogue now.
 pub async fn view(
     db: &impl ConnectionTrait,
@@ -335,21 +358,15 @@ pub async fn view(
     currency: Currency,
 ) -> Result<CartView, CartError> {
     let (lines, items) = load(db, cache, owner, None).await?;
-    build_view(db, lines, items, currency).await
+    Ok(build_view(lines, items, currency))
 }
 
 /// Prices and checks each stored line against the catalogue data and says what changed.
-async fn build_view(
-    db: &impl ConnectionTrait,
+fn build_view(
     stored: Vec<(String, StoredLine)>,
     mut items: HashMap<String, Sellable>,
     currency: Currency,
-) -> Result<CartView, CartError> {
-    let product_ids: Vec<i32> = stored
-        .iter()
-        .filter_map(|(sku, _)| items.get(sku).map(|i| i.product_id))
-        .collect();
-    let images = first_images(db, &product_ids).await?;
+) -> CartView {
     let money = |amount: i64| Money::new(amount, currency).into();
     let mut lines = Vec::with_capacity(stored.len());
     let (mut count, mut subtotal) = (0, 0i64);
@@ -379,7 +396,7 @@ async fn build_view(
         count += quantity;
         subtotal += price * i64::from(quantity);
         lines.push(CartLine {
-            image: images.get(&item.product_id).cloned(),
+            image: item.image(),
             product_slug: item.product_slug,
             name: item.product_name,
             variant_title: item.title,
@@ -392,12 +409,12 @@ async fn build_view(
             sku,
         });
     }
-    Ok(CartView {
+    CartView {
         known: true,
         item_count: count,
         subtotal: (!lines.is_empty()).then(|| money(subtotal)),
         lines,
-    })
+    }
 }
 
 /// Logging in: the guest's lines are added to the customer's cart (quantities summed, capped

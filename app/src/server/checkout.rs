@@ -15,10 +15,7 @@ use super::{
     cache::Cache,
     cart::{self, CartError, CartOwner},
     config::Settings,
-    db::{
-        address, order, order_item, order_reservation, outbox_event, payment, product,
-        product_variant,
-    },
+    db::{address, order, order_item, order_reservation, outbox_event, payment},
     inventory::{self, StockError},
 };
 use crate::{
@@ -180,6 +177,10 @@ pub struct Buyer<'a> {
 /// A placed order and whether this call placed it or found it by its idempotency key.
 pub struct Placed {
     pub order: order::Model,
+    /// What the shopper sees of it.
+    pub view: OrderView,
+    /// The payment just created (`None` for a replay: read it again, it may have moved on).
+    pub payment: Option<payment::Model>,
     pub replayed: bool,
 }
 
@@ -259,10 +260,7 @@ pub async fn place_order(
     }
     let key_hash = idempotency_hash(buyer.owner, key);
     if let Some(existing) = find_by_key(db, &key_hash).await? {
-        return Ok(Placed {
-            order: existing,
-            replayed: true,
-        });
+        return replay(db, existing).await;
     }
     let (email, address) = contact(db, &buyer, input).await?;
     let method = settings
@@ -279,9 +277,45 @@ pub async fn place_order(
     {
         return Err(invalid("payment_method", "Choose a payment method."));
     }
-    let lines = cart::quantities(cache, buyer.owner).await?;
+    let lines = cart::checkout_lines(db, cache, buyer.owner).await?;
     if lines.is_empty() {
         return Err(CheckoutError::EmptyCart);
+    }
+
+    // Re-price and re-check every line before writing anything. Availability read here only
+    // refuses early; the reservation in the transaction is what decides.
+    let (mut subtotal, mut weight) = (0i64, 0i64);
+    for (quantity, item) in &lines {
+        if !item.for_sale() {
+            return Err(CheckoutError::NotForSale(item.product_name.clone()));
+        }
+        if *quantity > item.available() {
+            return Err(CheckoutError::OutOfStock {
+                name: item.product_name.clone(),
+                available: item.available(),
+            });
+        }
+        subtotal += item.price * i64::from(*quantity);
+        weight += i64::from(item.weight_grams) * i64::from(*quantity);
+    }
+    let shipping = shipping_options(settings, &address.province, subtotal, weight)
+        .into_iter()
+        .find(|o| o.code == method.code)
+        .ok_or_else(|| {
+            invalid(
+                "shipping_method",
+                "This shipping method does not deliver to that province.",
+            )
+        })?;
+    let currency = settings.shop.currency();
+    let tax = compute_ppn(subtotal + shipping.price.amount, settings.tax.rule());
+    if let Some(seen) = input.expected_total {
+        if seen != tax.gross {
+            return Err(CheckoutError::TotalChanged {
+                seen: Money::new(seen, currency).format(),
+                now: Money::new(tax.gross, currency).format(),
+            });
+        }
     }
 
     let now = Utc::now();
@@ -295,12 +329,12 @@ pub async fn place_order(
         email: Set(email),
         status: Set("pending".into()),
         payment_status: Set("pending".into()),
-        currency: Set(settings.shop.currency().code().into()),
-        subtotal: Set(0),
-        shipping_total: Set(0),
-        dpp: Set(0),
-        ppn: Set(0),
-        grand_total: Set(0),
+        currency: Set(currency.code().into()),
+        subtotal: Set(subtotal),
+        shipping_total: Set(shipping.price.amount),
+        dpp: Set(tax.dpp),
+        ppn: Set(tax.ppn),
+        grand_total: Set(tax.gross),
         shipping_address: Set(serde_json::to_string(&address).unwrap_or_else(|_| "{}".into())),
         shipping_method: Set(Some(method.code.clone())),
         idempotency_key: Set(Some(key_hash.clone())),
@@ -323,10 +357,7 @@ pub async fn place_order(
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             txn.rollback().await?;
             return match find_by_key(db, &key_hash).await? {
-                Some(existing) => Ok(Placed {
-                    order: existing,
-                    replayed: true,
-                }),
+                Some(existing) => replay(db, existing).await,
                 // The other request failed and rolled back; this one may try again.
                 None => Err(CheckoutError::Db(e)),
             };
@@ -335,59 +366,51 @@ pub async fn place_order(
     };
 
     let reference = format!("order:{}", order.id);
-    let skus: Vec<String> = lines.iter().map(|(s, _)| s.clone()).collect();
-    let variants = product_variant::Entity::find()
-        .filter(product_variant::Column::Sku.is_in(skus))
-        .all(&txn)
-        .await?;
-    let products: std::collections::HashMap<i32, product::Model> = product::Entity::find()
-        .filter(product::Column::Id.is_in(variants.iter().map(|v| v.product_id)))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
+    let wanted: Vec<inventory::Wanted> = lines
+        .iter()
+        .map(|(quantity, item)| inventory::Wanted {
+            variant_id: item.variant_id,
+            sku: &item.sku,
+            quantity: *quantity,
+        })
         .collect();
-    let (mut subtotal, mut weight) = (0i64, 0i64);
-    let mut count = 0;
-    let (mut items, mut reservations) = (Vec::new(), Vec::new());
-    for (sku, quantity) in &lines {
-        // Deleted from the catalogue since it was added: not part of the order.
-        let Some(variant) = variants.iter().find(|v| &v.sku == sku) else {
-            continue;
-        };
-        let Some(product) = products.get(&variant.product_id) else {
-            continue;
-        };
-        if !variant.active || product.status != "active" {
-            return Err(CheckoutError::NotForSale(product.name.clone()));
-        }
-        let allocation = inventory::reserve(&txn, variant.id, sku, *quantity, &reference)
-            .await
-            .map_err(|e| match CheckoutError::from(e) {
-                CheckoutError::OutOfStock { available, .. } => CheckoutError::OutOfStock {
-                    name: product.name.clone(),
-                    available,
-                },
-                other => other,
-            })?;
-        let line_total = variant.price * i64::from(*quantity);
-        subtotal += line_total;
-        weight += i64::from(variant.weight_grams) * i64::from(*quantity);
-        count += 1;
-        let name = if variant.title.is_empty() {
-            product.name.clone()
+    let allocations = inventory::reserve_lines(&txn, &wanted, &reference)
+        .await
+        .map_err(|e| match e {
+            StockError::OutOfStock { sku, available, .. } => CheckoutError::OutOfStock {
+                name: lines
+                    .iter()
+                    .find(|(_, item)| item.sku == sku)
+                    .map_or(sku, |(_, item)| item.product_name.clone()),
+                available,
+            },
+            StockError::Db(e) => CheckoutError::Db(e),
+        })?;
+    let (mut items, mut reservations, mut order_lines) = (Vec::new(), Vec::new(), Vec::new());
+    let money = |amount: i64| Money::new(amount, currency).into();
+    for ((quantity, item), allocation) in lines.iter().zip(allocations) {
+        let line_total = item.price * i64::from(*quantity);
+        let name = if item.title.is_empty() {
+            item.product_name.clone()
         } else {
-            format!("{} — {}", product.name, variant.title)
+            format!("{} — {}", item.product_name, item.title)
         };
+        order_lines.push(OrderLine {
+            sku: item.sku.clone(),
+            name: name.clone(),
+            unit_price: money(item.price),
+            quantity: *quantity,
+            line_total: money(line_total),
+        });
         items.push(order_item::ActiveModel {
             order_id: Set(order.id),
-            product_id: Set(product.id),
-            variant_id: Set(Some(variant.id)),
+            product_id: Set(item.product_id),
+            variant_id: Set(Some(item.variant_id)),
             warehouse_id: Set(allocation.first().map(|(w, _)| *w)),
-            sku: Set(sku.clone()),
+            sku: Set(item.sku.clone()),
             name: Set(name),
-            options: Set(variant.options.clone()),
-            unit_price: Set(variant.price),
+            options: Set(item.options.clone()),
+            unit_price: Set(item.price),
             quantity: Set(*quantity),
             line_total: Set(line_total),
             ..Default::default()
@@ -395,16 +418,13 @@ pub async fn place_order(
         for (warehouse_id, units) in allocation {
             reservations.push(order_reservation::ActiveModel {
                 order_id: Set(order.id),
-                variant_id: Set(variant.id),
+                variant_id: Set(item.variant_id),
                 warehouse_id: Set(warehouse_id),
                 quantity: Set(units),
                 state: Set("held".into()),
                 ..Default::default()
             });
         }
-    }
-    if count == 0 {
-        return Err(CheckoutError::EmptyCart);
     }
     // One statement each for the items and the reservations.
     order_item::Entity::insert_many(items)
@@ -413,33 +433,7 @@ pub async fn place_order(
     order_reservation::Entity::insert_many(reservations)
         .exec_without_returning(&txn)
         .await?;
-    let shipping = shipping_options(settings, &address.province, subtotal, weight)
-        .into_iter()
-        .find(|o| o.code == method.code)
-        .ok_or_else(|| {
-            invalid(
-                "shipping_method",
-                "This shipping method does not deliver to that province.",
-            )
-        })?;
-    let currency = settings.shop.currency();
-    let tax = compute_ppn(subtotal + shipping.price.amount, settings.tax.rule());
-    if let Some(seen) = input.expected_total {
-        if seen != tax.gross {
-            return Err(CheckoutError::TotalChanged {
-                seen: Money::new(seen, currency).format(),
-                now: Money::new(tax.gross, currency).format(),
-            });
-        }
-    }
-    let mut active: order::ActiveModel = order.into();
-    active.subtotal = Set(subtotal);
-    active.shipping_total = Set(shipping.price.amount);
-    active.dpp = Set(tax.dpp);
-    active.ppn = Set(tax.ppn);
-    active.grand_total = Set(tax.gross);
-    let order = active.update(&txn).await?;
-    payment::ActiveModel {
+    let payment = payment::ActiveModel {
         order_id: Set(order.id),
         gateway: Set(input.payment_method.clone()),
         // Stripe's PaymentIntent id arrives when the intent is created; Midtrans and the demo
@@ -471,8 +465,20 @@ pub async fn place_order(
     .await?;
     txn.commit().await?;
     Ok(Placed {
+        view: view_from(&order, order_lines, Some(&payment)),
         order,
+        payment: Some(payment),
         replayed: false,
+    })
+}
+
+/// The order a repeated idempotency key found.
+async fn replay(db: &impl ConnectionTrait, order: order::Model) -> Result<Placed, CheckoutError> {
+    Ok(Placed {
+        view: order_view(db, &order).await?,
+        order,
+        payment: None,
+        replayed: true,
     })
 }
 
@@ -558,9 +564,30 @@ pub async fn order_view(
         .order_by_desc(payment::Column::Id)
         .one(db)
         .await?;
+    let lines = items
+        .into_iter()
+        .map(|i| OrderLine {
+            sku: i.sku,
+            name: i.name,
+            unit_price: money(i.unit_price),
+            quantity: i.quantity,
+            line_total: money(i.line_total),
+        })
+        .collect();
+    Ok(view_from(order, lines, last_payment.as_ref()))
+}
+
+/// The shopper's view of an order from its row, its lines and its latest payment.
+fn view_from(
+    order: &order::Model,
+    lines: Vec<OrderLine>,
+    last_payment: Option<&payment::Model>,
+) -> OrderView {
+    let currency = Currency::parse(&order.currency).unwrap_or(Currency::Idr);
+    let money = |amount: i64| Money::new(amount, currency).into();
     // PPN was added on top exactly when the grand total exceeds goods + shipping.
     let tax_included = order.grand_total == order.subtotal + order.shipping_total;
-    Ok(OrderView {
+    OrderView {
         id: order.id,
         number: order.number.clone(),
         status: order.status.clone(),
@@ -569,16 +596,7 @@ pub async fn order_view(
         email: order.email.clone(),
         address: serde_json::from_str(&order.shipping_address).unwrap_or_default(),
         shipping_method: order.shipping_method.clone().unwrap_or_default(),
-        lines: items
-            .into_iter()
-            .map(|i| OrderLine {
-                sku: i.sku,
-                name: i.name,
-                unit_price: money(i.unit_price),
-                quantity: i.quantity,
-                line_total: money(i.line_total),
-            })
-            .collect(),
+        lines,
         totals: OrderTotals {
             subtotal: money(order.subtotal),
             shipping: money(order.shipping_total),
@@ -591,8 +609,10 @@ pub async fn order_view(
         expires_at: (order.status == "pending")
             .then(|| order.expires_at.map(|t| t.to_rfc3339()))
             .flatten(),
-        payment_message: last_payment.map(|p| p.failure_message).unwrap_or_default(),
-    })
+        payment_message: last_payment
+            .map(|p| p.failure_message.clone())
+            .unwrap_or_default(),
+    }
 }
 
 /// A customer's orders, newest first.
@@ -636,18 +656,24 @@ pub async fn close_unpaid(
         .filter(order_reservation::Column::State.eq("held"))
         .all(db)
         .await?;
-    for r in held {
-        inventory::release(
+    let mut journal = inventory::Journal::default();
+    for r in &held {
+        inventory::release_into(
             db,
             r.variant_id,
             &[(r.warehouse_id, r.quantity)],
             &reference,
+            &mut journal,
         )
         .await?;
-        let mut active: order_reservation::ActiveModel = r.into();
-        active.state = Set("released".into());
-        active.update(db).await?;
     }
+    journal.write(db).await?;
+    order_reservation::Entity::update_many()
+        .col_expr(order_reservation::Column::State, "released".into())
+        .filter(order_reservation::Column::OrderId.eq(order_id))
+        .filter(order_reservation::Column::State.eq("held"))
+        .exec(db)
+        .await?;
     emit(
         db,
         &format!("order.{status}"),

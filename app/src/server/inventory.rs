@@ -115,6 +115,13 @@ struct LevelAfter {
 }
 
 #[derive(Debug, FromQueryResult)]
+struct TakenFrom {
+    warehouse_id: i32,
+    on_hand: i32,
+    reserved: i32,
+}
+
+#[derive(Debug, FromQueryResult)]
 struct Availability {
     warehouse_id: i32,
     available: i32,
@@ -123,14 +130,68 @@ struct Availability {
 /// How many units of a variant came from which warehouse: `(warehouse_id, quantity)`.
 pub type Allocation = Vec<(i32, i32)>;
 
-/// Reserves `quantity` units of a variant for `reference` (e.g. `order:42`), taking them from
-/// the warehouses in priority order. Run it inside the order's transaction: either every unit
-/// is reserved with a `reserve` movement per warehouse, or the caller rolls everything back.
-///
-/// Each warehouse's share is taken by one conditional `UPDATE … WHERE on_hand - reserved >= q`,
-/// so two buyers can never both take the last unit, on any number of server processes: the
-/// database decides. When a concurrent buyer got there first the update matches no row and
-/// the level is read again (a bounded number of times).
+/// Stock movements collected during a transaction and written in one statement at its end, so
+/// an order of many lines costs one insert for its audit trail, not one per line. Writing it is
+/// the caller's job (in the same transaction as the stock changes it records).
+#[derive(Debug, Default)]
+#[must_use = "the movements must be written in the same transaction"]
+pub struct Journal {
+    rows: Vec<stock_movement::ActiveModel>,
+}
+
+impl Journal {
+    /// Records a change of one level from `(on_hand, reserved)` before to after; the quantity
+    /// is the size of the change.
+    fn record(
+        &mut self,
+        variant_id: i32,
+        warehouse_id: i32,
+        kind: &str,
+        before: (i32, i32),
+        after: (i32, i32),
+        reference: &str,
+    ) {
+        let quantity = (after.0 - before.0).abs().max((after.1 - before.1).abs());
+        self.rows.push(stock_movement::ActiveModel {
+            variant_id: Set(variant_id),
+            warehouse_id: Set(warehouse_id),
+            kind: Set(kind.into()),
+            quantity: Set(quantity),
+            on_hand_before: Set(before.0),
+            on_hand_after: Set(after.0),
+            reserved_before: Set(before.1),
+            reserved_after: Set(after.1),
+            reference: Set(reference.to_string()),
+            note: Set(String::new()),
+            actor_user_id: Set(None),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        });
+    }
+
+    /// Writes every recorded movement (one statement per 500).
+    pub async fn write(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        let mut rows = self.rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<_> = rows.by_ref().take(500).collect();
+            stock_movement::Entity::insert_many(chunk)
+                .exec_without_returning(db)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// One line of an order to reserve stock for.
+#[derive(Debug, Clone)]
+pub struct Wanted<'a> {
+    pub variant_id: i32,
+    pub sku: &'a str,
+    pub quantity: i32,
+}
+
+/// Reserves `quantity` units of a variant for `reference` (e.g. `order:42`) and writes its
+/// movements; see [`reserve_lines`].
 pub async fn reserve(
     db: &impl ConnectionTrait,
     variant_id: i32,
@@ -138,8 +199,91 @@ pub async fn reserve(
     quantity: i32,
     reference: &str,
 ) -> Result<Allocation, StockError> {
+    let mut journal = Journal::default();
+    let allocation = reserve_into(
+        db,
+        &Wanted {
+            variant_id,
+            sku,
+            quantity,
+        },
+        reference,
+        &mut journal,
+    )
+    .await?;
+    journal.write(db).await?;
+    Ok(allocation)
+}
+
+/// Reserves every line of an order for `reference`, with a `reserve` movement per warehouse
+/// used, all written in one statement. Run it inside the order's transaction: either every
+/// unit is reserved, or the first line that cannot be is the error and the caller rolls back.
+pub async fn reserve_lines(
+    db: &impl ConnectionTrait,
+    lines: &[Wanted<'_>],
+    reference: &str,
+) -> Result<Vec<Allocation>, StockError> {
+    let mut journal = Journal::default();
+    let mut allocations = Vec::with_capacity(lines.len());
+    for line in lines {
+        allocations.push(reserve_into(db, line, reference, &mut journal).await?);
+    }
+    journal.write(db).await?;
+    Ok(allocations)
+}
+
+/// The reservation of one line. A line ships from one warehouse when one can cover it (the
+/// first by priority that can): one conditional `UPDATE` that picks the warehouse and takes
+/// the units, so the common case is a single statement. Otherwise the units are taken from
+/// the warehouses in priority order, each share by its own conditional `UPDATE`.
+///
+/// Every take is `UPDATE … WHERE on_hand - reserved >= q`, so two buyers can never both take
+/// the last unit, on any number of server processes: the database decides. When a concurrent
+/// buyer got there first the update matches no row and the levels are read again (a bounded
+/// number of times).
+async fn reserve_into(
+    db: &impl ConnectionTrait,
+    line: &Wanted<'_>,
+    reference: &str,
+    journal: &mut Journal,
+) -> Result<Allocation, StockError> {
     let backend = db.get_database_backend();
     let p = |n: usize| super::catalog::placeholders(backend, n, 1);
+    let Wanted {
+        variant_id,
+        sku,
+        quantity,
+    } = *line;
+    let whole = TakenFrom::find_by_statement(sea_orm::Statement::from_sql_and_values(
+        backend,
+        format!(
+            "UPDATE stock_levels SET reserved = reserved + {q}, updated_at = {now} \
+             WHERE variant_id = {v} AND reserved + {q} <= on_hand AND warehouse_id = ( \
+                 SELECT s.warehouse_id FROM stock_levels s \
+                 JOIN warehouses w ON w.id = s.warehouse_id \
+                 WHERE s.variant_id = {v} AND w.active AND s.on_hand - s.reserved >= {q} \
+                 ORDER BY w.priority, w.id LIMIT 1) \
+             RETURNING warehouse_id, on_hand, reserved",
+            q = p(1),
+            now = p(2),
+            v = p(3),
+        ),
+        [quantity.into(), Utc::now().into(), variant_id.into()],
+    ))
+    .one(db)
+    .await?;
+    if let Some(taken) = whole {
+        journal.record(
+            variant_id,
+            taken.warehouse_id,
+            "reserve",
+            (taken.on_hand, taken.reserved - quantity),
+            (taken.on_hand, taken.reserved),
+            reference,
+        );
+        return Ok(vec![(taken.warehouse_id, quantity)]);
+    }
+
     let mut allocation = Allocation::new();
     let mut needed = quantity;
     for _attempt in 0..8 {
@@ -174,7 +318,8 @@ pub async fn reserve(
             }
             let take = needed.min(level.available);
             // Nothing changed: someone else took units meanwhile; the next round reads again.
-            if !shift_reserved(db, variant_id, level.warehouse_id, take, reference).await? {
+            if !shift_reserved(db, variant_id, level.warehouse_id, take, reference, journal).await?
+            {
                 continue;
             }
             allocation.push((level.warehouse_id, take));
@@ -200,8 +345,21 @@ pub async fn release(
     allocation: &[(i32, i32)],
     reference: &str,
 ) -> Result<(), DbErr> {
+    let mut journal = Journal::default();
+    release_into(db, variant_id, allocation, reference, &mut journal).await?;
+    journal.write(db).await
+}
+
+/// [`release`], with the movements recorded in the caller's journal.
+pub async fn release_into(
+    db: &impl ConnectionTrait,
+    variant_id: i32,
+    allocation: &[(i32, i32)],
+    reference: &str,
+    journal: &mut Journal,
+) -> Result<(), DbErr> {
     for &(warehouse_id, quantity) in allocation {
-        if !shift_reserved(db, variant_id, warehouse_id, -quantity, reference).await? {
+        if !shift_reserved(db, variant_id, warehouse_id, -quantity, reference, journal).await? {
             return Err(DbErr::Custom(format!(
                 "release of {quantity} × variant {variant_id} in warehouse {warehouse_id}: fewer reserved"
             )));
@@ -212,14 +370,14 @@ pub async fn release(
 
 /// Moves `delta` units of one level into reservation (positive, a `reserve` movement) or out
 /// of it (negative, a `release` movement) with one conditional `UPDATE`, only if the result
-/// stays within `0..=on_hand`. Returns whether it did; the movement is written in the same
-/// transaction as the caller's.
+/// stays within `0..=on_hand`. Returns whether it did.
 async fn shift_reserved(
     db: &impl ConnectionTrait,
     variant_id: i32,
     warehouse_id: i32,
     delta: i32,
     reference: &str,
+    journal: &mut Journal,
 ) -> Result<bool, DbErr> {
     let backend = db.get_database_backend();
     let p = |n: usize| super::catalog::placeholders(backend, n, 1);
@@ -247,35 +405,28 @@ async fn shift_reserved(
     let Some(after) = after else {
         return Ok(false);
     };
-    stock_movement::ActiveModel {
-        variant_id: Set(variant_id),
-        warehouse_id: Set(warehouse_id),
-        kind: Set(if delta >= 0 { "reserve" } else { "release" }.into()),
-        quantity: Set(delta.abs()),
-        on_hand_before: Set(after.on_hand),
-        on_hand_after: Set(after.on_hand),
-        reserved_before: Set(after.reserved - delta),
-        reserved_after: Set(after.reserved),
-        reference: Set(reference.to_string()),
-        note: Set(String::new()),
-        actor_user_id: Set(None),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    journal.record(
+        variant_id,
+        warehouse_id,
+        if delta >= 0 { "reserve" } else { "release" },
+        (after.on_hand, after.reserved - delta),
+        (after.on_hand, after.reserved),
+        reference,
+    );
     Ok(true)
 }
 
 /// Turns reserved units into a sale once the order is paid: on hand and reserved both drop by
-/// `quantity` in one conditional `UPDATE`, with a `sell` movement. Fails (nothing changed) if
-/// fewer units are reserved than that, which would mean the reservation was already used.
+/// `quantity` in one conditional `UPDATE`, with a `sell` movement in `journal`. Fails (nothing
+/// changed) if fewer units are reserved than that, which would mean the reservation was
+/// already used.
 pub async fn sell(
     db: &impl ConnectionTrait,
     variant_id: i32,
     warehouse_id: i32,
     quantity: i32,
     reference: &str,
+    journal: &mut Journal,
 ) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     let p = |n: usize| super::catalog::placeholders(backend, n, 1);
@@ -305,22 +456,13 @@ pub async fn sell(
             "sale of {quantity} × variant {variant_id} in warehouse {warehouse_id}: fewer reserved"
         ))
     })?;
-    stock_movement::ActiveModel {
-        variant_id: Set(variant_id),
-        warehouse_id: Set(warehouse_id),
-        kind: Set("sell".into()),
-        quantity: Set(quantity),
-        on_hand_before: Set(after.on_hand + quantity),
-        on_hand_after: Set(after.on_hand),
-        reserved_before: Set(after.reserved + quantity),
-        reserved_after: Set(after.reserved),
-        reference: Set(reference.to_string()),
-        note: Set(String::new()),
-        actor_user_id: Set(None),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    journal.record(
+        variant_id,
+        warehouse_id,
+        "sell",
+        (after.on_hand + quantity, after.reserved + quantity),
+        (after.on_hand, after.reserved),
+        reference,
+    );
     Ok(())
 }

@@ -12,7 +12,7 @@ use crate::server::{
     cache::Cache,
     cart,
     checkout::{close_unpaid, emit},
-    db::{order, order_reservation, payment, payment_event, product_variant},
+    db::{order, order_reservation, payment, payment_event},
     inventory,
 };
 
@@ -310,29 +310,38 @@ async fn sell_reservations(
         .filter(order_reservation::Column::State.eq("held"))
         .all(txn)
         .await?;
-    for r in held {
-        inventory::sell(txn, r.variant_id, r.warehouse_id, r.quantity, reference).await?;
-        if let Some(variant) = product_variant::Entity::find_by_id(r.variant_id)
-            .one(txn)
-            .await?
-        {
-            let backend = txn.get_database_backend();
-            let p = |n: usize| crate::server::catalog::placeholders(backend, n, 1);
-            txn.execute(sea_orm::Statement::from_sql_and_values(
-                backend,
-                format!(
-                    "UPDATE products SET sales_count = sales_count + {} WHERE id = {}",
-                    p(1),
-                    p(2)
-                ),
-                [r.quantity.into(), variant.product_id.into()],
-            ))
-            .await?;
-        }
-        let mut active: order_reservation::ActiveModel = r.into();
-        active.state = Set("sold".into());
-        active.update(txn).await?;
+    let backend = txn.get_database_backend();
+    let p = |n: usize| crate::server::catalog::placeholders(backend, n, 1);
+    let mut journal = inventory::Journal::default();
+    for r in &held {
+        inventory::sell(
+            txn,
+            r.variant_id,
+            r.warehouse_id,
+            r.quantity,
+            reference,
+            &mut journal,
+        )
+        .await?;
+        txn.execute(sea_orm::Statement::from_sql_and_values(
+            backend,
+            format!(
+                "UPDATE products SET sales_count = sales_count + {} \
+                 WHERE id = (SELECT product_id FROM product_variants WHERE id = {})",
+                p(1),
+                p(2)
+            ),
+            [r.quantity.into(), r.variant_id.into()],
+        ))
+        .await?;
     }
+    journal.write(txn).await?;
+    order_reservation::Entity::update_many()
+        .col_expr(order_reservation::Column::State, "sold".into())
+        .filter(order_reservation::Column::OrderId.eq(order_id))
+        .filter(order_reservation::Column::State.eq("held"))
+        .exec(txn)
+        .await?;
     Ok(())
 }
 

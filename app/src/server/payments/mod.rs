@@ -54,7 +54,17 @@ pub async fn next_step(
     else {
         return Ok(NextStep::None);
     };
-    if payment.status != "pending" {
+    next_step_for(db, settings, order, &payment).await
+}
+
+/// [`next_step`] for the order's latest payment, already at hand (just created at checkout).
+pub async fn next_step_for(
+    db: &impl ConnectionTrait,
+    settings: &Settings,
+    order: &order::Model,
+    payment: &payment::Model,
+) -> Result<NextStep, PaymentError> {
+    if order.status != "pending" || payment.status != "pending" {
         return Ok(NextStep::None);
     }
     let next: serde_json::Value = serde_json::from_str(&payment.next_action).unwrap_or_default();
@@ -78,7 +88,7 @@ pub async fn next_step(
                     let intent = stripe::create_intent(settings, order).await?;
                     remember(
                         db,
-                        &payment,
+                        payment,
                         Some(intent.id),
                         serde_json::json!({ "client_secret": intent.client_secret }),
                     )
@@ -113,7 +123,7 @@ pub async fn next_step(
                         midtrans::create_transaction(settings, order, &items, &finish_url).await?;
                     remember(
                         db,
-                        &payment,
+                        payment,
                         payment.gateway_ref.clone(),
                         serde_json::json!({ "token": snap.token, "redirect_url": snap.redirect_url }),
                     )

@@ -214,10 +214,15 @@ pub async fn place_order(
         idempotency_key,
     )
     .await?;
-    let next = payments::next_step(&state.db, &state.settings, &placed.order).await?;
+    let next = match &placed.payment {
+        Some(payment) => {
+            payments::next_step_for(&state.db, &state.settings, &placed.order, payment).await?
+        }
+        None => payments::next_step(&state.db, &state.settings, &placed.order).await?,
+    };
     Ok(CheckoutResult {
-        order: checkout::order_view(&state.db, &placed.order).await?,
         order_url: order_url(&placed.order, user),
+        order: placed.view,
         next,
         replayed: placed.replayed,
     })
