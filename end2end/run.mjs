@@ -77,6 +77,17 @@ await journey('home page renders and hydrates without console errors', async () 
   assert.match(await page.title(), /Pasar/);
   assert.ok(await page.isVisible('text=Semua kebutuhanmu, satu pasar.'));
   await shot(page, '01-home');
+  // The home page itself hydrates: its search box suggests products only once the WASM runs.
+  let suggested = false;
+  for (const deadline = Date.now() + 20000; !suggested && Date.now() < deadline; ) {
+    await page.fill('#site-search', '');
+    await page.click('#site-search');
+    await page.keyboard.type('sepatu', { delay: 40 });
+    suggested = await page
+      .waitForSelector('#search-suggestions [data-kind="product"]', { timeout: 2000 })
+      .then(() => true, () => false);
+  }
+  assert.ok(suggested, 'the home page hydrated (its search box suggests products)');
   await waitForHydration(page);
   assert.equal(await page.locator('#toggle-password').textContent(), 'Hide');
   await page.goto('/');

@@ -27,6 +27,9 @@ pub enum AppError {
     /// 404: the thing asked for does not exist (or is not yours).
     #[error("{0}")]
     NotFound(String),
+    /// 405: the path exists but not with this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// 409: conflicts with the current state (email taken, out of stock…).
     #[error("{0}")]
     Conflict(String),
@@ -69,6 +72,7 @@ impl AppError {
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
+            AppError::MethodNotAllowed(_) => "method_not_allowed",
             AppError::Conflict(_) => "conflict",
             AppError::Validation { .. } => "validation_failed",
             AppError::RateLimited { .. } => "rate_limited",
@@ -85,6 +89,7 @@ impl AppError {
             AppError::Unauthorized(_) => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
+            AppError::MethodNotAllowed(_) => 405,
             AppError::Conflict(_) => 409,
             AppError::Validation { .. } => 422,
             AppError::RateLimited { .. } => 429,

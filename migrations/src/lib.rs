@@ -11,6 +11,7 @@ mod m20261126_000005_catalog_search;
 mod m20261126_000006_reviews_and_orders;
 mod m20261126_000007_search_words;
 mod m20261126_000008_checkout_and_payments;
+mod m20261126_000009_reservations_reference_levels;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_reviews_and_orders::Migration),
             Box::new(m20261126_000007_search_words::Migration),
             Box::new(m20261126_000008_checkout_and_payments::Migration),
+            Box::new(m20261126_000009_reservations_reference_levels::Migration),
         ]
     }
 }

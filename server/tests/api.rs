@@ -315,6 +315,10 @@ async fn bad_registration_input_gets_clear_errors() {
     let res = c.get(app.url("/api/v1/nope")).send().await.unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(body(res).await["error"]["code"], "not_found");
+    // A known path with the wrong method: 405, still the JSON error shape.
+    let res = c.delete(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(body(res).await["error"]["code"], "method_not_allowed");
 }
 
 #[tokio::test]

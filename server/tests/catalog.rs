@@ -536,6 +536,7 @@ async fn robots_and_sitemap_list_the_public_pages() {
         .unwrap();
     assert!(
         robots.contains("Disallow: /admin")
+            && robots.contains("Disallow: /checkout")
             && robots.contains(&format!("Sitemap: {}/sitemap.xml", app.base))
     );
     let res = app

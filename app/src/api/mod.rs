@@ -12,6 +12,16 @@ pub use catalog::*;
 pub use manage::*;
 pub use shop::*;
 
+/// A plain HTML form post (no JavaScript): the browser wants a page back, not data.
+#[cfg(feature = "ssr")]
+pub(crate) fn wants_html(parts: &http::request::Parts) -> bool {
+    parts
+        .headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
 /// Where a no-JavaScript form should be sent back to show `err`: the page it came from, with
 /// `?error=` set. With JavaScript the error arrives as the action's value instead.
 #[cfg(feature = "ssr")]
@@ -21,11 +31,7 @@ pub(crate) fn form_error<T>(err: crate::error::AppError) -> Result<T, crate::err
     let Some(parts) = use_context::<http::request::Parts>() else {
         return Err(err);
     };
-    let accepts_html = parts
-        .headers
-        .get(http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
+    let accepts_html = wants_html(&parts);
     let referer = parts
         .headers
         .get(http::header::REFERER)

@@ -21,17 +21,21 @@ use crate::{
     model::{AddressInput, CartView, CheckoutQuote, CheckoutResult, OrderView},
 };
 
+/// The order `number` if this request may see it (see `visible_order`).
+#[cfg(feature = "ssr")]
+async fn order_for_request(
+    state: &crate::server::state::AppState,
+    number: &str,
+    key: Option<&str>,
+) -> Result<crate::server::db::order::Model, AppError> {
+    let session = request_session().await?;
+    shop_http::visible_order(state, &session, &request_headers(), number, key).await
+}
+
 /// Sends a no-JavaScript form on to `path`; with JavaScript the page handles the result itself.
 #[cfg(feature = "ssr")]
 fn redirect_without_js(path: &str) {
-    let html = use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts
-            .headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
-    });
-    if html {
+    if use_context::<http::request::Parts>().is_some_and(|parts| super::wants_html(&parts)) {
         leptos_axum::redirect(path);
     }
 }
@@ -406,15 +410,7 @@ pub async fn place_order(
 #[server]
 pub async fn get_order(number: String, key: Option<String>) -> Result<OrderView, AppError> {
     let state = app_state()?;
-    let session = request_session().await?;
-    let order = shop_http::visible_order(
-        &state,
-        &session,
-        &request_headers(),
-        &number,
-        key.as_deref(),
-    )
-    .await?;
+    let order = order_for_request(&state, &number, key.as_deref()).await?;
     Ok(crate::server::checkout::order_view(&state.db, &order).await?)
 }
 
@@ -424,11 +420,7 @@ pub async fn my_orders() -> Result<Vec<OrderView>, AppError> {
     let state = app_state()?;
     let session = request_session().await?;
     let user = crate::server::session::require_user(&state, &session).await?;
-    let mut views = Vec::new();
-    for order in crate::server::checkout::orders_of(&state.db, user.id).await? {
-        views.push(crate::server::checkout::order_view(&state.db, &order).await?);
-    }
-    Ok(views)
+    Ok(crate::server::checkout::orders_of(&state.db, user.id).await?)
 }
 
 /// The demo gateway's Approve / Decline buttons.
@@ -451,15 +443,7 @@ pub async fn demo_pay(
                 "The demo gateway is off in this shop.".into(),
             ));
         }
-        let session = request_session().await?;
-        let order = shop_http::visible_order(
-            &state,
-            &session,
-            &request_headers(),
-            &number,
-            key.as_deref(),
-        )
-        .await?;
+        let order = order_for_request(&state, &number, key.as_deref()).await?;
         let view = shop_http::demo_decision(&state, &order, decision == "approve").await?;
         Ok((view, order.access_token))
     }
@@ -485,15 +469,7 @@ pub async fn payment_next_step(
     key: Option<String>,
 ) -> Result<(OrderView, crate::model::NextStep), AppError> {
     let state = app_state()?;
-    let session = request_session().await?;
-    let order = shop_http::visible_order(
-        &state,
-        &session,
-        &request_headers(),
-        &number,
-        key.as_deref(),
-    )
-    .await?;
+    let order = order_for_request(&state, &number, key.as_deref()).await?;
     let next = crate::server::payments::next_step(&state.db, &state.settings, &order).await?;
     Ok((
         crate::server::checkout::order_view(&state.db, &order).await?,

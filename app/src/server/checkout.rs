@@ -2,6 +2,8 @@
 //! re-price the cart, reserve stock atomically, write the order, its items, reservations, a
 //! pending payment and an outbox event, all or nothing. An idempotency key makes a retried or
 //! double-clicked request return the same order. Unpaid orders expire and give their stock back.
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use rand::{distributions::Alphanumeric, Rng};
 use sea_orm::{
@@ -615,17 +617,61 @@ fn view_from(
     }
 }
 
-/// A customer's orders, newest first.
-pub async fn orders_of(
-    db: &impl ConnectionTrait,
-    user_id: i32,
-) -> Result<Vec<order::Model>, DbErr> {
-    order::Entity::find()
+/// A customer's orders as they see them, newest first: three queries whatever the number of
+/// orders (the orders, all their lines, their payments).
+pub async fn orders_of(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<OrderView>, DbErr> {
+    let orders = order::Entity::find()
         .filter(order::Column::UserId.eq(user_id))
         .order_by_desc(order::Column::CreatedAt)
         .order_by_desc(order::Column::Id)
         .all(db)
-        .await
+        .await?;
+    let mut lines: HashMap<i32, Vec<OrderLine>> = HashMap::new();
+    let mut last_payments: HashMap<i32, payment::Model> = HashMap::new();
+    let currencies: HashMap<i32, Currency> = orders
+        .iter()
+        .map(|o| (o.id, Currency::parse(&o.currency).unwrap_or(Currency::Idr)))
+        .collect();
+    for chunk in orders.chunks(500) {
+        let ids: Vec<i32> = chunk.iter().map(|o| o.id).collect();
+        for item in order_item::Entity::find()
+            .filter(order_item::Column::OrderId.is_in(ids.clone()))
+            .order_by_asc(order_item::Column::Id)
+            .all(db)
+            .await?
+        {
+            let currency = currencies
+                .get(&item.order_id)
+                .copied()
+                .unwrap_or(Currency::Idr);
+            lines.entry(item.order_id).or_default().push(OrderLine {
+                unit_price: Money::new(item.unit_price, currency).into(),
+                line_total: Money::new(item.line_total, currency).into(),
+                sku: item.sku,
+                name: item.name,
+                quantity: item.quantity,
+            });
+        }
+        // Ascending ids: the last one kept per order is its latest payment.
+        for payment in payment::Entity::find()
+            .filter(payment::Column::OrderId.is_in(ids))
+            .order_by_asc(payment::Column::Id)
+            .all(db)
+            .await?
+        {
+            last_payments.insert(payment.order_id, payment);
+        }
+    }
+    Ok(orders
+        .iter()
+        .map(|order| {
+            view_from(
+                order,
+                lines.remove(&order.id).unwrap_or_default(),
+                last_payments.get(&order.id),
+            )
+        })
+        .collect())
 }
 
 /// Closes an unpaid order (`expired` or `cancelled`) and gives its held stock back, in the

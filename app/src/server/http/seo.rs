@@ -18,7 +18,7 @@ use crate::{
 pub async fn robots(State(state): State<AppState>) -> Response {
     let base = state.settings.public_url.as_str().trim_end_matches('/');
     let body = format!(
-        "User-agent: *\nDisallow: /account\nDisallow: /admin\nDisallow: /api/\nDisallow: /login\nDisallow: /register\nAllow: /\n\nSitemap: {base}/sitemap.xml\n"
+        "User-agent: *\nDisallow: /account\nDisallow: /admin\nDisallow: /api/\nDisallow: /login\nDisallow: /register\nDisallow: /cart\nDisallow: /checkout\nDisallow: /orders/\nDisallow: /pay/\nAllow: /\n\nSitemap: {base}/sitemap.xml\n"
     );
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }

@@ -70,6 +70,9 @@ pub fn router() -> Router<AppState> {
         .route("/payments/demo/{order}/approve", post(shop::demo_approve))
         .route("/payments/demo/{order}/decline", post(shop::demo_decline))
         .fallback(|| async { AppError::NotFound("No such API endpoint.".into()) })
+        .method_not_allowed_fallback(|| async {
+            AppError::MethodNotAllowed("This endpoint does not accept that method.".into())
+        })
 }
 
 #[derive(OpenApi)]

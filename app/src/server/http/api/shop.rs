@@ -330,11 +330,7 @@ pub async fn list_orders(
     session: Session,
 ) -> Result<Json<Vec<OrderView>>, AppError> {
     let user = session::require_user(&state, &session).await?;
-    let mut views = Vec::new();
-    for order in checkout::orders_of(&state.db, user.id).await? {
-        views.push(checkout::order_view(&state.db, &order).await?);
-    }
-    Ok(Json(views))
+    Ok(Json(checkout::orders_of(&state.db, user.id).await?))
 }
 
 /// Approves or declines a demo payment; shared by the API and the demo page.
