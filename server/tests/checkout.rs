@@ -206,6 +206,12 @@ async fn a_guest_checks_out_and_pays_with_the_demo_gateway() {
     assert_eq!(stock(&app, variant_id).await, (1, 0));
     let cart: Value = get_json(&guest, app.url("/api/v1/cart")).await;
     assert_eq!(cart["item_count"], 0, "paid cart emptied");
+    // A late retry of the checkout request (its cart is empty now) still gets its order.
+    let (status, late) = checkout(&app, &guest, "order-1", &checkout_body()).await;
+    assert_eq!(status, 200, "{late}");
+    assert_eq!(late["order"]["number"], number.as_str());
+    assert_eq!(late["order"]["payment_status"], "paid");
+    assert_eq!(late["replayed"], true);
 
     // A second approval is the same event: acknowledged, nothing changes.
     let res = post_empty(

@@ -245,26 +245,27 @@ async fn contact(
     Ok((email, address))
 }
 
-/// Places the order for the buyer's cart, or returns the order this idempotency key already
-/// placed. Everything is written in one transaction: on any error nothing remains, not even a
-/// reservation.
-pub async fn place_order(
-    db: &DatabaseConnection,
+/// An order ready to be written: contact, address, lines re-priced now, and its totals.
+struct Prepared {
+    email: String,
+    address: AddressInput,
+    shipping_method: String,
+    lines: Vec<(i32, cart::Sellable)>,
+    subtotal: i64,
+    shipping: i64,
+    tax: crate::model::TaxBreakdown,
+}
+
+/// Validates the request and re-prices the cart, before anything is written. Availability read
+/// here only refuses early; the reservation in the transaction is what decides.
+async fn prepare(
+    db: &impl ConnectionTrait,
     cache: &dyn Cache,
     settings: &Settings,
-    buyer: Buyer<'_>,
+    buyer: &Buyer<'_>,
     input: &CheckoutInput,
-    idempotency_key: &str,
-) -> Result<Placed, CheckoutError> {
-    let key = idempotency_key.trim();
-    if key.is_empty() || key.len() > 100 {
-        return Err(CheckoutError::MissingKey);
-    }
-    let key_hash = idempotency_hash(buyer.owner, key);
-    if let Some(existing) = find_by_key(db, &key_hash).await? {
-        return replay(db, existing).await;
-    }
-    let (email, address) = contact(db, &buyer, input).await?;
+) -> Result<Prepared, CheckoutError> {
+    let (email, address) = contact(db, buyer, input).await?;
     let method = settings
         .shipping
         .methods
@@ -320,6 +321,54 @@ pub async fn place_order(
         }
     }
 
+    Ok(Prepared {
+        email,
+        address,
+        shipping_method: method.code.clone(),
+        lines,
+        subtotal,
+        shipping: shipping.price.amount,
+        tax,
+    })
+}
+
+/// Places the order for the buyer's cart, or returns the order this idempotency key already
+/// placed. Everything is written in one transaction: on any error nothing remains, not even a
+/// reservation.
+pub async fn place_order(
+    db: &DatabaseConnection,
+    cache: &dyn Cache,
+    settings: &Settings,
+    buyer: Buyer<'_>,
+    input: &CheckoutInput,
+    idempotency_key: &str,
+) -> Result<Placed, CheckoutError> {
+    let key = idempotency_key.trim();
+    if key.is_empty() || key.len() > 100 {
+        return Err(CheckoutError::MissingKey);
+    }
+    let key_hash = idempotency_hash(buyer.owner, key);
+    // The common case pays no lookup of the key up front: a repeated key fails on the unique
+    // index below. A request that cannot be placed (the cart changed or was emptied since) may
+    // still be a retry of one that was: then it gets that order.
+    let Prepared {
+        email,
+        address,
+        shipping_method,
+        lines,
+        subtotal,
+        shipping,
+        tax,
+    } = match prepare(db, cache, settings, &buyer, input).await {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            return match find_by_key(db, &key_hash).await? {
+                Some(existing) => replay(db, existing).await,
+                None => Err(e),
+            }
+        }
+    };
+    let currency = settings.shop.currency();
     let now = Utc::now();
     let txn = db.begin().await?;
     // The order row comes first: its unique idempotency key makes a concurrent duplicate wait
@@ -333,12 +382,12 @@ pub async fn place_order(
         payment_status: Set("pending".into()),
         currency: Set(currency.code().into()),
         subtotal: Set(subtotal),
-        shipping_total: Set(shipping.price.amount),
+        shipping_total: Set(shipping),
         dpp: Set(tax.dpp),
         ppn: Set(tax.ppn),
         grand_total: Set(tax.gross),
         shipping_address: Set(serde_json::to_string(&address).unwrap_or_else(|_| "{}".into())),
-        shipping_method: Set(Some(method.code.clone())),
+        shipping_method: Set(Some(shipping_method)),
         idempotency_key: Set(Some(key_hash.clone())),
         tracking_number: Set(None),
         expires_at: Set(Some(
