@@ -177,7 +177,10 @@ async fn sellables(
             vec![skus.to_vec().into()],
         ),
         _ => (
-            format!("IN ({})", super::catalog::placeholders(backend, 1, skus.len())),
+            format!(
+                "IN ({})",
+                super::catalog::placeholders(backend, 1, skus.len())
+            ),
             skus.iter().map(|s| s.clone().into()).collect(),
         ),
     };

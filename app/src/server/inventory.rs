@@ -169,6 +169,11 @@ impl Journal {
         });
     }
 
+    /// The recorded movements, to be inserted by the caller (with other rows, in one statement).
+    pub fn into_rows(self) -> Vec<stock_movement::ActiveModel> {
+        self.rows
+    }
+
     /// Writes every recorded movement (one statement per 500).
     pub async fn write(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
         let mut rows = self.rows.into_iter().peekable();
@@ -216,19 +221,20 @@ pub async fn reserve(
 }
 
 /// Reserves every line of an order for `reference`, with a `reserve` movement per warehouse
-/// used, all written in one statement. Run it inside the order's transaction: either every
+/// used. Run it inside the order's transaction: either every
 /// unit is reserved, or the first line that cannot be is the error and the caller rolls back.
+///
+/// The movements go into `journal`, for the caller to write with the order's other rows.
 pub async fn reserve_lines(
     db: &impl ConnectionTrait,
     lines: &[Wanted<'_>],
     reference: &str,
+    journal: &mut Journal,
 ) -> Result<Vec<Allocation>, StockError> {
-    let mut journal = Journal::default();
     let mut allocations = Vec::with_capacity(lines.len());
     for line in lines {
-        allocations.push(reserve_into(db, line, reference, &mut journal).await?);
+        allocations.push(reserve_into(db, line, reference, journal).await?);
     }
-    journal.write(db).await?;
     Ok(allocations)
 }
 
