@@ -4,8 +4,10 @@
 # latency at 32 clients, checkout throughput and latency (3 random SKUs, demo gateway), and
 # 64 buyers racing for one hot SKU. Prints the figures; docs/performance.md records them.
 #
-#   cargo leptos build --release
+#   cargo build --release -p server --bin pasar    (or cargo leptos build --release)
 #   bench/checkout.sh [products] [seconds]
+#
+# LOAD_BIN=path reuses an already built load generator; CART_LINES=5,40 sets the cart sizes.
 #
 # Needs PostgreSQL and Redis (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test;
 # REDIS_URL, default redis://127.0.0.1:6379). Creates and drops the database `pasar_bench_checkout`.

@@ -204,7 +204,7 @@ async fn main() {
     }
 
     // 2. Checkout: fill carts first (3 random SKUs each), then place orders.
-    let carts_wanted = checkout_clients * 400;
+    let carts_wanted = checkout_clients * 600;
     let filled = Arc::new(AtomicUsize::new(0));
     let mut fill = Vec::new();
     let per = carts_wanted / 16;
