@@ -117,6 +117,25 @@ fn body(buyer: usize) -> serde_json::Value {
     })
 }
 
+/// Places the shopper's order (demo gateway); the answer's status, its body read as a browser
+/// would.
+async fn checkout(shopper: &Shopper, base: &str, key: &str, buyer: usize) -> u16 {
+    match shopper
+        .post(format!("{base}/api/v1/checkout"))
+        .header("Idempotency-Key", key)
+        .json(&body(buyer))
+        .send()
+        .await
+    {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let _ = response.bytes().await;
+            status
+        }
+        Err(_) => 0,
+    }
+}
+
 async fn add(shopper: &mut Shopper, base: &str, sku: &str) -> (u16, Duration) {
     let started = Instant::now();
     let response = shopper
@@ -251,20 +270,7 @@ async fn main() {
                 };
                 let buyer = next_buyer.fetch_add(1, Ordering::Relaxed);
                 let t = Instant::now();
-                let status = match shopper
-                    .post(format!("{base}/api/v1/checkout"))
-                    .header("Idempotency-Key", format!("load-{buyer}"))
-                    .json(&body(buyer))
-                    .send()
-                    .await
-                {
-                    Ok(response) => {
-                        let status = response.status().as_u16();
-                        let _ = response.bytes().await;
-                        status
-                    }
-                    Err(_) => 0,
-                };
+                let status = checkout(&shopper, &base, &format!("load-{buyer}"), buyer).await;
                 if status == 201 {
                     samples.push(t.elapsed());
                 } else {
@@ -300,14 +306,7 @@ async fn main() {
                 if add(&mut shopper, &base, &hot).await.0 != 200 {
                     return 0u16;
                 }
-                shopper
-                    .post(format!("{base}/api/v1/checkout"))
-                    .header("Idempotency-Key", format!("hot-{buyer}"))
-                    .json(&body(1_000_000 + buyer))
-                    .send()
-                    .await
-                    .map(|r| r.status().as_u16())
-                    .unwrap_or(0)
+                checkout(&shopper, &base, &format!("hot-{buyer}"), 1_000_000 + buyer).await
             }));
         }
         let mut placed = 0;

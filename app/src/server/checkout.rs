@@ -575,13 +575,8 @@ async fn write_order_rows(
     event: outbox_event::ActiveModel,
     payment: payment::ActiveModel,
 ) -> Result<payment::Model, DbErr> {
-    let movements = journal.into_rows();
     if txn.get_database_backend() != DbBackend::Postgres {
-        if !movements.is_empty() {
-            stock_movement::Entity::insert_many(movements)
-                .exec_without_returning(txn)
-                .await?;
-        }
+        journal.write(txn).await?;
         order_item::Entity::insert_many(items)
             .exec_without_returning(txn)
             .await?;
@@ -591,6 +586,7 @@ async fn write_order_rows(
         event.insert(txn).await?;
         return payment.insert(txn).await;
     }
+    let movements = journal.into_rows();
     let mut parts: Vec<InsertStatement> = Vec::new();
     if !movements.is_empty() {
         parts.push(stock_movement::Entity::insert_many(movements).into_query());
@@ -834,29 +830,7 @@ pub async fn close_unpaid(
         return Ok(false);
     }
     let reference = format!("order:{order_id}");
-    let held = order_reservation::Entity::find()
-        .filter(order_reservation::Column::OrderId.eq(order_id))
-        .filter(order_reservation::Column::State.eq("held"))
-        .all(db)
-        .await?;
-    let mut journal = inventory::Journal::default();
-    for r in &held {
-        inventory::release_into(
-            db,
-            r.variant_id,
-            &[(r.warehouse_id, r.quantity)],
-            &reference,
-            &mut journal,
-        )
-        .await?;
-    }
-    journal.write(db).await?;
-    order_reservation::Entity::update_many()
-        .col_expr(order_reservation::Column::State, "released".into())
-        .filter(order_reservation::Column::OrderId.eq(order_id))
-        .filter(order_reservation::Column::State.eq("held"))
-        .exec(db)
-        .await?;
+    settle_reservations(db, order_id, &reference, Settlement::Released).await?;
     emit(
         db,
         &format!("order.{status}"),
@@ -865,6 +839,69 @@ pub async fn close_unpaid(
     )
     .await?;
     Ok(true)
+}
+
+/// What becomes of the units an order holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    /// Paid: the units leave stock.
+    Sold,
+    /// Closed unpaid: the units are available again.
+    Released,
+}
+
+/// Settles every unit the order still holds, in the caller's transaction: each level changes by
+/// a conditional `UPDATE` with its movement (all movements in one insert), and the reservations
+/// are marked `sold` or `released` in one statement. Returns the reservations settled.
+pub async fn settle_reservations(
+    db: &impl ConnectionTrait,
+    order_id: i32,
+    reference: &str,
+    settlement: Settlement,
+) -> Result<Vec<order_reservation::Model>, DbErr> {
+    let held = order_reservation::Entity::find()
+        .filter(order_reservation::Column::OrderId.eq(order_id))
+        .filter(order_reservation::Column::State.eq("held"))
+        .all(db)
+        .await?;
+    let mut journal = inventory::Journal::default();
+    for r in &held {
+        match settlement {
+            Settlement::Sold => {
+                inventory::sell(
+                    db,
+                    r.variant_id,
+                    r.warehouse_id,
+                    r.quantity,
+                    reference,
+                    &mut journal,
+                )
+                .await?
+            }
+            Settlement::Released => {
+                inventory::release_into(
+                    db,
+                    r.variant_id,
+                    &[(r.warehouse_id, r.quantity)],
+                    reference,
+                    &mut journal,
+                )
+                .await?
+            }
+        }
+    }
+    journal.write(db).await?;
+    let state = match settlement {
+        Settlement::Sold => "sold",
+        Settlement::Released => "released",
+    };
+    order_reservation::Entity::update_many()
+        .col_expr(order_reservation::Column::State, state.into())
+        .filter(order_reservation::Column::OrderId.eq(order_id))
+        .filter(order_reservation::Column::State.eq("held"))
+        .exec(db)
+        .await?;
+    Ok(held)
 }
 
 /// Expires every pending order past its time; returns how many. Safe to run from several

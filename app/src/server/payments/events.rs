@@ -11,9 +11,8 @@ use sea_orm::{
 use crate::server::{
     cache::Cache,
     cart,
-    checkout::{close_unpaid, emit},
-    db::{order, order_reservation, payment, payment_event},
-    inventory,
+    checkout::{close_unpaid, emit, settle_reservations, Settlement},
+    db::{order, payment, payment_event},
 };
 
 /// A gateway's report about one payment, already authenticated (signature or status API).
@@ -305,24 +304,10 @@ async fn sell_reservations(
     order_id: i32,
     reference: &str,
 ) -> Result<(), DbErr> {
-    let held = order_reservation::Entity::find()
-        .filter(order_reservation::Column::OrderId.eq(order_id))
-        .filter(order_reservation::Column::State.eq("held"))
-        .all(txn)
-        .await?;
+    let sold = settle_reservations(txn, order_id, reference, Settlement::Sold).await?;
     let backend = txn.get_database_backend();
     let p = |n: usize| crate::server::catalog::placeholders(backend, n, 1);
-    let mut journal = inventory::Journal::default();
-    for r in &held {
-        inventory::sell(
-            txn,
-            r.variant_id,
-            r.warehouse_id,
-            r.quantity,
-            reference,
-            &mut journal,
-        )
-        .await?;
+    for r in &sold {
         txn.execute(sea_orm::Statement::from_sql_and_values(
             backend,
             format!(
@@ -335,13 +320,6 @@ async fn sell_reservations(
         ))
         .await?;
     }
-    journal.write(txn).await?;
-    order_reservation::Entity::update_many()
-        .col_expr(order_reservation::Column::State, "sold".into())
-        .filter(order_reservation::Column::OrderId.eq(order_id))
-        .filter(order_reservation::Column::State.eq("held"))
-        .exec(txn)
-        .await?;
     Ok(())
 }
 
