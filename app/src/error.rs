@@ -48,6 +48,9 @@ pub enum AppError {
     /// 402: a payment gateway refused or failed.
     #[error("{0}")]
     Payment(String),
+    /// 503: busy or a part is down for a moment; the same request later should work.
+    #[error("{0}")]
+    Unavailable(String),
     /// 500: something went wrong on our side; details are in the server log only.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -77,6 +80,7 @@ impl AppError {
             AppError::Validation { .. } => "validation_failed",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Payment(_) => "payment_failed",
+            AppError::Unavailable(_) => "unavailable",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
         }
@@ -94,6 +98,7 @@ impl AppError {
             AppError::Validation { .. } => 422,
             AppError::RateLimited { .. } => 429,
             AppError::Payment(_) => 402,
+            AppError::Unavailable(_) => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

@@ -415,7 +415,7 @@ async fn bad_input_is_refused_with_field_messages_and_nothing_is_written() {
 }
 
 #[tokio::test]
-async fn a_declined_payment_cancels_the_order_releases_stock_and_keeps_the_cart() {
+async fn a_declined_demo_payment_ends_the_attempt_and_a_retry_pays_the_same_order() {
     let app = spawn_app().await;
     let (variant_id, sku, _) = variant_with_stock(&app.state.db, &[4, 0]).await;
     let client = app.new_client();
@@ -430,29 +430,46 @@ async fn a_declined_payment_cancels_the_order_releases_stock_and_keeps_the_cart(
     .await;
     assert_eq!(res.status(), 200);
     let view: Value = res.json().await.unwrap();
-    assert_eq!(view["status"], "cancelled");
-    assert_eq!(view["payment_status"], "failed");
+    // Like a refused card: nothing charged, the order still open with its stock held.
+    assert_eq!(view["status"], "pending");
+    assert_eq!(view["payment_status"], "pending");
     assert!(view["payment_message"]
         .as_str()
         .unwrap()
         .contains("declined"));
-    assert_eq!(stock(&app, variant_id).await, (4, 0), "released");
+    assert_eq!(stock(&app, variant_id).await, (4, 3), "still held");
     let cart: Value = get_json(&client, app.url("/api/v1/cart")).await;
-    assert_eq!(cart["item_count"], 3, "the cart is kept to try again");
+    assert_eq!(
+        cart["lines"].as_array().unwrap().len(),
+        1,
+        "the cart is kept until the order is paid"
+    );
+    // The order page still offers to pay.
+    let page = client
+        .get(app.url(placed["order_url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Complete payment"), "the retry is offered");
 
-    // Out of order: an approval after the decline cannot reopen the order or sell stock.
+    // The retry succeeds: one paid order, its units sold once.
     let res = post_empty(
         &client,
         app.url(&format!("/api/v1/payments/demo/{id}/approve")),
     )
     .await;
     let view: Value = res.json().await.unwrap();
-    assert_eq!(view["status"], "cancelled");
-    assert_eq!(stock(&app, variant_id).await, (4, 0));
-    // And a new attempt is a new order with a new key.
-    let (status, again) = checkout(&app, &client, "d2", &checkout_body()).await;
-    assert_eq!(status, 201, "{again}");
-    assert_ne!(again["order"]["id"], placed["order"]["id"]);
+    assert_eq!(view["status"], "confirmed");
+    assert_eq!(view["payment_status"], "paid");
+    assert_eq!(view["payment_message"], "");
+    assert_eq!(stock(&app, variant_id).await, (1, 0), "sold once");
+    let orders = order::Entity::find().all(&app.state.db).await.unwrap();
+    assert_eq!(orders.len(), 1);
+    let cart: Value = get_json(&client, app.url("/api/v1/cart")).await;
+    assert_eq!(cart["item_count"], 0, "paid: the cart is emptied");
 }
 
 #[tokio::test]

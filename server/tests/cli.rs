@@ -163,6 +163,23 @@ fn bad_configuration_stops_with_one_line_naming_the_setting() {
             "not-an-address",
             "configuration error: PASAR_ADDR:",
         ),
+        // Half a gateway: the demo must not quietly take its place.
+        (
+            "MIDTRANS_SERVER_KEY",
+            "SB-Mid-server-x",
+            "configuration error: MIDTRANS_CLIENT_KEY: missing while MIDTRANS_SERVER_KEY is set",
+        ),
+        (
+            "STRIPE_PUBLISHABLE_KEY",
+            "pk_live_x",
+            "configuration error: STRIPE_SECRET_KEY: missing while STRIPE_PUBLISHABLE_KEY is set",
+        ),
+        // An https shop with no keys would run the demo gateway: refused unless asked for.
+        (
+            "PASAR_PUBLIC_URL",
+            "https://toko.example",
+            "configuration error: PASAR_DEMO_GATEWAY: the demo gateway would be on for an https shop",
+        ),
     ];
     for (name, value, expected) in cases {
         let out = pasar()

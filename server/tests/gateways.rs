@@ -432,3 +432,203 @@ async fn midtrans_amount_mismatches_are_rejected_and_missed_notifications_reconc
         vec!["demo".to_string(), "midtrans".to_string()]
     );
 }
+
+async fn payment_of(app: &TestApp, number: &str) -> payment::Model {
+    let order = order_row(app, number).await;
+    payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order.id))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn reserved_units(app: &TestApp) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = app
+        .state
+        .db
+        .query_one(Statement::from_string(
+            app.state.db.get_database_backend(),
+            "SELECT CAST(COALESCE(SUM(reserved), 0) AS BIGINT) AS r FROM stock_levels",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "r").unwrap()
+}
+
+#[tokio::test]
+async fn a_declined_card_keeps_the_order_open_and_the_same_intent_can_still_pay() {
+    let (app, fake) = stripe_app().await;
+    let client = app.new_client();
+    let placed = place(&app, &client, "stripe", "dec1").await;
+    let number = placed["order"]["number"].as_str().unwrap().to_string();
+    let secret = placed["next"]["client_secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let total = placed["order"]["totals"]["grand_total"]["amount"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(reserved_units(&app).await, 2);
+
+    let declined = stripe_event(
+        "evt_decline",
+        "payment_intent.payment_failed",
+        "pi_test_1",
+        total * 100,
+    );
+    assert_eq!(
+        post_stripe(&app, &declined, signed(&declined))
+            .await
+            .status(),
+        200
+    );
+    let order = order_row(&app, &number).await;
+    assert_eq!(
+        (order.status.as_str(), order.payment_status.as_str()),
+        ("pending", "pending"),
+        "a declined card is not the end of the order"
+    );
+    assert_eq!(reserved_units(&app).await, 2, "its stock stays held");
+    let p = payment_of(&app, &number).await;
+    assert_eq!(p.status, "pending");
+    assert_eq!(p.failure_message, "Your card was declined.");
+    let attempt = payment_event::Entity::find()
+        .filter(payment_event::Column::EventId.eq("evt_decline"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(attempt.outcome, "applied", "the attempt is recorded");
+    // The payment page mounts the same intent again, with the decline said.
+    let key = order.access_token.clone();
+    let page = client
+        .get(app.url(&format!("/pay/{number}?key={key}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&secret), "same intent");
+    assert!(
+        page.contains("Your card was declined."),
+        "the message shows"
+    );
+    // The reconciler sees the intent waiting for a payment method: also just an attempt.
+    app::server::payments::reconcile_pending(
+        &app.state.db,
+        app.state.cache.as_ref(),
+        &app.state.settings,
+        chrono::Duration::zero(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(order_row(&app, &number).await.status, "pending");
+
+    // Another card in the same Payment Element succeeds.
+    fake.succeed("pi_test_1");
+    let paid = stripe_event(
+        "evt_paid",
+        "payment_intent.succeeded",
+        "pi_test_1",
+        total * 100,
+    );
+    assert_eq!(post_stripe(&app, &paid, signed(&paid)).await.status(), 200);
+    let order = order_row(&app, &number).await;
+    assert_eq!(
+        (order.status.as_str(), order.payment_status.as_str()),
+        ("confirmed", "paid")
+    );
+    assert_eq!(reserved_units(&app).await, 0, "sold once: nothing held");
+    let sold = app::server::db::stock_movement::Entity::find()
+        .filter(app::server::db::stock_movement::Column::Kind.eq("sell"))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(sold.iter().map(|m| m.quantity).sum::<i32>(), 2);
+    assert_eq!(payment_of(&app, &number).await.failure_message, "");
+}
+
+/// Posts a webhook the way a gateway does: until it is acknowledged (2xx) or refused (400).
+async fn deliver(app: &TestApp, body: &str) -> u16 {
+    for _ in 0..50 {
+        let status = post_stripe(app, body, signed(body)).await.status().as_u16();
+        if status < 500 && status != 404 {
+            return status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("webhook never acknowledged");
+}
+
+#[tokio::test]
+async fn racing_events_for_one_payment_never_lose_the_charge() {
+    let (app, _fake) = stripe_app().await;
+    let mut orders = Vec::new();
+    for i in 0..12 {
+        let client = app.new_client();
+        let placed = place(&app, &client, "stripe", &format!("race{i}")).await;
+        let number = placed["order"]["number"].as_str().unwrap().to_string();
+        let total = placed["order"]["totals"]["grand_total"]["amount"]
+            .as_i64()
+            .unwrap();
+        let intent = payment_of(&app, &number).await.gateway_ref.unwrap();
+        orders.push((number, intent, total * 100));
+    }
+    // Per payment, a cancellation and a success arrive at the same moment: two writers read
+    // the same pending payment; whichever commits second must still apply to what it finds.
+    let mut racers = Vec::new();
+    for (i, (_, intent, amount)) in orders.iter().enumerate() {
+        let cancel = stripe_event(
+            &format!("evt_c{i}"),
+            "payment_intent.canceled",
+            intent,
+            *amount,
+        );
+        let success = stripe_event(
+            &format!("evt_s{i}"),
+            "payment_intent.succeeded",
+            intent,
+            *amount,
+        );
+        let app = &app;
+        racers.push(async move {
+            let (a, b) = tokio::join!(deliver(app, &cancel), deliver(app, &success));
+            assert_eq!((a, b), (200, 200));
+        });
+    }
+    futures::future::join_all(racers).await;
+    for (number, _, _) in &orders {
+        let p = payment_of(&app, number).await;
+        assert_eq!(p.status, "paid", "{number}: the charge is recorded");
+        let order = order_row(&app, number).await;
+        assert_eq!(order.payment_status, "paid", "{number}");
+        assert!(
+            matches!(order.status.as_str(), "confirmed" | "cancelled"),
+            "{number}: {}",
+            order.status
+        );
+    }
+    assert_eq!(reserved_units(&app).await, 0, "nothing left held");
+}
+
+#[tokio::test]
+async fn an_event_for_an_unknown_payment_is_not_acknowledged_or_stored() {
+    let (app, _fake) = stripe_app().await;
+    let body = stripe_event(
+        "evt_unknown",
+        "payment_intent.succeeded",
+        "pi_nobody",
+        100_000,
+    );
+    let res = post_stripe(&app, &body, signed(&body)).await;
+    assert_eq!(res.status(), 404, "the gateway retries");
+    assert!(payment_event::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .is_empty());
+}

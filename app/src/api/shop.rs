@@ -453,7 +453,8 @@ pub async fn demo_pay(
             if view.payment_status == "paid" {
                 redirect_without_js(&format!("/orders/{}?key={token}&paid=1", view.number));
             } else {
-                redirect_without_js(&format!("/cart?declined={}", view.number));
+                // A declined attempt leaves the order open: back to the page, to try again.
+                redirect_without_js(&format!("/pay/demo/{}?key={token}", view.number));
             }
             Ok(view)
         }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::{
     api::{ChangePassword, Login, Logout, Register, UpdateProfile},
     error::AppError,
-    model::{SessionInfo, User},
+    model::SessionInfo,
 };
 
 /// Auth state and the actions that change it.
@@ -17,13 +17,6 @@ pub struct Auth {
     pub logout: ServerAction<Logout>,
     pub update_profile: ServerAction<UpdateProfile>,
     pub change_password: ServerAction<ChangePassword>,
-}
-
-impl Auth {
-    /// The user, once the session resource has loaded (call inside `Suspense`/`Transition`).
-    pub fn user(&self) -> Option<User> {
-        self.info.get().and_then(|r| r.ok()).and_then(|i| i.user)
-    }
 }
 
 pub fn provide_auth() {

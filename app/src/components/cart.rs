@@ -26,7 +26,15 @@ pub struct Cart {
 }
 
 impl Cart {
-    /// The cart as last confirmed by the server (call inside `Suspense`/`Transition`).
+    /// The cart as last confirmed by the server, for a `Suspend` inside `Suspense`/`Transition`:
+    /// awaiting the resource there (not `.get()`) keeps server renders from stalling.
+    pub async fn confirmed(&self) -> Option<CartView> {
+        let from_server = self.resource.await.ok();
+        self.latest.get().or(from_server)
+    }
+
+    /// The same, read synchronously: only for browser-side code that runs after hydration
+    /// (the drawer opens on an add; effects), never in a server render.
     pub fn view(&self) -> Option<CartView> {
         self.latest
             .get()
@@ -39,15 +47,12 @@ impl Cart {
         self.resource.refetch();
     }
 
-    /// Units for the header badge, counting an add that is on its way.
-    pub fn count(&self) -> i32 {
-        let confirmed = self.view().map_or(0, |v| v.item_count);
-        let pending = self
-            .add
+    /// Units of an add that is on its way (the badge counts them before the server answers).
+    pub fn pending_units(&self) -> i32 {
+        self.add
             .input()
             .get()
-            .map_or(0, |a| a.quantity.unwrap_or(1));
-        confirmed + pending
+            .map_or(0, |a| a.quantity.unwrap_or(1))
     }
 
     /// The quantity to show for a line: the one being set, else the confirmed one.
@@ -185,9 +190,15 @@ pub fn CartBadge() -> impl IntoView {
         <A href="/cart" attr:class="relative inline-flex items-center gap-1 rounded-lg px-3 py-2 text-sm font-medium text-stone-700 hover:bg-stone-100" attr:aria-label="Cart">
             <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M3 3h2l2.4 12.2a2 2 0 0 0 2 1.6h8.2a2 2 0 0 0 2-1.5L21 8H6" /><circle cx="10" cy="20" r="1.5" /><circle cx="18" cy="20" r="1.5" /></svg>
             <Transition fallback=|| view! { <span class="cart-badge rounded-full bg-emerald-700 px-1.5 text-xs font-bold text-white">"0"</span> }>
-                <span class="cart-badge rounded-full bg-emerald-700 px-1.5 text-xs font-bold text-white" data-count=move || cart.count()>
-                    {move || cart.count()}
-                </span>
+                {move || Suspend::new(async move {
+                    let confirmed = cart.confirmed().await.map_or(0, |v| v.item_count);
+                    let count = move || confirmed + cart.pending_units();
+                    view! {
+                        <span class="cart-badge rounded-full bg-emerald-700 px-1.5 text-xs font-bold text-white" data-count=count>
+                            {count}
+                        </span>
+                    }
+                })}
             </Transition>
         </A>
     }

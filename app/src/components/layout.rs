@@ -8,30 +8,31 @@ use crate::{components::auth::use_auth, model::User};
 #[component]
 pub fn Header() -> impl IntoView {
     let auth = use_auth();
-    let shop_name = move || {
-        auth.info
-            .get()
-            .and_then(|r| r.ok())
-            .map(|i| i.shop_name)
-            .unwrap_or_else(|| "Pasar".to_string())
-    };
+    // Each boundary awaits the session resource inside `Suspend` (never `.get()`): resources
+    // read with `.get()` in several boundaries can leave a server render unfinished (leptos
+    // issue 4578), which is how `/login` once hung for a minute in CI.
     view! {
         <header class="sticky top-0 z-40 border-b border-stone-200 bg-white/95 backdrop-blur">
             <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-3 px-4 py-3 sm:flex-nowrap">
                 <A href="/" attr:class="flex items-center gap-2 text-xl font-extrabold tracking-tight text-emerald-800">
                     <span class="inline-flex h-8 w-8 items-center justify-center rounded-lg bg-emerald-700 text-white">"P"</span>
                     <Transition fallback=|| view! { <span>"Pasar"</span> }>
-                        <span class="shop-name">{shop_name}</span>
+                        {move || Suspend::new(async move {
+                            let name = auth.info.await.map(|i| i.shop_name).unwrap_or_else(|_| "Pasar".to_string());
+                            view! { <span class="shop-name">{name}</span> }
+                        })}
                     </Transition>
                 </A>
                 <super::search_box::SearchBox />
                 <nav class="ml-auto flex items-center gap-2" aria-label="Account">
                     <super::cart::CartBadge />
                     <Transition fallback=|| view! { <div class="h-9 w-24 animate-pulse rounded-lg bg-stone-200"></div> }>
-                        {move || match auth.user() {
-                            Some(user) => view! { <AccountMenu user /> }.into_any(),
-                            None => view! { <GuestLinks /> }.into_any(),
-                        }}
+                        {move || Suspend::new(async move {
+                            match auth.info.await.ok().and_then(|i| i.user) {
+                                Some(user) => view! { <AccountMenu user /> }.into_any(),
+                                None => view! { <GuestLinks /> }.into_any(),
+                            }
+                        })}
                     </Transition>
                 </nav>
             </div>

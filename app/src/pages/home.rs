@@ -11,10 +11,6 @@ use crate::{
 #[component]
 pub fn HomePage() -> impl IntoView {
     let auth = use_auth();
-    let greeting = move || match auth.user() {
-        Some(user) => format!("Selamat datang kembali, {}!", user.name),
-        None => "Belanja kebutuhan harian, gadget dan fesyen dengan harga jujur.".to_string(),
-    };
     view! {
         <Title text="Belanja online" />
         <Meta name="description" content="Pasar: toko online dengan pembayaran GoPay, OVO, QRIS, transfer bank dan kartu." />
@@ -22,7 +18,13 @@ pub fn HomePage() -> impl IntoView {
             <p class="text-sm font-semibold uppercase tracking-widest text-emerald-200">"Toko online Indonesia"</p>
             <h1 class="mt-2 max-w-2xl text-3xl font-extrabold leading-tight sm:text-5xl">"Semua kebutuhanmu, satu pasar."</h1>
             <Transition fallback=|| view! { <p class="mt-4 h-6"></p> }>
-                <p class="greeting mt-4 max-w-xl text-lg text-emerald-50">{greeting}</p>
+                {move || Suspend::new(async move {
+                    let greeting = match auth.info.await.ok().and_then(|i| i.user) {
+                        Some(user) => format!("Selamat datang kembali, {}!", user.name),
+                        None => "Belanja kebutuhan harian, gadget dan fesyen dengan harga jujur.".to_string(),
+                    };
+                    view! { <p class="greeting mt-4 max-w-xl text-lg text-emerald-50">{greeting}</p> }
+                })}
             </Transition>
             <div class="mt-8 flex flex-wrap gap-3">
                 <a href="/search" class="rounded-lg bg-white px-5 py-3 text-sm font-bold text-emerald-800 shadow hover:bg-emerald-50">"Lihat produk"</a>

@@ -33,11 +33,6 @@ use crate::{
 pub fn CartPage() -> impl IntoView {
     let cart = use_cart();
     let query = use_query_map();
-    let declined = move || {
-        query.read().get("declined").map(|n| {
-            format!("The payment for order {n} was declined. Nothing was charged; your cart is still here, so you can try again.")
-        })
-    };
     let added = move || {
         query
             .read()
@@ -49,18 +44,17 @@ pub fn CartPage() -> impl IntoView {
         <Title text="Keranjang" />
         <PageHeading title="Keranjang belanja" />
         <div class="flex flex-col gap-4">
-            <Alert message=Signal::derive(declined) />
             <Alert message=Signal::derive(error) />
             <Alert message=Signal::derive(added) error=false />
             <Transition fallback=CardSkeleton>
-                {move || {
-                    let view = cart.view().unwrap_or_default();
+                {move || Suspend::new(async move {
+                    let view = cart.confirmed().await.unwrap_or_default();
                     if view.lines.is_empty() {
                         view! { <EmptyCart /> }.into_any()
                     } else {
                         view! { <CartContents view /> }.into_any()
                     }
-                }}
+                })}
             </Transition>
         </div>
     }
@@ -534,11 +528,12 @@ pub fn DemoPaymentPage() -> impl IntoView {
     let query = use_query_map();
     let number = move || params.read().get("number").unwrap_or_default();
     let key = move || query.read().get("key");
-    let order = Resource::new(
-        move || (number(), key()),
-        |(n, k)| crate::api::get_order(n, k),
-    );
     let pay = ServerAction::<DemoPay>::new();
+    // Read again after a decision: a declined attempt shows its message and the buttons again.
+    let order = Resource::new(
+        move || (number(), key(), pay.version().get()),
+        |(n, k, _)| crate::api::get_order(n, k),
+    );
     let error = form_error_signal(pay);
     let navigate = use_navigate();
     let cart = use_cart();
@@ -546,13 +541,13 @@ pub fn DemoPaymentPage() -> impl IntoView {
         if let Some(Ok(view)) = pay.value().get() {
             // A paid order empties the cart on the server.
             cart.refresh();
-            let target = if view.payment_status == "paid" {
+            if view.payment_status == "paid" {
                 let key = key().map(|k| format!("key={k}&")).unwrap_or_default();
-                format!("/orders/{}?{key}paid=1", view.number)
-            } else {
-                format!("/cart?declined={}", view.number)
-            };
-            navigate(&target, Default::default());
+                navigate(
+                    &format!("/orders/{}?{key}paid=1", view.number),
+                    Default::default(),
+                );
+            }
         }
     });
     view! {
@@ -579,6 +574,9 @@ pub fn DemoPaymentPage() -> impl IntoView {
                                 <p class="text-sm text-stone-600">{format!("Order {}", o.number)}</p>
                                 <p class="demo-amount mt-1 text-3xl font-extrabold">{o.totals.grand_total.formatted.clone()}</p>
                                 <div class="mt-2"><Alert message=Signal::derive(move || error.get().map(|e| e.to_string())) /></div>
+                                {(!o.payment_message.is_empty()).then(|| view! {
+                                    <p class="payment-declined mt-2 rounded-lg bg-red-50 px-4 py-3 text-sm text-red-800">{o.payment_message.clone()}</p>
+                                })}
                                 <div class="mt-6 flex gap-3">
                                     <ActionForm action=pay attr:class="flex-1">
                                         <input type="hidden" name="number" value=approve_number.clone() />

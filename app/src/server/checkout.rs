@@ -9,8 +9,8 @@ use rand::{distributions::Alphanumeric, Rng};
 use sea_orm::{
     sea_query::{InsertStatement, PostgresQueryBuilder},
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QueryTrait, Set,
-    SqlErr, Statement, TransactionTrait,
+    DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set, SqlErr, Statement, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -916,6 +916,13 @@ pub async fn expire_overdue(db: &DatabaseConnection, now: DateTime<Utc>) -> Resu
     let mut expired = 0;
     for order in overdue {
         let txn = db.begin().await?;
+        // Payment rows first, as the event path locks them: a payment event racing this
+        // expiry waits for it (and then sees the expired order) instead of deadlocking.
+        payment::Entity::find()
+            .filter(payment::Column::OrderId.eq(order.id))
+            .lock_exclusive()
+            .all(&txn)
+            .await?;
         if close_unpaid(&txn, order.id, "expired", "expired").await? {
             payment::Entity::update_many()
                 .col_expr(payment::Column::Status, "expired".into())

@@ -41,6 +41,12 @@ pub struct Settings {
     pub media_dir: std::path::PathBuf,
     /// Listing/suggestion/page caches on (the default); off only to measure the uncached path.
     pub catalog_cache: bool,
+    /// A response not complete by then is cut off (503 before its headers).
+    pub request_timeout: std::time::Duration,
+    /// A client must send its request headers within this.
+    pub header_read_timeout: std::time::Duration,
+    /// On SIGTERM/Ctrl-C, open requests get this long to finish.
+    pub shutdown_grace: std::time::Duration,
     pub shop: ShopSettings,
     pub tax: TaxSettings,
     pub payments: PaymentSettings,
@@ -97,7 +103,8 @@ impl TaxSettings {
 #[derive(Debug, Clone)]
 pub struct PaymentSettings {
     /// Gateways offered at checkout, in order, among `demo`, `stripe`, `midtrans`: those
-    /// enabled in the file whose keys are set, plus the demo gateway while no real one is.
+    /// enabled in the file whose keys are set, plus the demo gateway when no gateway key is set
+    /// at all or `PASAR_DEMO_GATEWAY=on`.
     pub enabled: Vec<String>,
     pub order_expiry_minutes: u32,
     pub stripe_api_base: String,
@@ -263,6 +270,9 @@ struct FileServer {
     smtp_url: Option<String>,
     media_dir: Option<String>,
     catalog_cache: Option<bool>,
+    request_timeout_secs: Option<u64>,
+    header_read_timeout_secs: Option<u64>,
+    shutdown_grace_secs: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -270,9 +280,6 @@ struct FileServer {
 struct FilePayments {
     enabled: Vec<String>,
     order_expiry_minutes: u32,
-    /// Offer the demo gateway even when real gateway keys are set.
-    #[serde(default)]
-    demo_with_real_keys: bool,
     stripe_api_base: String,
     stripe_publishable_key: Option<String>,
     midtrans_production: bool,
@@ -456,9 +463,11 @@ impl Settings {
             midtrans_server_key: secret("MIDTRANS_SERVER_KEY"),
             midtrans_client_key: non_empty("MIDTRANS_CLIENT_KEY"),
         };
-        // A gateway is offered only when it is enabled and its keys are set; the demo gateway
-        // only while no real one is, unless asked for explicitly.
-        let demo_enabled = match non_empty("PASAR_DEMO_GATEWAY").as_deref() {
+        // A gateway is offered when it is enabled and both its keys are set; one key without
+        // the other is a mistake worth stopping for. The demo gateway lets anyone mark their own
+        // order paid, so it never switches itself on beside a real gateway: only when no
+        // gateway key is set at all, or when PASAR_DEMO_GATEWAY=on asks for it.
+        let demo_switch = match non_empty("PASAR_DEMO_GATEWAY").as_deref() {
             Some("on" | "true" | "1") => Some(true),
             Some("off" | "false" | "0") => Some(false),
             Some(other) => {
@@ -469,29 +478,70 @@ impl Settings {
             }
             None => None,
         };
+        let pair = |first: (&str, bool), second: (&str, bool)| -> Result<bool, ConfigError> {
+            match (first.1, second.1) {
+                (true, false) => Err(ConfigError::new(
+                    second.0,
+                    format!("missing while {} is set (set both, or neither)", first.0),
+                )),
+                (false, true) => Err(ConfigError::new(
+                    first.0,
+                    format!("missing while {} is set (set both, or neither)", second.0),
+                )),
+                (both, _) => Ok(both),
+            }
+        };
+        let any_gateway_key = payments.stripe_secret_key.is_some()
+            || payments.stripe_publishable_key.is_some()
+            || payments.stripe_webhook_secret.is_some()
+            || payments.midtrans_server_key.is_some()
+            || payments.midtrans_client_key.is_some();
         let mut real = Vec::new();
         for gateway in &file.payments.enabled {
             let configured = match gateway.as_str() {
-                "stripe" => {
-                    payments.stripe_secret_key.is_some()
-                        && payments.stripe_publishable_key.is_some()
-                }
-                "midtrans" => {
-                    payments.midtrans_server_key.is_some() && payments.midtrans_client_key.is_some()
-                }
+                "stripe" => pair(
+                    ("STRIPE_SECRET_KEY", payments.stripe_secret_key.is_some()),
+                    (
+                        "STRIPE_PUBLISHABLE_KEY",
+                        payments.stripe_publishable_key.is_some(),
+                    ),
+                )?,
+                "midtrans" => pair(
+                    (
+                        "MIDTRANS_SERVER_KEY",
+                        payments.midtrans_server_key.is_some(),
+                    ),
+                    (
+                        "MIDTRANS_CLIENT_KEY",
+                        payments.midtrans_client_key.is_some(),
+                    ),
+                )?,
                 _ => false,
             };
             if configured {
                 real.push(gateway.clone());
             }
         }
-        let demo = (file.payments.enabled.iter().any(|g| g == "demo")
-            && demo_enabled.unwrap_or(real.is_empty() || file.payments.demo_with_real_keys))
-            || demo_enabled == Some(true);
+        let demo = match demo_switch {
+            Some(on) => on,
+            None => file.payments.enabled.iter().any(|g| g == "demo") && !any_gateway_key,
+        };
+        if demo && public_url.scheme() == "https" && demo_switch != Some(true) {
+            return Err(ConfigError::new(
+                "PASAR_DEMO_GATEWAY",
+                "the demo gateway would be on for an https shop, and it lets anyone mark an order paid: set gateway keys, or PASAR_DEMO_GATEWAY=off (no payments) or =on (a public demo)",
+            ));
+        }
         if demo {
             payments.enabled.push("demo".into());
         }
         payments.enabled.extend(real);
+        if payments.enabled.is_empty() {
+            return Err(ConfigError::new(
+                "payments.enabled",
+                "no payment gateway is on, so no order could be paid: set Stripe or Midtrans keys, or PASAR_DEMO_GATEWAY=on",
+            ));
+        }
 
         let cache_prefix = non_empty("PASAR_CACHE_PREFIX")
             .or(file.server.cache_prefix.clone())
@@ -511,7 +561,38 @@ impl Settings {
             }
             None => file.server.catalog_cache.unwrap_or(true),
         };
+        let seconds = |name: &str, file: Option<u64>, default: u64| {
+            let text = non_empty(name);
+            let secs = match &text {
+                Some(t) => t.trim().parse::<u64>().map_err(|_| {
+                    ConfigError::new(name, format!("`{t}` is not a whole number of seconds"))
+                })?,
+                None => file.unwrap_or(default),
+            };
+            if secs == 0 {
+                return Err(ConfigError::new(name, "must be at least 1 second"));
+            }
+            Ok(std::time::Duration::from_secs(secs))
+        };
+        let request_timeout = seconds(
+            "PASAR_REQUEST_TIMEOUT_SECS",
+            file.server.request_timeout_secs,
+            30,
+        )?;
+        let header_read_timeout = seconds(
+            "PASAR_HEADER_READ_TIMEOUT_SECS",
+            file.server.header_read_timeout_secs,
+            10,
+        )?;
+        let shutdown_grace = seconds(
+            "PASAR_SHUTDOWN_GRACE_SECS",
+            file.server.shutdown_grace_secs,
+            20,
+        )?;
         Ok(Settings {
+            request_timeout,
+            header_read_timeout,
+            shutdown_grace,
             catalog_cache,
             addr,
             public_url,
@@ -605,6 +686,8 @@ mod tests {
             ("REDIS_URL", "redis://127.0.0.1:6379"),
             ("PASAR_ADDR", "0.0.0.0:8080"),
             ("PASAR_PUBLIC_URL", "https://toko.example"),
+            ("MIDTRANS_SERVER_KEY", "Mid-server-x"),
+            ("MIDTRANS_CLIENT_KEY", "Mid-client-x"),
         ])
         .expect("valid overrides");
         assert_eq!(s.database_url, "postgres://postgres@127.0.0.1/test");
@@ -625,6 +708,35 @@ mod tests {
         assert!(err
             .to_string()
             .starts_with("configuration error: PASAR_ADDR:"));
+    }
+
+    #[test]
+    fn the_demo_gateway_never_switches_itself_on_beside_a_gateway_key() {
+        let enabled = |env: &[(&str, &str)]| load(env).map(|s| s.payments.enabled);
+        assert_eq!(enabled(&[]).unwrap(), ["demo"], "no keys at all: the demo");
+        let midtrans = [
+            ("MIDTRANS_SERVER_KEY", "Mid-server-x"),
+            ("MIDTRANS_CLIENT_KEY", "Mid-client-x"),
+        ];
+        assert_eq!(enabled(&midtrans).unwrap(), ["midtrans"]);
+        let err = load(&[("MIDTRANS_SERVER_KEY", "Mid-server-x")]).unwrap_err();
+        assert_eq!(err.setting, "MIDTRANS_CLIENT_KEY", "{err}");
+        let err = load(&[("STRIPE_SECRET_KEY", "sk_live_x")]).unwrap_err();
+        assert_eq!(err.setting, "STRIPE_PUBLISHABLE_KEY", "{err}");
+        // A key of a gateway not enabled still counts as "configured": no silent demo.
+        let err = load(&[("STRIPE_WEBHOOK_SECRET", "whsec_x")]).unwrap_err();
+        assert_eq!(err.setting, "payments.enabled", "{err}");
+        let forced = [midtrans[0], midtrans[1], ("PASAR_DEMO_GATEWAY", "on")];
+        assert_eq!(enabled(&forced).unwrap(), ["demo", "midtrans"]);
+        let err = load(&[("PASAR_PUBLIC_URL", "https://toko.example")]).unwrap_err();
+        assert_eq!(err.setting, "PASAR_DEMO_GATEWAY", "{err}");
+        let public_demo = [
+            ("PASAR_PUBLIC_URL", "https://demo.example"),
+            ("PASAR_DEMO_GATEWAY", "on"),
+        ];
+        assert_eq!(enabled(&public_demo).unwrap(), ["demo"]);
+        let err = load(&[("PASAR_DEMO_GATEWAY", "off")]).unwrap_err();
+        assert_eq!(err.setting, "payments.enabled", "{err}");
     }
 
     #[test]

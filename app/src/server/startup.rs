@@ -84,20 +84,98 @@ impl Shop {
 
     /// Serves on `listener` until the process is asked to stop.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        if self
+            .state
+            .settings
+            .payments
+            .enabled
+            .iter()
+            .any(|g| g == super::payments::demo::GATEWAY)
+        {
+            tracing::warn!(
+                "THE DEMO PAYMENT GATEWAY IS ON: anyone can mark their own order paid and no money moves. \
+                 Set Stripe or Midtrans keys (and leave PASAR_DEMO_GATEWAY unset) before selling for real."
+            );
+        }
         // Background work that lives with the server: unpaid orders give their stock back.
         super::checkout::spawn_expiry_job(
             self.state.db.clone(),
             std::time::Duration::from_secs(30),
         );
         super::payments::spawn_reconciler(self.state.clone());
+        let settings = self.state.settings.clone();
         let app = self.router();
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+        serve_connections(listener, app, &settings).await
     }
+}
+
+/// The accept loop: HTTP/1 and HTTP/2, each request tagged with the peer address, request
+/// headers due within `header_read_timeout`; on a stop signal no new connections, and open ones
+/// get `shutdown_grace` to finish before the process leaves anyway.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    settings: &super::config::Settings,
+) -> std::io::Result<()> {
+    use hyper_util::{
+        rt::{TokioExecutor, TokioIo, TokioTimer},
+        server::{conn::auto::Builder, graceful::GracefulShutdown},
+        service::TowerToHyperService,
+    };
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(settings.header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let graceful = GracefulShutdown::new();
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait a moment, keep serving.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let service = tower::ServiceExt::map_request(
+                    app.clone(),
+                    move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                        req
+                    },
+                );
+                let connection = builder
+                    .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+                    .into_owned();
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    // Clients that go away mid-request are routine, not errors.
+                    if let Err(e) = connection.await {
+                        tracing::debug!(error = %e, "connection ended");
+                    }
+                });
+            }
+            _ = &mut stop => break,
+        }
+    }
+    drop(listener);
+    tracing::info!(
+        grace_secs = settings.shutdown_grace.as_secs(),
+        "waiting for open requests"
+    );
+    if tokio::time::timeout(settings.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown grace passed with requests still open; closing them");
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -20,6 +20,7 @@ pub mod admin;
 pub mod api;
 pub mod client;
 pub mod page_cache;
+pub mod safety;
 pub mod seo;
 pub mod shopper;
 pub mod webhooks;
@@ -57,16 +58,22 @@ pub fn router(state: AppState, sessions: SessionBackend) -> Router {
             page_cache::serve_cached,
         ));
     let app = sessions.layer(app, &state.settings);
-    app.layer(middleware::from_fn_with_state(state, refuse_cross_origin))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        ))
-        .layer(TraceLayer::new_for_http())
+    app.layer(middleware::from_fn_with_state(
+        state.clone(),
+        refuse_cross_origin,
+    ))
+    .layer(SetResponseHeaderLayer::if_not_present(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+    .layer(SetResponseHeaderLayer::if_not_present(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    ))
+    // Outside everything above, so a panic or a stall anywhere still gets an answer.
+    .layer(middleware::from_fn(safety::catch_panic))
+    .layer(middleware::from_fn_with_state(state, safety::deadline))
+    .layer(TraceLayer::new_for_http())
 }
 
 /// Uploaded pictures. Their names carry a hash of the content, so they never change and may be

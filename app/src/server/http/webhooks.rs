@@ -1,7 +1,8 @@
 //! Gateway webhooks: `POST /webhooks/stripe` and `POST /webhooks/midtrans`. Authenticated by
 //! signature, not by cookie or origin. A bad or missing signature is 400 and changes nothing;
 //! a duplicate is acknowledged (200) and changes nothing; an event whose amount or currency does
-//! not match its order is 400, stored and logged.
+//! not match its order is 400, stored and logged; an event for a payment we do not know is 404
+//! and not stored, so the gateway's retry is processed once the payment exists.
 use axum::{
     body::Bytes,
     extract::State,
@@ -31,6 +32,8 @@ fn refuse(status: StatusCode, message: &str) -> Response {
 async fn apply(state: &AppState, event: payments::GatewayEvent) -> Response {
     match payments::apply_event(&state.db, state.cache.as_ref(), event).await {
         Ok(EventOutcome::Rejected(why)) => refuse(StatusCode::BAD_REQUEST, &why),
+        // Not acknowledged: the gateway redelivers, by when the payment may be stored.
+        Ok(EventOutcome::UnknownPayment) => refuse(StatusCode::NOT_FOUND, "unknown payment"),
         Ok(outcome) => {
             Json(json!({ "received": true, "outcome": format!("{outcome:?}") })).into_response()
         }

@@ -45,8 +45,7 @@ pub async fn decide(
             message: if approve {
                 String::new()
             } else {
-                "The demo payment was declined. Nothing was charged; your cart is still there."
-                    .into()
+                "The demo payment was declined. Nothing was charged; you can try again.".into()
             },
             payload: serde_json::json!({ "order": order_number, "decision": decision }).to_string(),
         },

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set, SqlErr, TransactionTrait,
+    QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 
 use crate::server::{
@@ -43,16 +43,19 @@ pub enum EventOutcome {
     Applied,
     /// Seen before (same gateway and event id): acknowledged, nothing changed.
     Duplicate,
-    /// Valid but changes nothing: stale (would move backwards), already in that state, or
-    /// about a payment this shop does not know.
+    /// Valid but changes nothing: stale (would move backwards) or already in that state.
     Ignored(String),
     /// Does not match the order (amount or currency): stored, logged, nothing changed.
     Rejected(String),
+    /// About a payment this shop does not know (yet: a webhook can overtake the commit that
+    /// stores the gateway's id). Nothing is stored, so the gateway's redelivery is processed.
+    UnknownPayment,
 }
 
 /// Whether a payment may go from `from` to `to`. Forward only: a paid payment never returns to
-/// pending or failed. A payment that arrives after its order expired is recorded as paid (the
-/// money is in; staff refund it) without reopening the order.
+/// pending. Money that arrives after its order closed is recorded as paid (the money is in).
+/// A declined attempt is not a move: the payment stays pending for the next try, so `failed`
+/// is only reached by payments recorded before that rule.
 pub fn can_move(from: &str, to: &str) -> bool {
     match (from, to) {
         (a, b) if a == b => false,
@@ -70,7 +73,9 @@ fn is_unique_violation(e: &DbErr) -> bool {
 }
 
 /// Stores and applies one event. Commits everything it changes at once; on error nothing is
-/// kept (not even the event row, so a redelivery is processed again).
+/// kept (not even the event row, so a redelivery is processed again). The payment row is read
+/// `FOR UPDATE` (PostgreSQL; SQLite serialises writers itself), so two events for one payment
+/// apply one after the other, each to what the other left: none is lost to a race.
 pub async fn apply_event(
     db: &DatabaseConnection,
     cache: &dyn Cache,
@@ -104,6 +109,11 @@ pub async fn apply_event(
         EventOutcome::Duplicate => ("ignored", "duplicate".to_string()),
         EventOutcome::Ignored(why) => ("ignored", why.clone()),
         EventOutcome::Rejected(why) => ("rejected", why.clone()),
+        EventOutcome::UnknownPayment => {
+            txn.rollback().await?;
+            tracing::warn!(gateway = %event.gateway, event = %event.event_id, payment = %event.payment_ref, "event for an unknown payment; not stored, the gateway will retry");
+            return Ok(EventOutcome::UnknownPayment);
+        }
     };
     let mut row: payment_event::ActiveModel = stored.into();
     row.outcome = Set(label.into());
@@ -133,10 +143,11 @@ async fn apply_stored(
     let Some(payment) = payment::Entity::find()
         .filter(payment::Column::Gateway.eq(&event.gateway))
         .filter(payment::Column::GatewayRef.eq(&event.payment_ref))
+        .lock_exclusive()
         .one(txn)
         .await?
     else {
-        return Ok((EventOutcome::Ignored("unknown payment".into()), None, None));
+        return Ok((EventOutcome::UnknownPayment, None, None));
     };
     let (outcome, clear_cart) = apply_to_payment(txn, event, &payment).await?;
     Ok((outcome, clear_cart, Some(payment.id)))
@@ -173,19 +184,22 @@ async fn apply_to_payment(
     let Some(to) = event.status.as_deref() else {
         return Ok((EventOutcome::Ignored("no change of status".into()), None));
     };
+    if to == "failed" {
+        return record_declined_attempt(txn, event, payment).await;
+    }
     if !can_move(&payment.status, to) {
         return Ok((
             EventOutcome::Ignored(format!("stale: {} → {to} not allowed", payment.status)),
             None,
         ));
     }
-    // Conditional on the status just read: if another event moved it meanwhile, this one
-    // does nothing rather than overwrite it.
+    // The row is locked, so this matches; a miss means the lock did not hold (a bug): roll
+    // back and let the gateway redeliver rather than acknowledge an event never applied.
     let moved = payment::Entity::update_many()
         .col_expr(payment::Column::Status, to.into())
         .col_expr(
             payment::Column::FailureMessage,
-            if matches!(to, "failed" | "cancelled" | "expired") {
+            if matches!(to, "cancelled" | "expired") {
                 event.message.chars().take(500).collect::<String>()
             } else {
                 String::new()
@@ -198,11 +212,11 @@ async fn apply_to_payment(
         .exec(txn)
         .await?
         .rows_affected;
-    if moved == 0 {
-        return Ok((
-            EventOutcome::Ignored("the payment changed meanwhile".into()),
-            None,
-        ));
+    if moved != 1 {
+        return Err(DbErr::Custom(format!(
+            "payment {} changed while locked; event {} not applied",
+            payment.id, event.event_id
+        )));
     }
     let Some(order) = order::Entity::find_by_id(payment.order_id).one(txn).await? else {
         return Ok((EventOutcome::Applied, None));
@@ -250,7 +264,7 @@ async fn apply_to_payment(
                 .await?;
             }
         }
-        "failed" | "cancelled" | "expired" => {
+        "cancelled" | "expired" => {
             // An unpaid order closes and gives its stock back; a closed one only records it.
             let order_status = if to == "expired" {
                 "expired"
@@ -281,6 +295,38 @@ async fn apply_to_payment(
         _ => {}
     }
     Ok((EventOutcome::Applied, clear_cart))
+}
+
+/// A declined card (Stripe `payment_failed`, Midtrans `deny`, the demo's Decline) ends that
+/// attempt, not the payment: the shopper can try again (another card in the same Payment
+/// Element, Snap's retry), so the order keeps its stock and stays pending until it expires or
+/// is cancelled. The attempt and its message are kept (the event row, the payment's message).
+async fn record_declined_attempt(
+    txn: &impl ConnectionTrait,
+    event: &GatewayEvent,
+    payment: &payment::Model,
+) -> Result<(EventOutcome, Option<String>), DbErr> {
+    if !matches!(payment.status.as_str(), "pending" | "failed") {
+        return Ok((
+            EventOutcome::Ignored(format!(
+                "stale: a declined attempt on a {} payment",
+                payment.status
+            )),
+            None,
+        ));
+    }
+    let message: String = if event.message.is_empty() {
+        "The payment was declined.".to_string()
+    } else {
+        event.message.chars().take(500).collect()
+    };
+    payment::Entity::update_many()
+        .col_expr(payment::Column::FailureMessage, message.into())
+        .col_expr(payment::Column::UpdatedAt, Utc::now().into())
+        .filter(payment::Column::Id.eq(payment.id))
+        .exec(txn)
+        .await?;
+    Ok((EventOutcome::Applied, None))
 }
 
 async fn set_payment_status(

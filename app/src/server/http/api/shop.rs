@@ -347,6 +347,7 @@ pub async fn demo_decision(
     match demo::decide(&state.db, state.cache.as_ref(), &order.number, approve).await? {
         None => Err(AppError::NotFound("No such order.".into())),
         Some(EventOutcome::Rejected(why)) => Err(AppError::Conflict(why)),
+        Some(EventOutcome::UnknownPayment) => Err(AppError::NotFound("No such order.".into())),
         Some(_) => {
             let fresh =
                 checkout::find_order(&state.db, &order.number, Viewer::Token(&order.access_token))
@@ -395,7 +396,8 @@ pub async fn demo_approve(
     demo(state, session, headers, reference, query.key, true).await
 }
 
-/// DEMO GATEWAY: decline the payment; the order is cancelled, its stock released, the cart kept.
+/// DEMO GATEWAY: decline this attempt, like a refused card: nothing is charged, the order stays
+/// pending (its stock held) so the shopper can try again until it expires.
 #[utoipa::path(post, path = "/api/v1/payments/demo/{order}/decline", tag = "checkout",
     params(("order" = String, Path, description = "Order number or id"), OrderKey),
     responses((status = 200, body = OrderView), (status = 404, body = ErrorBody)))]
