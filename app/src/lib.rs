@@ -60,6 +60,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // The render's nonce goes to the security-headers layer, which writes the CSP with it.
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(value) = http::HeaderValue::from_str(&nonce) {
+            response.insert_header(server::http::headers::NONCE_HEADER, value);
+        }
+    }
     provide_toasts();
     components::auth::provide_auth();
     components::cart::provide_cart();

@@ -19,6 +19,7 @@ use crate::{error::AppError, shell, App};
 pub mod admin;
 pub mod api;
 pub mod client;
+pub mod headers;
 pub mod page_cache;
 pub mod safety;
 pub mod seo;
@@ -58,22 +59,26 @@ pub fn router(state: AppState, sessions: SessionBackend) -> Router {
             page_cache::serve_cached,
         ));
     let app = sessions.layer(app, &state.settings);
-    app.layer(middleware::from_fn_with_state(
-        state.clone(),
-        refuse_cross_origin,
-    ))
-    .layer(SetResponseHeaderLayer::if_not_present(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    ))
-    .layer(SetResponseHeaderLayer::if_not_present(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    ))
+    let timeout = state.settings.request_timeout;
+    let app = app
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            refuse_cross_origin,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state,
+            headers::security_headers,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ));
     // Outside everything above, so a panic or a stall anywhere still gets an answer.
-    .layer(middleware::from_fn(safety::catch_panic))
-    .layer(middleware::from_fn_with_state(state, safety::deadline))
-    .layer(TraceLayer::new_for_http())
+    safety::wrap(app, timeout).layer(TraceLayer::new_for_http())
 }
 
 /// Uploaded pictures. Their names carry a hash of the content, so they never change and may be

@@ -24,9 +24,29 @@ const TTL: Duration = Duration::from_secs(60);
 const MAX_PAGES: u64 = 2_000;
 const MAX_PAGE_BYTES: usize = 512 * 1024;
 
+/// A rendered page and the nonce its inline scripts carry.
+pub struct CachedPage {
+    nonce: Option<String>,
+    html: Bytes,
+}
+
+impl CachedPage {
+    /// The page for one more visitor: a nonce of its own (a nonce must never repeat across
+    /// responses, or the Content-Security-Policy it unlocks is only as secret as the cache).
+    fn serve(&self) -> (Option<String>, Bytes) {
+        let Some(old) = &self.nonce else {
+            return (None, self.html.clone());
+        };
+        let fresh = leptos::nonce::Nonce::new().to_string();
+        let text = String::from_utf8_lossy(&self.html)
+            .replace(&format!("nonce=\"{old}\""), &format!("nonce=\"{fresh}\""));
+        (Some(fresh), Bytes::from(text))
+    }
+}
+
 /// The process-wide store of rendered pages.
 #[derive(Clone)]
-pub struct PageCache(moka::sync::Cache<String, Arc<Bytes>>);
+pub struct PageCache(moka::sync::Cache<String, Arc<CachedPage>>);
 
 impl Default for PageCache {
     fn default() -> Self {
@@ -97,8 +117,9 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
     let Some(key) = key_for(&req, &version) else {
         return no_cache(next.run(req).await);
     };
-    if let Some(html) = state.pages.0.get(&key) {
-        return (
+    if let Some(page) = state.pages.0.get(&key) {
+        let (nonce, html) = page.serve();
+        let mut res = (
             [
                 (
                     header::CONTENT_TYPE,
@@ -110,9 +131,14 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
                     HeaderValue::from_static("hit"),
                 ),
             ],
-            Body::from(html.as_ref().clone()),
+            Body::from(html),
         )
             .into_response();
+        if let Some(value) = nonce.and_then(|n| HeaderValue::from_str(&n).ok()) {
+            res.headers_mut()
+                .insert(super::headers::NONCE_HEADER, value);
+        }
+        return res;
     }
     let response = next.run(req).await;
     let storable = response.status() == StatusCode::OK
@@ -128,7 +154,18 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
     let (parts, body) = response.into_parts();
     match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
         Ok(bytes) => {
-            state.pages.0.insert(key, Arc::new(bytes.clone()));
+            let nonce = parts
+                .headers
+                .get(super::headers::NONCE_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            state.pages.0.insert(
+                key,
+                Arc::new(CachedPage {
+                    nonce,
+                    html: bytes.clone(),
+                }),
+            );
             let mut response = Response::from_parts(parts, Body::from(bytes));
             response.headers_mut().insert(
                 header::HeaderName::from_static("x-pasar-cache"),

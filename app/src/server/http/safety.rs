@@ -1,11 +1,11 @@
 //! Safety nets around every request, for faults we did not foresee: a deadline on the whole
 //! response (headers and body), and a panic caught and answered as a 500. Both answer in the
 //! shape the client expects: the JSON error for the API, a small page for browsers.
-use std::panic::AssertUnwindSafe;
+use std::{panic::AssertUnwindSafe, time::Duration};
 
 use axum::{
     body::Body,
-    extract::{Request, State},
+    extract::Request,
     http::{header, HeaderValue, StatusCode},
     middleware::Next,
     response::{Html, IntoResponse, Response},
@@ -13,7 +13,7 @@ use axum::{
 use futures::{FutureExt, StreamExt};
 use tokio::time::Instant;
 
-use crate::{error::AppError, server::state::AppState};
+use crate::error::AppError;
 
 /// Whether the client wants JSON (the API, server functions called by fetch) rather than a page.
 fn wants_json(req: &Request) -> bool {
@@ -46,8 +46,7 @@ fn failure(json: bool, status: StatusCode, error: AppError, title: &str, text: &
 /// A response that is not complete within the configured time is cut off: before its headers
 /// it becomes a 503 that says so; after them (a streamed body that stalls) the body ends with
 /// an error, so the connection closes instead of hanging the client.
-pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let limit = state.settings.request_timeout;
+pub async fn deadline(limit: Duration, req: Request, next: Next) -> Response {
     let json = wants_json(&req);
     let path = req.uri().path().to_string();
     let until = Instant::now() + limit;
@@ -87,6 +86,15 @@ pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -
         }
     });
     Response::from_parts(parts, Body::from_stream(chunks))
+}
+
+/// Both nets around `router`: the deadline outside, so a request that panics late still ends.
+pub fn wrap(router: axum::Router, request_timeout: Duration) -> axum::Router {
+    router
+        .layer(axum::middleware::from_fn(catch_panic))
+        .layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| deadline(request_timeout, req, next),
+        ))
 }
 
 /// A panic in a handler or a page render answers 500 (JSON error for the API, a page for

@@ -1,0 +1,181 @@
+//! The shop's defences around every request: security headers (CSP with a per-response nonce,
+//! no framing, HSTS on https), the request deadline and the panic net (answers in the JSON
+//! error shape for the API, a page for browsers), and the header-read timeout.
+mod common;
+
+use std::time::Duration;
+
+use app::server::http::safety;
+use axum::{routing::get, Router};
+use common::{spawn_app, spawn_app_with};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// The nonce the page's own scripts carry.
+fn script_nonces(html: &str) -> Vec<String> {
+    html.match_indices("nonce=\"")
+        .map(|(i, m)| {
+            let start = i + m.len();
+            let end = html[start..].find('"').unwrap() + start;
+            html[start..end].to_string()
+        })
+        .collect()
+}
+
+fn csp_nonce(res: &reqwest::Response) -> String {
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    let start = csp.find("'nonce-").expect("a nonce in the policy") + "'nonce-".len();
+    let end = csp[start..].find('\'').unwrap() + start;
+    csp[start..end].to_string()
+}
+
+#[tokio::test]
+async fn pages_carry_a_policy_whose_nonce_matches_their_scripts_and_is_never_reused() {
+    let app = spawn_app().await;
+    let mut seen = Vec::new();
+    // The second and third are served from the page cache: each still gets its own nonce.
+    for _ in 0..3 {
+        let res = app.new_client().get(app.url("/")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["x-frame-options"], "DENY");
+        let csp = res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("object-src 'none'"), "{csp}");
+        assert!(!csp.contains("stripe"), "gateways only on the payment page: {csp}");
+        assert!(!res.headers().contains_key("x-pasar-nonce"), "internal header removed");
+        assert!(!res.headers().contains_key("strict-transport-security"), "http: no HSTS");
+        let nonce = csp_nonce(&res);
+        let html = res.text().await.unwrap();
+        let nonces = script_nonces(&html);
+        assert!(!nonces.is_empty(), "the hydration scripts carry a nonce");
+        assert!(nonces.iter().all(|n| *n == nonce), "{nonces:?} vs {nonce}");
+        seen.push(nonce);
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 3, "a fresh nonce per response, cached or not");
+
+    let res = app.client.get(app.url("/pay/PSR-NONE")).send().await.unwrap();
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("https://js.stripe.com"), "{csp}");
+    let res = app.client.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+}
+
+#[tokio::test]
+async fn an_https_shop_sends_hsts() {
+    let app = spawn_app_with(&[
+        ("PASAR_PUBLIC_URL", "https://toko.example".into()),
+        ("PASAR_DEMO_GATEWAY", "on".into()),
+    ])
+    .await;
+    let res = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(
+        res.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+}
+
+async fn boom() -> &'static str {
+    panic!("handler bug")
+}
+
+/// A router with the shop's safety nets around handlers that misbehave.
+async fn misbehaving_server() -> String {
+    let router = Router::new()
+        .route("/api/v1/boom", get(boom))
+        .route("/boom", get(boom))
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                "late"
+            }),
+        )
+        .route(
+            "/stalls-mid-body",
+            get(|| async {
+                let chunks = futures::stream::unfold(0, |n| async move {
+                    if n == 1 {
+                        tokio::time::sleep(Duration::from_secs(30)).await;
+                    }
+                    Some((Ok::<_, std::io::Error>(axum::body::Bytes::from("<p>chunk</p>")), n + 1))
+                });
+                axum::body::Body::from_stream(chunks)
+            }),
+        );
+    let router = safety::wrap(router, Duration::from_millis(500));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_panic_answers_500_in_the_shape_the_client_expects() {
+    let base = misbehaving_server().await;
+    let client = common::client();
+    let res = client.get(format!("{base}/api/v1/boom")).send().await.unwrap();
+    assert_eq!(res.status(), 500);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "internal");
+    assert!(!body.to_string().contains("handler bug"), "no internals leak");
+    let res = client
+        .get(format!("{base}/boom"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 500);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Something went wrong"), "{html}");
+    // The server carries on.
+    let res = client.get(format!("{base}/api/v1/boom")).send().await.unwrap();
+    assert_eq!(res.status(), 500);
+}
+
+#[tokio::test]
+async fn a_response_past_its_deadline_is_a_503_or_a_closed_connection_never_a_hang() {
+    let base = misbehaving_server().await;
+    let client = common::client();
+    let res = client
+        .get(format!("{base}/slow"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "5");
+    assert!(res.text().await.unwrap().contains("took too long"));
+    // Headers sent, then the body stalls: the body ends in an error instead of never.
+    let res = client
+        .get(format!("{base}/stalls-mid-body"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body = tokio::time::timeout(Duration::from_secs(10), res.text())
+        .await
+        .expect("the body ends within the deadline");
+    assert!(body.is_err(), "cut off, not completed: {body:?}");
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    let app = spawn_app_with(&[("PASAR_HEADER_READ_TIMEOUT_SECS", "1".into())]).await;
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: shop\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(15), stream.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the server closes the connection");
+    let text = String::from_utf8_lossy(&buf);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "no page for half a request: {text}"
+    );
+}
