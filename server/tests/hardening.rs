@@ -43,9 +43,18 @@ async fn pages_carry_a_policy_whose_nonce_matches_their_scripts_and_is_never_reu
             .to_string();
         assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
         assert!(csp.contains("object-src 'none'"), "{csp}");
-        assert!(!csp.contains("stripe"), "gateways only on the payment page: {csp}");
-        assert!(!res.headers().contains_key("x-pasar-nonce"), "internal header removed");
-        assert!(!res.headers().contains_key("strict-transport-security"), "http: no HSTS");
+        assert!(
+            !csp.contains("stripe"),
+            "gateways only on the payment page: {csp}"
+        );
+        assert!(
+            !res.headers().contains_key("x-pasar-nonce"),
+            "internal header removed"
+        );
+        assert!(
+            !res.headers().contains_key("strict-transport-security"),
+            "http: no HSTS"
+        );
         let nonce = csp_nonce(&res);
         let html = res.text().await.unwrap();
         let nonces = script_nonces(&html);
@@ -57,7 +66,12 @@ async fn pages_carry_a_policy_whose_nonce_matches_their_scripts_and_is_never_reu
     seen.dedup();
     assert_eq!(seen.len(), 3, "a fresh nonce per response, cached or not");
 
-    let res = app.client.get(app.url("/pay/PSR-NONE")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/pay/PSR-NONE"))
+        .send()
+        .await
+        .unwrap();
     let csp = res.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("https://js.stripe.com"), "{csp}");
     let res = app.client.get(app.url("/api/v1/me")).send().await.unwrap();
@@ -101,7 +115,10 @@ async fn misbehaving_server() -> String {
                     if n == 1 {
                         tokio::time::sleep(Duration::from_secs(30)).await;
                     }
-                    Some((Ok::<_, std::io::Error>(axum::body::Bytes::from("<p>chunk</p>")), n + 1))
+                    Some((
+                        Ok::<_, std::io::Error>(axum::body::Bytes::from("<p>chunk</p>")),
+                        n + 1,
+                    ))
                 });
                 axum::body::Body::from_stream(chunks)
             }),
@@ -117,11 +134,18 @@ async fn misbehaving_server() -> String {
 async fn a_panic_answers_500_in_the_shape_the_client_expects() {
     let base = misbehaving_server().await;
     let client = common::client();
-    let res = client.get(format!("{base}/api/v1/boom")).send().await.unwrap();
+    let res = client
+        .get(format!("{base}/api/v1/boom"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 500);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "internal");
-    assert!(!body.to_string().contains("handler bug"), "no internals leak");
+    assert!(
+        !body.to_string().contains("handler bug"),
+        "no internals leak"
+    );
     let res = client
         .get(format!("{base}/boom"))
         .header("accept", "text/html")
@@ -132,7 +156,11 @@ async fn a_panic_answers_500_in_the_shape_the_client_expects() {
     let html = res.text().await.unwrap();
     assert!(html.contains("Something went wrong"), "{html}");
     // The server carries on.
-    let res = client.get(format!("{base}/api/v1/boom")).send().await.unwrap();
+    let res = client
+        .get(format!("{base}/api/v1/boom"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 500);
 }
 
