@@ -207,3 +207,46 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
         "no page for half a request: {text}"
     );
 }
+
+#[tokio::test]
+async fn the_login_redirect_stays_on_the_shop_whatever_next_says() {
+    let app = spawn_app().await;
+    let email = format!("{}@contoh.id", common::unique_name("next"));
+    app.register(&app.new_client(), "Next", &email, "rahasia-123")
+        .await;
+    let page = app
+        .client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = page.find("action=\"/api/login").expect("login form") + "action=\"".len();
+    let action = page[start..start + page[start..].find('"').unwrap()].to_string();
+    for (next, expected) in [
+        ("/account/orders", "/account/orders"),
+        ("/\t/evil.example", "/"),
+        ("/\n/evil.example", "/"),
+        ("/\r\nSet-Cookie: pwned=1", "/"),
+        ("//evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\evil.example", "/"),
+    ] {
+        let browser = app.new_client();
+        let res = browser
+            .post(app.url(&action))
+            .header("accept", "text/html")
+            .form(&[
+                ("email", email.as_str()),
+                ("password", "rahasia-123"),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 302, "{next:?}");
+        assert_eq!(res.headers()["location"], expected, "{next:?}");
+    }
+}

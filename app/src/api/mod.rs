@@ -56,10 +56,17 @@ pub(crate) fn form_error<T>(err: crate::error::AppError) -> Result<T, crate::err
     Err(err)
 }
 
-/// A safe place to go after login: a local path only (no open redirects).
+/// A safe place to go after login: a path on the shop's own origin, else the home page. Browsers
+/// drop tabs and newlines from URLs (`/\t/evil.example` becomes `//evil.example`, another site)
+/// and treat `\\` like `/`, so a path with any control character, whitespace or backslash is
+/// refused, as is one starting `//` (scheme-relative). What passes is a valid `Location`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
             path.to_string()
         }
         _ => "/".to_string(),
@@ -76,6 +83,14 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/", "tab");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/", "newline");
+        assert_eq!(safe_next(Some("/\r\nSet-Cookie: x=1")), "/", "header injection");
+        assert_eq!(safe_next(Some(" /account")), "/");
+        assert_eq!(safe_next(Some("/a b")), "/");
+        assert_eq!(safe_next(Some("/\u{0}x")), "/");
+        assert_eq!(safe_next(Some("/search?q=batik%20pria")), "/search?q=batik%20pria");
+        assert_eq!(safe_next(Some("")), "/");
         assert_eq!(safe_next(None), "/");
     }
 }

@@ -38,7 +38,7 @@ pub fn AccountLayout() -> impl IntoView {
                         </div>
                     }.into_any(),
                     None => {
-                        let next = location.pathname.get_untracked();
+                        let next: String = form_urlencoded::byte_serialize(location.pathname.get_untracked().as_bytes()).collect();
                         view! { <Redirect path=format!("/login?next={next}") /> }.into_any()
                     }
                 }
