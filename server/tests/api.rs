@@ -666,3 +666,38 @@ async fn redis_cache_layer_meets_the_contract() {
         .await
         .expect("redis cache contract");
 }
+
+#[tokio::test]
+async fn staff_and_admins_find_their_way_to_the_admin_from_the_header() {
+    let app = spawn_app().await;
+    let customer = app.new_client();
+    app.register(
+        &customer,
+        "Cust",
+        &format!("{}@contoh.id", unique_name("c")),
+        "rahasia-123",
+    )
+    .await;
+    let page = customer
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("admin-link"), "customers get no admin link");
+
+    let admin = app.new_client();
+    app.login_as_admin(&admin).await;
+    let page = admin
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("href=\"/admin\""), "the shop admin link");
+    assert!(page.contains("href=\"/admin/users\""), "and users, for admins");
+}

@@ -88,6 +88,10 @@ fn AccountMenu(user: User) -> impl IntoView {
                 <A href="/account" attr:class="block px-4 py-2 hover:bg-stone-100">"Profile"</A>
                 <A href="/account/addresses" attr:class="block px-4 py-2 hover:bg-stone-100">"Addresses"</A>
                 <A href="/account/orders" attr:class="block px-4 py-2 hover:bg-stone-100">"Orders"</A>
+                // Each role's way in: staff run the shop from /admin, admins also manage users.
+                {user.role.is_staff().then(|| view! {
+                    <A href="/admin" attr:class="admin-link block border-t border-stone-100 px-4 py-2 font-medium text-emerald-800 hover:bg-stone-100">"Shop admin"</A>
+                })}
                 {(user.role == crate::model::Role::Admin).then(|| view! {
                     <A href="/admin/users" attr:class="block px-4 py-2 hover:bg-stone-100">"Admin · Users"</A>
                 })}
