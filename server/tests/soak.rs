@@ -166,7 +166,7 @@ async fn phase(
                 for (i, path) in pages.iter().enumerate() {
                     let n = round * pages.len() + i + worker;
                     match abandon_every {
-                        Some(every) if n % every == 0 => {
+                        Some(every) if n.is_multiple_of(every) => {
                             // 1–9 ms: mid-render on a debug build.
                             let after = Duration::from_millis(1 + (n % 9) as u64);
                             abandon(&client, &base, path, after).await;
