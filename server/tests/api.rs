@@ -426,6 +426,14 @@ async fn openapi_document_lists_the_store_api() {
         assert!(doc["paths"][path].is_object(), "{path} documented");
     }
     assert!(doc["components"]["schemas"]["User"].is_object());
+    // docs/api.md lists every operation the OpenAPI document has, so the two cannot drift.
+    let guide = include_str!("../../docs/api.md");
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for method in operations.as_object().unwrap().keys() {
+            let line = format!("`{} {path}", method.to_uppercase());
+            assert!(guide.contains(&line), "docs/api.md lacks {line}`");
+        }
+    }
 }
 
 #[tokio::test]
