@@ -707,5 +707,8 @@ async fn staff_and_admins_find_their_way_to_the_admin_from_the_header() {
         .await
         .unwrap();
     assert!(page.contains("href=\"/admin\""), "the shop admin link");
-    assert!(page.contains("href=\"/admin/users\""), "and users, for admins");
+    assert!(
+        page.contains("href=\"/admin/users\""),
+        "and users, for admins"
+    );
 }

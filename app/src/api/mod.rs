@@ -65,7 +65,9 @@ pub fn safe_next(next: Option<&str>) -> String {
         Some(path)
             if path.starts_with('/')
                 && !path.starts_with("//")
-                && !path.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+                && !path
+                    .chars()
+                    .any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
         {
             path.to_string()
         }
@@ -85,11 +87,18 @@ mod tests {
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(Some("/\t/evil.example")), "/", "tab");
         assert_eq!(safe_next(Some("/\n/evil.example")), "/", "newline");
-        assert_eq!(safe_next(Some("/\r\nSet-Cookie: x=1")), "/", "header injection");
+        assert_eq!(
+            safe_next(Some("/\r\nSet-Cookie: x=1")),
+            "/",
+            "header injection"
+        );
         assert_eq!(safe_next(Some(" /account")), "/");
         assert_eq!(safe_next(Some("/a b")), "/");
         assert_eq!(safe_next(Some("/\u{0}x")), "/");
-        assert_eq!(safe_next(Some("/search?q=batik%20pria")), "/search?q=batik%20pria");
+        assert_eq!(
+            safe_next(Some("/search?q=batik%20pria")),
+            "/search?q=batik%20pria"
+        );
         assert_eq!(safe_next(Some("")), "/");
         assert_eq!(safe_next(None), "/");
     }

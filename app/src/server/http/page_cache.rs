@@ -38,8 +38,8 @@ impl CachedPage {
             return (None, self.html.clone());
         };
         let fresh = leptos::nonce::Nonce::new().to_string();
-        let text = String::from_utf8_lossy(&self.html)
-            .replace(&format!("nonce=\"{old}\""), &format!("nonce=\"{fresh}\""));
+        // Random base64, so it occurs nowhere else (Leptos also copies it into `crossorigin`).
+        let text = String::from_utf8_lossy(&self.html).replace(old.as_str(), &fresh);
         (Some(fresh), Bytes::from(text))
     }
 }
