@@ -195,6 +195,13 @@ fn SortAndView(
         .filter(|(k, _)| k != "sort" && k != "page")
         .cloned()
         .collect();
+    // Submitting through `requestSubmit` lets the router's `<Form>` navigate in place.
+    let submit_sort_form = |_ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        if let Some(form) = event_target::<web_sys::HtmlSelectElement>(&_ev).form() {
+            let _ = form.request_submit();
+        }
+    };
     let grid_href = with_param(&path, &pairs, "view", Some("grid"));
     let list_href = with_param(&path, &pairs, "view", Some("list"));
     view! {
@@ -202,8 +209,9 @@ fn SortAndView(
             <Form method="GET" action=path.clone() attr:class="flex items-center gap-2" attr:id="sort-form">
                 {hidden.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
                 <label for="sort" class="text-sm text-stone-600">"Urutkan"</label>
+                // A Leptos handler, not an inline `onchange`: the CSP allows no inline handlers.
                 <select id="sort" name="sort" class="rounded-lg border border-stone-300 bg-white px-2 py-1.5 text-sm"
-                    onchange="this.form.requestSubmit ? this.form.requestSubmit() : this.form.submit()">
+                    on:change=submit_sort_form>
                     {Sort::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=s == current_sort>{s.label()}</option> }).collect_view()}
                 </select>
                 <noscript><button type="submit" class="rounded-lg border px-2 py-1 text-sm">"OK"</button></noscript>
