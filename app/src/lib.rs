@@ -25,7 +25,7 @@ use pages::{
     account::{AccountLayout, AddressesPage, LoginPage, ProfilePage, RegisterPage},
     admin::{
         AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage, AdminLayout, AdminProductEditPage,
-        AdminProductsPage, AdminUsersPage,
+        AdminProductsPage, AdminRefundsPage, AdminUsersPage,
     },
     catalog::{BrandPage, CategoryPage, ProductPage, SearchPage},
     home::HomePage,
@@ -116,6 +116,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("brands") view=AdminBrandsPage />
                             <Route path=path!("catalog") view=AdminCatalogPage />
                             <Route path=path!("users") view=AdminUsersPage />
+                            <Route path=path!("refunds") view=AdminRefundsPage />
                         </ParentRoute>
                     </Routes>
                 </main>

@@ -12,6 +12,7 @@ mod m20261126_000006_reviews_and_orders;
 mod m20261126_000007_search_words;
 mod m20261126_000008_checkout_and_payments;
 mod m20261126_000009_reservations_reference_levels;
+mod m20261202_000010_refunds;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_search_words::Migration),
             Box::new(m20261126_000008_checkout_and_payments::Migration),
             Box::new(m20261126_000009_reservations_reference_levels::Migration),
+            Box::new(m20261202_000010_refunds::Migration),
         ]
     }
 }

@@ -485,23 +485,38 @@ async fn unpaid_orders_expire_and_give_their_stock_back() {
     // Not due yet: nothing happens.
     let now = chrono::Utc::now();
     assert_eq!(
-        app::server::checkout::expire_overdue(&app.state.db, now)
-            .await
-            .unwrap(),
+        app::server::checkout::expire_overdue(
+            &app.state.db,
+            app.state.cache.as_ref(),
+            &app.state.settings,
+            now
+        )
+        .await
+        .unwrap(),
         0
     );
     // Past its time (the default is 60 minutes): expired, released, payment expired.
     let later = now + chrono::Duration::minutes(61);
     assert_eq!(
-        app::server::checkout::expire_overdue(&app.state.db, later)
-            .await
-            .unwrap(),
+        app::server::checkout::expire_overdue(
+            &app.state.db,
+            app.state.cache.as_ref(),
+            &app.state.settings,
+            later
+        )
+        .await
+        .unwrap(),
         1
     );
     assert_eq!(
-        app::server::checkout::expire_overdue(&app.state.db, later)
-            .await
-            .unwrap(),
+        app::server::checkout::expire_overdue(
+            &app.state.db,
+            app.state.cache.as_ref(),
+            &app.state.settings,
+            later
+        )
+        .await
+        .unwrap(),
         0,
         "once"
     );
@@ -522,7 +537,8 @@ async fn unpaid_orders_expire_and_give_their_stock_back() {
         .unwrap();
     assert_eq!(p.status, "expired");
 
-    // Money that arrives after expiry is recorded and flagged for a refund, not sold twice.
+    // Money that arrives after expiry while the stock is still free: the order comes back,
+    // confirmed, and its units are sold once.
     let outcome =
         app::server::payments::demo::decide(&app.state.db, app.state.cache.as_ref(), &number, true)
             .await
@@ -535,15 +551,119 @@ async fn unpaid_orders_expire_and_give_their_stock_back() {
         .unwrap();
     assert_eq!(
         (stored.status.as_str(), stored.payment_status.as_str()),
-        ("expired", "paid")
+        ("confirmed", "paid"),
+        "revived"
     );
-    assert_eq!(stock(&app, variant_id).await, (2, 0));
+    assert_eq!(stock(&app, variant_id).await, (0, 0), "sold once");
+    assert!(app::server::db::refund::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn late_money_whose_stock_is_gone_is_queued_for_a_refund_staff_can_see() {
+    let app = spawn_app().await;
+    let (variant_id, sku, _) = variant_with_stock(&app.state.db, &[1, 0]).await;
+    let late = app.new_client();
+    add(&app, &late, &sku, 1).await;
+    let (_, placed) = checkout(&app, &late, "l1", &checkout_body()).await;
+    let number = placed["order"]["number"].as_str().unwrap().to_string();
+    let later = chrono::Utc::now() + chrono::Duration::minutes(61);
+    app::server::checkout::expire_overdue(
+        &app.state.db,
+        app.state.cache.as_ref(),
+        &app.state.settings,
+        later,
+    )
+    .await
+    .unwrap();
+    // Someone else buys the unit the expired order gave back.
+    let other = app.new_client();
+    add(&app, &other, &sku, 1).await;
+    let (_, theirs) = checkout(&app, &other, "l2", &checkout_body()).await;
+    let their_id = theirs["order"]["id"].as_i64().unwrap();
+    let res = post_empty(
+        &other,
+        app.url(&format!("/api/v1/payments/demo/{their_id}/approve")),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(stock(&app, variant_id).await, (0, 0));
+
+    // Now the first shopper's money arrives (a slow bank transfer, say).
+    let outcome =
+        app::server::payments::demo::decide(&app.state.db, app.state.cache.as_ref(), &number, true)
+            .await
+            .unwrap();
+    assert_eq!(outcome, Some(app::server::payments::EventOutcome::Applied));
+    let stored = order::Entity::find()
+        .filter(order::Column::Number.eq(&number))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.status.as_str(), stored.payment_status.as_str()),
+        ("expired", "paid"),
+        "not revived: nothing to ship"
+    );
+    assert_eq!(stock(&app, variant_id).await, (0, 0), "never sold twice");
+    let refunds = app::server::db::refund::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(refunds.len(), 1, "queued in the same transaction");
+    assert_eq!(refunds[0].amount, stored.grand_total);
+    assert_eq!(refunds[0].status, "pending");
     let flagged = outbox_event::Entity::find()
         .filter(outbox_event::Column::Kind.eq("payment.needs_refund"))
         .all(&app.state.db)
         .await
         .unwrap();
     assert_eq!(flagged.len(), 1);
+    // The demo gateway "sends" it back (no money moved, and it says so).
+    let issued = app::server::payments::refunds::issue_pending(&app.state.db, &app.state.settings)
+        .await
+        .unwrap();
+    assert_eq!(issued, 1);
+    let r = app::server::db::refund::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.status, "issued");
+    assert!(r.note.contains("Demo"), "{}", r.note);
+
+    // Staff see it on the refunds page, with the amount.
+    let staff = app.new_client();
+    app.login_as_admin(&staff).await;
+    let page = staff
+        .get(app.url("/admin/refunds"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("refunds-table"), "the queue is listed");
+    assert!(page.contains(&number));
+    assert!(page.contains(
+        &placed["order"]["totals"]["grand_total"]["formatted"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    ));
+    assert!(page.contains("Refunded by the gateway"));
+    // Shoppers may not look: a visitor is sent to log in.
+    let res = late
+        .get(app.url("/admin/refunds"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
 }
 
 #[tokio::test]

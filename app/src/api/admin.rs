@@ -49,3 +49,44 @@ pub async fn admin_update_user(
         Err(err) => form_error(err),
     }
 }
+
+/// Every refund (late payments whose stock was gone), newest first. Staff.
+#[server]
+pub async fn admin_list_refunds() -> Result<Vec<crate::model::RefundView>, AppError> {
+    let state = app_state()?;
+    if let Err(err) = session::require_staff(&state, &request_session().await?).await {
+        crate::server::set_status(err.status());
+        return Err(err);
+    }
+    Ok(crate::server::payments::refunds::list(&state.db).await?)
+}
+
+/// Marks a manual (bank transfer) or failed refund as sent by hand. Staff.
+#[server]
+pub async fn admin_mark_refund_done(id: i32, note: String) -> Result<(), AppError> {
+    let result = async {
+        let state = app_state()?;
+        let staff = session::require_staff(&state, &request_session().await?).await?;
+        if note.trim().is_empty() {
+            return Err(AppError::field(
+                "note",
+                "Say how the money went back (bank, transfer reference).",
+            ));
+        }
+        if crate::server::payments::refunds::mark_done(&state.db, id, staff.id, &note).await? {
+            Ok(())
+        } else {
+            Err(AppError::Conflict(
+                "That refund is not waiting for a manual transfer.".into(),
+            ))
+        }
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            crate::api::shop::redirect_without_js("/admin/refunds");
+            Ok(())
+        }
+        Err(err) => form_error(err),
+    }
+}

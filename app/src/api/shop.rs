@@ -34,7 +34,7 @@ async fn order_for_request(
 
 /// Sends a no-JavaScript form on to `path`; with JavaScript the page handles the result itself.
 #[cfg(feature = "ssr")]
-fn redirect_without_js(path: &str) {
+pub(crate) fn redirect_without_js(path: &str) {
     if use_context::<http::request::Parts>().is_some_and(|parts| super::wants_html(&parts)) {
         leptos_axum::redirect(path);
     }

@@ -179,3 +179,21 @@ pub fn status_label(status: &str) -> &'static str {
         _ => "Unknown",
     }
 }
+
+/// A refund as staff see it at `/admin/refunds`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundView {
+    pub id: i32,
+    pub order_number: String,
+    /// `stripe`, `midtrans`, `demo`.
+    pub gateway: String,
+    /// How the shopper paid (`card`, `gopay`, `bank_transfer`…).
+    pub channel: String,
+    pub amount: crate::model::PriceView,
+    pub reason: String,
+    /// `pending`, `issued`, `failed`, `manual`, `done`.
+    pub status: String,
+    pub note: String,
+    /// RFC 3339.
+    pub created_at: String,
+}

@@ -107,6 +107,9 @@ pub struct PaymentSettings {
     /// at all or `PASAR_DEMO_GATEWAY=on`.
     pub enabled: Vec<String>,
     pub order_expiry_minutes: u32,
+    /// How long an unpaid order holds its stock, per gateway (`[payments.hold_minutes]`); the
+    /// others use `order_expiry_minutes`.
+    pub hold_minutes: std::collections::BTreeMap<String, u32>,
     pub stripe_api_base: String,
     pub stripe_secret_key: Option<SecretString>,
     pub stripe_publishable_key: Option<String>,
@@ -118,6 +121,16 @@ pub struct PaymentSettings {
     pub midtrans_snap_base: String,
     pub midtrans_server_key: Option<SecretString>,
     pub midtrans_client_key: Option<String>,
+}
+
+impl PaymentSettings {
+    /// Minutes an unpaid order paid through `gateway` keeps its stock.
+    pub fn hold_minutes_for(&self, gateway: &str) -> u32 {
+        self.hold_minutes
+            .get(gateway)
+            .copied()
+            .unwrap_or(self.order_expiry_minutes)
+    }
 }
 
 /// Shipping rates by zone (a set of provinces) and weight, and the free-shipping threshold.
@@ -280,6 +293,9 @@ struct FileServer {
 struct FilePayments {
     enabled: Vec<String>,
     order_expiry_minutes: u32,
+    /// Per gateway: virtual accounts and convenience stores need hours, cards minutes.
+    #[serde(default)]
+    hold_minutes: std::collections::BTreeMap<String, u32>,
     stripe_api_base: String,
     stripe_publishable_key: Option<String>,
     midtrans_production: bool,
@@ -442,7 +458,22 @@ impl Settings {
                 "https://app.sandbox.midtrans.com",
             )
         };
+        for (gateway, minutes) in &file.payments.hold_minutes {
+            if !matches!(gateway.as_str(), "demo" | "stripe" | "midtrans") {
+                return Err(ConfigError::new(
+                    "payments.hold_minutes",
+                    format!("unknown gateway `{gateway}` (use demo, stripe, midtrans)"),
+                ));
+            }
+            if *minutes == 0 {
+                return Err(ConfigError::new(
+                    "payments.hold_minutes",
+                    format!("{gateway}: must be at least 1 minute"),
+                ));
+            }
+        }
         let mut payments = PaymentSettings {
+            hold_minutes: file.payments.hold_minutes.clone(),
             enabled: Vec::new(),
             order_expiry_minutes: non_empty("PASAR_ORDER_EXPIRY_MINUTES")
                 .and_then(|m| m.parse().ok())

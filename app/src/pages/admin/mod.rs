@@ -1,10 +1,12 @@
 //! The admin area for shop staff. The server functions check the role; the layout only decides
 //! what to render.
 mod products;
+mod refunds;
 mod taxonomy;
 mod users;
 
 pub use products::{AdminProductEditPage, AdminProductsPage};
+pub use refunds::AdminRefundsPage;
 pub use taxonomy::{AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage};
 pub use users::AdminUsersPage;
 
@@ -38,6 +40,7 @@ pub fn AdminLayout() -> impl IntoView {
                                 <A href="/admin/categories" attr:class=NAV>"Categories"</A>
                                 <A href="/admin/brands" attr:class=NAV>"Brands"</A>
                                 <A href="/admin/catalog" attr:class=NAV>"Import & export"</A>
+                                <A href="/admin/refunds" attr:class=NAV>"Refunds"</A>
                                 {(user.role == Role::Admin).then(|| view! { <A href="/admin/users" attr:class=NAV>"Users"</A> })}
                             </nav>
                             <Outlet />

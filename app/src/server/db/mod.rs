@@ -19,6 +19,7 @@ pub mod payment_event;
 pub mod product;
 pub mod product_image;
 pub mod product_variant;
+pub mod refund;
 pub mod review;
 pub mod stock_level;
 pub mod stock_movement;

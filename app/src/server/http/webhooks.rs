@@ -35,6 +35,12 @@ async fn apply(state: &AppState, event: payments::GatewayEvent) -> Response {
         // Not acknowledged: the gateway redelivers, by when the payment may be stored.
         Ok(EventOutcome::UnknownPayment) => refuse(StatusCode::NOT_FOUND, "unknown payment"),
         Ok(outcome) => {
+            if outcome == EventOutcome::Applied {
+                // A late payment may have queued a refund: send it now rather than next round.
+                if let Err(e) = payments::refunds::issue_pending(&state.db, &state.settings).await {
+                    tracing::warn!(error = %e, "refunds: will retry next round");
+                }
+            }
             Json(json!({ "received": true, "outcome": format!("{outcome:?}") })).into_response()
         }
         Err(e) => {

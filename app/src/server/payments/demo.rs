@@ -39,6 +39,7 @@ pub async fn decide(
             event_id: format!("demo-{order_number}-{decision}"),
             kind: format!("demo.{decision}"),
             payment_ref: order_number.into(),
+            channel: GATEWAY.into(),
             status: Some(if approve { "paid" } else { "failed" }.into()),
             amount: Some(payment.amount),
             currency: Some(payment.currency.clone()),

@@ -4,15 +4,16 @@
 //! the stock written in the same transaction.
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 
 use crate::server::{
     cache::Cache,
     cart,
     checkout::{close_unpaid, emit, settle_reservations, Settlement},
-    db::{order, payment, payment_event},
+    db::{order, order_item, order_reservation, payment, payment_event},
+    inventory,
 };
 
 /// A gateway's report about one payment, already authenticated (signature or status API).
@@ -25,6 +26,9 @@ pub struct GatewayEvent {
     pub kind: String,
     /// The payment's `gateway_ref`: PaymentIntent id, Midtrans/demo order id.
     pub payment_ref: String,
+    /// How the shopper paid, when the gateway says (Midtrans `payment_type`, `card`), which
+    /// decides whether a refund can go back through the gateway.
+    pub channel: String,
     /// Our status it maps to; `None` when it changes nothing (e.g. Midtrans `pending`).
     pub status: Option<String>,
     /// In our units (whole rupiah for IDR), when the event states an amount.
@@ -137,7 +141,7 @@ pub async fn apply_event(
 /// The event's effects, inside the transaction. Returns the outcome, for a confirmed order the
 /// cart to empty after the commit, and the payment the event is about (if known).
 async fn apply_stored(
-    txn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     event: &GatewayEvent,
 ) -> Result<(EventOutcome, Option<String>, Option<i32>), DbErr> {
     let Some(payment) = payment::Entity::find()
@@ -155,7 +159,7 @@ async fn apply_stored(
 
 /// Checks the event against a known payment and applies it.
 async fn apply_to_payment(
-    txn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     event: &GatewayEvent,
     payment: &payment::Model,
 ) -> Result<(EventOutcome, Option<String>), DbErr> {
@@ -225,18 +229,21 @@ async fn apply_to_payment(
     let mut clear_cart = None;
     match to {
         "paid" => {
+            let now = Utc::now();
             let confirmed = order::Entity::update_many()
                 .col_expr(order::Column::Status, "confirmed".into())
                 .col_expr(order::Column::PaymentStatus, "paid".into())
-                .col_expr(order::Column::PaidAt, Some(Utc::now()).into())
-                .col_expr(order::Column::UpdatedAt, Utc::now().into())
+                .col_expr(order::Column::PaidAt, Some(now).into())
+                .col_expr(order::Column::UpdatedAt, now.into())
                 .filter(order::Column::Id.eq(order.id))
                 .filter(order::Column::Status.eq("pending"))
                 .exec(txn)
                 .await?
                 .rows_affected
                 == 1;
-            if confirmed {
+            // Money for an order that already closed: take it if its stock is still there.
+            let revived = !confirmed && revive(txn, &order, &reference).await?;
+            if confirmed || revived {
                 sell_reservations(txn, order.id, &reference).await?;
                 emit(
                     txn,
@@ -248,18 +255,28 @@ async fn apply_to_payment(
                         "grand_total": order.grand_total,
                         "currency": order.currency,
                         "gateway": payment.gateway,
+                        "revived": revived,
                     }),
                 )
                 .await?;
                 clear_cart = order.cart_key.clone();
             } else {
-                // Paid after the order closed (expired/cancelled): keep the fact, flag a refund.
+                // Its stock went to others: record the money and queue it to go back, in this
+                // transaction, so it is never only a log line.
                 set_payment_status(txn, order.id, "paid").await?;
+                let queued =
+                    super::refunds::queue_late_payment(txn, &order, payment, &event.channel)
+                        .await?;
                 emit(
                     txn,
                     "payment.needs_refund",
                     &reference,
-                    serde_json::json!({ "order_id": order.id, "order_status": order.status }),
+                    serde_json::json!({
+                        "order_id": order.id,
+                        "order_status": order.status,
+                        "refund_id": queued.id,
+                        "refund_status": queued.status,
+                    }),
                 )
                 .await?;
             }
@@ -327,6 +344,86 @@ async fn record_declined_attempt(
         .exec(txn)
         .await?;
     Ok((EventOutcome::Applied, None))
+}
+
+/// Brings a closed (expired or cancelled) order back when its payment arrives late and every
+/// unit it had can be reserved again: the reservations are made anew (the same conditional
+/// updates as checkout) and the order is confirmed, all inside a savepoint, so a line that
+/// cannot be covered undoes the attempt and nothing else. `false` when the stock is gone.
+async fn revive(
+    txn: &DatabaseTransaction,
+    order: &order::Model,
+    reference: &str,
+) -> Result<bool, DbErr> {
+    if !matches!(order.status.as_str(), "expired" | "cancelled") {
+        return Ok(false);
+    }
+    let items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(order.id))
+        .all(txn)
+        .await?;
+    let Some(wanted) = items
+        .iter()
+        .map(|i| {
+            i.variant_id.map(|variant_id| inventory::Wanted {
+                variant_id,
+                sku: &i.sku,
+                quantity: i.quantity,
+            })
+        })
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Ok(false);
+    };
+    let savepoint = txn.begin().await?;
+    let mut journal = inventory::Journal::default();
+    let allocations =
+        match inventory::reserve_lines(&savepoint, &wanted, reference, &mut journal).await {
+            Ok(allocations) => allocations,
+            Err(inventory::StockError::OutOfStock { .. }) => {
+                savepoint.rollback().await?;
+                return Ok(false);
+            }
+            Err(inventory::StockError::Db(e)) => return Err(e),
+        };
+    journal.write(&savepoint).await?;
+    let rows: Vec<order_reservation::ActiveModel> = wanted
+        .iter()
+        .zip(allocations)
+        .flat_map(|(line, allocation)| {
+            allocation.into_iter().map(move |(warehouse_id, units)| {
+                order_reservation::ActiveModel {
+                    order_id: Set(order.id),
+                    variant_id: Set(line.variant_id),
+                    warehouse_id: Set(warehouse_id),
+                    quantity: Set(units),
+                    state: Set("held".into()),
+                    ..Default::default()
+                }
+            })
+        })
+        .collect();
+    order_reservation::Entity::insert_many(rows)
+        .exec(&savepoint)
+        .await?;
+    let now = Utc::now();
+    order::Entity::update_many()
+        .col_expr(order::Column::Status, "confirmed".into())
+        .col_expr(order::Column::PaymentStatus, "paid".into())
+        .col_expr(order::Column::PaidAt, Some(now).into())
+        .col_expr(order::Column::UpdatedAt, now.into())
+        .filter(order::Column::Id.eq(order.id))
+        .exec(&savepoint)
+        .await?;
+    emit(
+        &savepoint,
+        "order.revived",
+        reference,
+        serde_json::json!({ "order_id": order.id, "was": order.status }),
+    )
+    .await?;
+    savepoint.commit().await?;
+    Ok(true)
 }
 
 async fn set_payment_status(

@@ -70,6 +70,100 @@ pub fn item_details(order: &order::Model, items: &[order_item::Model]) -> Vec<se
     lines
 }
 
+/// The Snap `expiry`: from the order's creation (Jakarta time, as Midtrans wants it) for the
+/// whole minutes until the order expires, so it ends no later than the order does.
+pub fn snap_expiry(order: &order::Model) -> serde_json::Value {
+    let jakarta = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
+    let minutes = order
+        .expires_at
+        .map(|end| (end - order.created_at).num_minutes())
+        .unwrap_or(60)
+        .max(1);
+    json!({
+        "start_time": order.created_at.with_timezone(&jakarta).format("%Y-%m-%d %H:%M:%S %z").to_string(),
+        "unit": "minute",
+        "duration": minutes,
+    })
+}
+
+/// Midtrans `payment_type`s whose money its refund API can send back (cards and e-wallets);
+/// bank transfers, virtual accounts and convenience-store payments need a bank refund by hand.
+pub fn refundable_by_api(payment_type: &str) -> bool {
+    matches!(
+        payment_type,
+        "credit_card" | "gopay" | "shopeepay" | "qris" | "dana" | "ovo"
+    )
+}
+
+/// POSTs to a Core API action on one transaction (`expire`, `refund`).
+async fn transaction_action(
+    settings: &Settings,
+    order_id: &str,
+    action: &str,
+    body: Option<serde_json::Value>,
+) -> Result<serde_json::Value, PaymentError> {
+    let key = server_key(settings)?;
+    let order_id = midtrans_order_id(order_id).map_err(|e| PaymentError::Gateway(e.to_string()))?;
+    let mut req = http()?
+        .post(format!(
+            "{}/v2/{order_id}/{action}",
+            settings.payments.midtrans_api_base.trim_end_matches('/')
+        ))
+        .basic_auth(key, Some(""))
+        .header("Accept", "application/json");
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req
+        .send()
+        .await
+        .map_err(|e| PaymentError::Gateway(e.without_url().to_string()))?;
+    let http_status = res.status();
+    let answer: serde_json::Value = res.json().await.unwrap_or_default();
+    // Midtrans puts the outcome in `status_code` (HTTP 200 can still carry a refusal).
+    let code = answer["status_code"].as_str().unwrap_or("");
+    if !http_status.is_success() || !code.starts_with('2') {
+        return Err(PaymentError::Gateway(format!(
+            "Midtrans refused {action}: {} {}",
+            if code.is_empty() {
+                http_status.as_str()
+            } else {
+                code
+            },
+            answer["status_message"].as_str().unwrap_or("")
+        )));
+    }
+    Ok(answer)
+}
+
+/// Closes a pending transaction on Midtrans's side (the order expired here).
+pub async fn expire(settings: &Settings, order_id: &str) -> Result<(), PaymentError> {
+    transaction_action(settings, order_id, "expire", None)
+        .await
+        .map(|_| ())
+}
+
+/// Sends `amount` back; `refund_key` makes a retry the same refund. Returns Midtrans's refund id.
+pub async fn refund(
+    settings: &Settings,
+    order_id: &str,
+    refund_key: &str,
+    amount: i64,
+    reason: &str,
+) -> Result<String, PaymentError> {
+    let answer = transaction_action(
+        settings,
+        order_id,
+        "refund",
+        Some(json!({ "refund_key": refund_key, "amount": amount, "reason": reason })),
+    )
+    .await?;
+    Ok(answer["refund_key"]
+        .as_str()
+        .unwrap_or(refund_key)
+        .to_string())
+}
+
 /// Creates the Snap transaction for an order.
 pub async fn create_transaction(
     settings: &Settings,
@@ -112,6 +206,9 @@ pub async fn create_transaction(
             "shipping_address": shipping_address,
         },
         "callbacks": { "finish": finish_url },
+        // Snap closes the transaction no later than the order gives its stock back, so no
+        // payment can start on Midtrans's side for an order that is already closed.
+        "expiry": snap_expiry(order),
     });
     let res = http()?
         .post(format!(
@@ -152,6 +249,9 @@ pub struct Notification {
     pub currency: Option<String>,
     #[serde(default)]
     pub status_message: Option<String>,
+    /// How the shopper paid: `credit_card`, `gopay`, `qris`, `bank_transfer`, `cstore`…
+    #[serde(default)]
+    pub payment_type: Option<String>,
 }
 
 /// Our payment status for a Midtrans transaction status; `None` while it is still open
@@ -246,6 +346,7 @@ pub fn to_event(report: Notification, payload: &str) -> GatewayEvent {
         ),
         kind: report.transaction_status.clone(),
         payment_ref: report.order_id.clone(),
+        channel: report.payment_type.clone().unwrap_or_default(),
         status: map_status(&report.transaction_status, fraud.as_deref()).map(str::to_string),
         // An amount with cents can never match a rupiah order: reject it.
         amount: Some(parse_midtrans_amount(&report.gross_amount).unwrap_or(-1)),

@@ -5,6 +5,7 @@ pub mod amounts;
 pub mod demo;
 pub mod events;
 pub mod midtrans;
+pub mod refunds;
 pub mod signatures;
 pub mod stripe;
 
@@ -181,38 +182,13 @@ pub async fn reconcile_pending(
         .await?;
     let mut changed = 0;
     for p in stale {
-        let Some(reference) = p.gateway_ref.clone() else {
-            continue;
-        };
-        let event = match p.gateway.as_str() {
-            stripe::GATEWAY => match stripe::retrieve_intent(settings, &reference).await {
-                Ok(intent) => GatewayEvent {
-                    gateway: stripe::GATEWAY.into(),
-                    event_id: format!(
-                        "reconcile:{}:{}",
-                        intent.id,
-                        intent.status.unwrap_or("open")
-                    ),
-                    kind: "reconcile".into(),
-                    payment_ref: intent.id,
-                    status: intent.status.map(str::to_string),
-                    amount: intent.amount,
-                    currency: Some(intent.currency),
-                    message: intent.failure,
-                    payload: String::new(),
-                },
-                Err(e) => {
-                    tracing::warn!(payment = p.id, error = %e, "reconcile: Stripe not reachable");
-                    continue;
-                }
-            },
-            _ => match midtrans::status(settings, &reference).await {
-                Ok(report) => midtrans::to_event(report, ""),
-                Err(e) => {
-                    tracing::warn!(payment = p.id, error = %e, "reconcile: Midtrans not reachable");
-                    continue;
-                }
-            },
+        let event = match ask_gateway(settings, &p).await {
+            Ok(Some(event)) => event,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!(payment = p.id, gateway = %p.gateway, error = %e, "reconcile: gateway not reachable");
+                continue;
+            }
         };
         if event.status.is_none() {
             continue;
@@ -222,6 +198,58 @@ pub async fn reconcile_pending(
         }
     }
     Ok(changed)
+}
+
+/// What the gateway says about a payment now, as an event for [`apply_event`]: the Stripe
+/// PaymentIntent read back, the Midtrans status API. `None` for the demo gateway and for a
+/// payment the gateway has not been given yet.
+pub async fn ask_gateway(
+    settings: &Settings,
+    p: &payment::Model,
+) -> Result<Option<GatewayEvent>, PaymentError> {
+    let Some(reference) = p.gateway_ref.clone() else {
+        return Ok(None);
+    };
+    match p.gateway.as_str() {
+        stripe::GATEWAY => {
+            let intent = stripe::retrieve_intent(settings, &reference).await?;
+            Ok(Some(GatewayEvent {
+                gateway: stripe::GATEWAY.into(),
+                event_id: format!(
+                    "reconcile:{}:{}",
+                    intent.id,
+                    intent.status.unwrap_or("open")
+                ),
+                kind: "reconcile".into(),
+                payment_ref: intent.id,
+                channel: "card".into(),
+                status: intent.status.map(str::to_string),
+                amount: intent.amount,
+                currency: Some(intent.currency),
+                message: intent.failure,
+                payload: String::new(),
+            }))
+        }
+        midtrans::GATEWAY => Ok(Some(midtrans::to_event(
+            midtrans::status(settings, &reference).await?,
+            "",
+        ))),
+        _ => Ok(None),
+    }
+}
+
+/// Closes a payment on the gateway's side after its order expired here, so it cannot take
+/// money any more: the PaymentIntent is cancelled, the Midtrans transaction expired. Money that
+/// still gets through (a race with the shopper) arrives as a late payment and is handled there.
+pub async fn close_at_gateway(settings: &Settings, p: &payment::Model) -> Result<(), PaymentError> {
+    let Some(reference) = p.gateway_ref.as_deref() else {
+        return Ok(());
+    };
+    match p.gateway.as_str() {
+        stripe::GATEWAY => stripe::cancel_intent(settings, reference).await,
+        midtrans::GATEWAY => midtrans::expire(settings, reference).await,
+        _ => Ok(()),
+    }
 }
 
 /// Runs [`reconcile_pending`] every minute for payments pending over two minutes.

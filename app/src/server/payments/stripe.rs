@@ -5,8 +5,12 @@
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use stripe_client_core::{IdempotencyKey, RequestStrategy, StripeRequest};
-use stripe_core::payment_intent::{
-    CreatePaymentIntent, CreatePaymentIntentAutomaticPaymentMethods, RetrievePaymentIntent,
+use stripe_core::{
+    payment_intent::{
+        CancelPaymentIntent, CreatePaymentIntent, CreatePaymentIntentAutomaticPaymentMethods,
+        RetrievePaymentIntent,
+    },
+    refund::CreateRefund,
 };
 
 use super::{
@@ -91,6 +95,41 @@ pub async fn retrieve_intent(settings: &Settings, id: &str) -> Result<Intent, Pa
         .await
         .map_err(|e| PaymentError::Gateway(short(&e)))?;
     Ok(to_intent(intent))
+}
+
+/// Cancels an intent nobody paid, so it can no longer take money (its order expired here).
+pub async fn cancel_intent(settings: &Settings, id: &str) -> Result<(), PaymentError> {
+    let client = client(settings)?;
+    CancelPaymentIntent::new(id.to_string())
+        .send(&client)
+        .await
+        .map_err(|e| PaymentError::Gateway(short(&e)))?;
+    Ok(())
+}
+
+/// Refunds `amount` (our units) of an intent's charge; `key` makes a retry the same refund.
+/// Returns Stripe's refund id.
+pub async fn refund(
+    settings: &Settings,
+    intent_id: &str,
+    amount: i64,
+    currency: Currency,
+    key: &str,
+) -> Result<String, PaymentError> {
+    let client = client(settings)?;
+    let amount =
+        stripe_amount(amount, currency).map_err(|e| PaymentError::Gateway(e.to_string()))?;
+    let key =
+        IdempotencyKey::new(key.to_string()).map_err(|e| PaymentError::Gateway(e.to_string()))?;
+    let refund = CreateRefund::new()
+        .payment_intent(intent_id.to_string())
+        .amount(amount)
+        .customize()
+        .request_strategy(RequestStrategy::Idempotent(key))
+        .send(&client)
+        .await
+        .map_err(|e| PaymentError::Gateway(short(&e)))?;
+    Ok(refund.id.to_string())
 }
 
 fn short(e: &stripe::StripeError) -> String {
@@ -218,6 +257,8 @@ pub fn parse_event(payload: &str) -> Result<Option<GatewayEvent>, String> {
         event_id: event.id,
         kind: event.kind,
         payment_ref,
+        // The Payment Element takes cards (and wallets that refund like cards).
+        channel: "card".into(),
         status: Some(status.into()),
         amount,
         currency: object.currency.map(|c| c.to_ascii_uppercase()),

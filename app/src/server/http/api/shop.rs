@@ -348,7 +348,12 @@ pub async fn demo_decision(
         None => Err(AppError::NotFound("No such order.".into())),
         Some(EventOutcome::Rejected(why)) => Err(AppError::Conflict(why)),
         Some(EventOutcome::UnknownPayment) => Err(AppError::NotFound("No such order.".into())),
-        Some(_) => {
+        Some(outcome) => {
+            if outcome == EventOutcome::Applied {
+                if let Err(e) = payments::refunds::issue_pending(&state.db, &state.settings).await {
+                    tracing::warn!(error = %e, "refunds: will retry next round");
+                }
+            }
             let fresh =
                 checkout::find_order(&state.db, &order.number, Viewer::Token(&order.access_token))
                     .await?
