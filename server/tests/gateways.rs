@@ -632,3 +632,189 @@ async fn an_event_for_an_unknown_payment_is_not_acknowledged_or_stored() {
         .unwrap()
         .is_empty());
 }
+
+async fn expire_at(app: &TestApp, minutes_from_now: i64) -> u64 {
+    app::server::checkout::expire_overdue(
+        &app.state.db,
+        app.state.cache.as_ref(),
+        &app.state.settings,
+        chrono::Utc::now() + chrono::Duration::minutes(minutes_from_now),
+    )
+    .await
+    .unwrap()
+}
+
+/// Takes away every unit of the order's products (sold elsewhere meanwhile).
+async fn sell_out(app: &TestApp, number: &str) {
+    use sea_orm::ConnectionTrait;
+    let order = order_row(app, number).await;
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE stock_levels SET on_hand = reserved WHERE variant_id IN \
+             (SELECT variant_id FROM order_items WHERE order_id = {})",
+            order.id
+        ))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn expiry_asks_stripe_first_and_cancels_the_intent_of_an_unpaid_order() {
+    let (app, fake) = stripe_app().await;
+    let unpaid = place(&app, &app.new_client(), "stripe", "x1").await;
+    let unpaid = unpaid["order"]["number"].as_str().unwrap().to_string();
+    let paid = place(&app, &app.new_client(), "stripe", "x2").await;
+    let paid = paid["order"]["number"].as_str().unwrap().to_string();
+    // The second shopper paid, but the webhook never came.
+    fake.succeed("pi_test_2");
+    assert_eq!(expire_at(&app, 61).await, 1, "only the unpaid one expires");
+    assert_eq!(order_row(&app, &unpaid).await.status, "expired");
+    assert_eq!(
+        fake.intent("pi_test_1")["status"],
+        "canceled",
+        "closed on Stripe too"
+    );
+    let confirmed = order_row(&app, &paid).await;
+    assert_eq!(
+        (confirmed.status.as_str(), confirmed.payment_status.as_str()),
+        ("confirmed", "paid"),
+        "confirmed instead of expired"
+    );
+    assert_eq!(reserved_units(&app).await, 0);
+}
+
+#[tokio::test]
+async fn late_stripe_money_for_a_sold_out_order_goes_back_through_stripe() {
+    let (app, fake) = stripe_app().await;
+    let placed = place(&app, &app.new_client(), "stripe", "late1").await;
+    let number = placed["order"]["number"].as_str().unwrap().to_string();
+    let total = placed["order"]["totals"]["grand_total"]["amount"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(expire_at(&app, 61).await, 1);
+    sell_out(&app, &number).await;
+    // The shopper's card went through just as the order expired.
+    fake.succeed("pi_test_1");
+    let body = stripe_event(
+        "evt_late",
+        "payment_intent.succeeded",
+        "pi_test_1",
+        total * 100,
+    );
+    assert_eq!(post_stripe(&app, &body, signed(&body)).await.status(), 200);
+    let order = order_row(&app, &number).await;
+    assert_eq!(
+        (order.status.as_str(), order.payment_status.as_str()),
+        ("expired", "paid")
+    );
+    let refunds = fake.refunds.lock().unwrap().clone();
+    assert_eq!(refunds.len(), 1, "refunded through Stripe at once");
+    assert_eq!(refunds[0]["payment_intent"], "pi_test_1");
+    assert_eq!(refunds[0]["amount"], (total * 100).to_string());
+    assert_eq!(refunds[0]["idempotency_key"], "pasar-refund-1");
+    let r = app::server::db::refund::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (r.status.as_str(), r.gateway_ref.as_deref()),
+        ("issued", Some("re_test_1"))
+    );
+    // The same event again changes nothing and refunds nothing more.
+    assert_eq!(post_stripe(&app, &body, signed(&body)).await.status(), 200);
+    assert_eq!(fake.refunds.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn midtrans_holds_follow_the_method_and_late_bank_transfers_wait_for_staff() {
+    let (app, fake) = midtrans_app().await;
+    let client = app.new_client();
+    let placed = place(&app, &client, "midtrans", "mh1").await;
+    let number = placed["order"]["number"].as_str().unwrap().to_string();
+    let order = order_row(&app, &number).await;
+    // Midtrans takes virtual accounts and convenience stores: a day's hold (Leptos.toml), and
+    // Snap's own expiry ends with it.
+    let held = order.expires_at.unwrap() - order.created_at;
+    assert_eq!(held.num_minutes(), 1440);
+    let request = fake.requests.lock().unwrap()[0].clone();
+    assert_eq!(request["expiry"]["unit"], "minute");
+    assert_eq!(request["expiry"]["duration"], 1440);
+    let start = request["expiry"]["start_time"].as_str().unwrap();
+    assert!(start.ends_with(" +0700"), "{start}");
+
+    assert_eq!(expire_at(&app, 61).await, 0, "not after an hour");
+    assert_eq!(expire_at(&app, 1441).await, 1);
+    assert_eq!(
+        fake.transactions.lock().unwrap()[&number]["transaction_status"],
+        "expire",
+        "expired on Midtrans too"
+    );
+
+    // A bank transfer that still settles (a race with the expiry), its stock gone meanwhile.
+    sell_out(&app, &number).await;
+    fake.set_status(&number, "settlement", None);
+    fake.set_payment_type(&number, "bank_transfer");
+    let status = app
+        .client
+        .post(app.url("/webhooks/midtrans"))
+        .json(&fake.notification(&number, "settlement", true))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    assert_eq!(order_row(&app, &number).await.payment_status, "paid");
+    assert!(
+        fake.refunds.lock().unwrap().is_empty(),
+        "Midtrans cannot refund a transfer"
+    );
+    let r = app::server::db::refund::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (r.status.as_str(), r.channel.as_str()),
+        ("manual", "bank_transfer")
+    );
+
+    // Staff see it and mark it done once they sent the money.
+    let staff = app.new_client();
+    app.login_as_admin(&staff).await;
+    let page = staff
+        .get(app.url("/admin/refunds"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Needs a bank refund"));
+    assert!(page.contains(&number));
+    let start = page
+        .find("action=\"/api/admin_mark_refund_done")
+        .expect("the form")
+        + "action=\"".len();
+    let action = page[start..start + page[start..].find('"').unwrap()].to_string();
+    let res = staff
+        .post(app.url(&action))
+        .header("accept", "text/html")
+        .form(&[
+            ("id", r.id.to_string()),
+            ("note", "BCA transfer, ref 0931".to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    let r = app::server::db::refund::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.status, "done");
+    assert_eq!(r.note, "BCA transfer, ref 0931");
+    assert!(r.resolved_by.is_some());
+}

@@ -34,6 +34,8 @@ pub struct FakeStripe {
     pub keys: Arc<Mutex<HashMap<String, String>>>,
     /// Every create request's form fields.
     pub creates: Arc<Mutex<Vec<HashMap<String, String>>>>,
+    /// Every refund created: its form fields.
+    pub refunds: Arc<Mutex<Vec<HashMap<String, String>>>>,
 }
 
 pub const STRIPE_SECRET: &str = "sk_test_pasar";
@@ -45,6 +47,8 @@ impl FakeStripe {
         let router = Router::new()
             .route("/v1/payment_intents", post(stripe_create))
             .route("/v1/payment_intents/{id}", get(stripe_retrieve))
+            .route("/v1/payment_intents/{id}/cancel", post(stripe_cancel))
+            .route("/v1/refunds", post(stripe_refund))
             .with_state(fake.clone());
         (fake, serve(router).await)
     }
@@ -154,12 +158,82 @@ async fn stripe_retrieve(
     }
 }
 
+fn stripe_authorized(headers: &HeaderMap) -> bool {
+    headers.get("authorization").and_then(|v| v.to_str().ok())
+        == Some(&format!("Bearer {STRIPE_SECRET}"))
+}
+
+/// `POST /v1/payment_intents/{id}/cancel`: only an intent that has not succeeded.
+async fn stripe_cancel(
+    State(fake): State<FakeStripe>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if !stripe_authorized(&headers) {
+        return stripe_error(StatusCode::UNAUTHORIZED, "Invalid API Key provided");
+    }
+    let mut intents = fake.intents.lock().unwrap();
+    let Some(intent) = intents.get_mut(&id) else {
+        return stripe_error(StatusCode::NOT_FOUND, "No such payment_intent");
+    };
+    if intent["status"] == "succeeded" || intent["status"] == "canceled" {
+        return stripe_error(
+            StatusCode::BAD_REQUEST,
+            "You cannot cancel this PaymentIntent because it has a status of succeeded.",
+        );
+    }
+    intent["status"] = json!("canceled");
+    Json(intent.clone()).into_response()
+}
+
+/// `POST /v1/refunds`: refunds a succeeded intent, once per idempotency key.
+async fn stripe_refund(
+    State(fake): State<FakeStripe>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    if !stripe_authorized(&headers) {
+        return stripe_error(StatusCode::UNAUTHORIZED, "Invalid API Key provided");
+    }
+    let mut form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    let intent_id = form.get("payment_intent").cloned().unwrap_or_default();
+    let intent = fake.intents.lock().unwrap().get(&intent_id).cloned();
+    let Some(intent) = intent else {
+        return stripe_error(StatusCode::NOT_FOUND, "No such payment_intent");
+    };
+    if intent["status"] != "succeeded" {
+        return stripe_error(
+            StatusCode::BAD_REQUEST,
+            "This PaymentIntent has no successful charge to refund.",
+        );
+    }
+    if let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
+        form.insert("idempotency_key".into(), key.to_string());
+    }
+    let mut refunds = fake.refunds.lock().unwrap();
+    let id = format!("re_test_{}", refunds.len() + 1);
+    let amount = form
+        .get("amount")
+        .and_then(|a| a.parse::<i64>().ok())
+        .unwrap_or_else(|| intent["amount"].as_i64().unwrap_or(0));
+    refunds.push(form);
+    Json(json!({
+        "id": id, "object": "refund", "amount": amount, "created": 1_764_000_100,
+        "currency": intent["currency"], "payment_intent": intent_id, "status": "succeeded",
+    }))
+    .into_response()
+}
+
 /// Midtrans Snap (`/snap/v1/transactions`) and the Core status API (`/v2/{order}/status`),
 /// JSON with the server key as HTTP Basic auth.
 #[derive(Clone, Default)]
 pub struct FakeMidtrans {
     pub transactions: Arc<Mutex<HashMap<String, Value>>>,
     pub requests: Arc<Mutex<Vec<Value>>>,
+    /// Refund requests: (order id, body).
+    pub refunds: Arc<Mutex<Vec<(String, Value)>>>,
 }
 
 pub const MIDTRANS_SERVER_KEY: &str = "SB-Mid-server-pasar";
@@ -179,6 +253,8 @@ impl FakeMidtrans {
         let router = Router::new()
             .route("/snap/v1/transactions", post(snap_create))
             .route("/v2/{order_id}/status", get(midtrans_status))
+            .route("/v2/{order_id}/expire", post(midtrans_expire))
+            .route("/v2/{order_id}/refund", post(midtrans_refund))
             .with_state(fake.clone());
         (fake, serve(router).await)
     }
@@ -195,6 +271,12 @@ impl FakeMidtrans {
             "deny" => "202",
             _ => "407",
         });
+    }
+
+    /// How the shopper paid on Midtrans's page (`gopay` unless set).
+    pub fn set_payment_type(&self, order_id: &str, payment_type: &str) {
+        let mut all = self.transactions.lock().unwrap();
+        all.get_mut(order_id).expect("known transaction")["payment_type"] = json!(payment_type);
     }
 
     /// A notification as Midtrans posts it, signed with the server key (or not, when `sign`
@@ -287,6 +369,7 @@ async fn snap_create(
             "transaction_status": "pending",
             "fraud_status": null,
             "status_code": "201",
+            "payment_type": "gopay",
         }),
     );
     (
@@ -329,4 +412,75 @@ async fn midtrans_status(
         )
             .into_response(),
     }
+}
+
+/// `POST /v2/{order_id}/expire`: a pending transaction becomes `expire`; anything else is
+/// refused with Midtrans's 412 in the body.
+async fn midtrans_expire(
+    State(fake): State<FakeMidtrans>,
+    headers: HeaderMap,
+    Path(order_id): Path<String>,
+) -> Response {
+    if !midtrans_auth_ok(&headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "status_code": "401" })),
+        )
+            .into_response();
+    }
+    let mut all = fake.transactions.lock().unwrap();
+    let Some(tx) = all.get_mut(&order_id) else {
+        return Json(
+            json!({ "status_code": "404", "status_message": "Transaction doesn't exist." }),
+        )
+        .into_response();
+    };
+    if tx["transaction_status"] != "pending" {
+        return Json(json!({ "status_code": "412", "status_message": "Merchant cannot modify the status of the transaction" })).into_response();
+    }
+    tx["transaction_status"] = json!("expire");
+    tx["status_code"] = json!("407");
+    Json(json!({ "status_code": "407", "status_message": "Success, transaction is expired", "order_id": order_id, "transaction_status": "expire" })).into_response()
+}
+
+/// `POST /v2/{order_id}/refund`: settled card and e-wallet payments only, as Midtrans allows.
+async fn midtrans_refund(
+    State(fake): State<FakeMidtrans>,
+    headers: HeaderMap,
+    Path(order_id): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    if !midtrans_auth_ok(&headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "status_code": "401" })),
+        )
+            .into_response();
+    }
+    let all = fake.transactions.lock().unwrap();
+    let Some(tx) = all.get(&order_id) else {
+        return Json(
+            json!({ "status_code": "404", "status_message": "Transaction doesn't exist." }),
+        )
+        .into_response();
+    };
+    let refundable = matches!(
+        tx["transaction_status"].as_str(),
+        Some("settlement" | "capture")
+    ) && matches!(
+        tx["payment_type"].as_str(),
+        Some("credit_card" | "gopay" | "shopeepay" | "qris" | "dana" | "ovo")
+    );
+    if !refundable {
+        return Json(json!({ "status_code": "412", "status_message": "Transaction status cannot be updated." })).into_response();
+    }
+    fake.refunds
+        .lock()
+        .unwrap()
+        .push((order_id.clone(), body.clone()));
+    Json(json!({
+        "status_code": "200", "status_message": "Success, refund request is approved",
+        "order_id": order_id, "refund_key": body["refund_key"], "refund_amount": body["amount"],
+    }))
+    .into_response()
 }
