@@ -190,15 +190,14 @@ async fn sellables(
             "SELECT v.sku, v.id AS variant_id, v.title, v.options, v.price, v.weight_grams, \
                     v.active, p.id AS product_id, p.name AS product_name, \
                     p.slug AS product_slug, p.status AS product_status, \
-                    CAST(COALESCE((SELECT SUM(s.on_hand - s.reserved) FROM stock_levels s \
-                        JOIN warehouses w ON w.id = s.warehouse_id \
-                        WHERE s.variant_id = v.id AND w.active), 0) AS BIGINT) AS available, \
+                    CAST({available} AS BIGINT) AS available, \
                     i.id AS image_id, i.path AS image_path, i.width AS image_width, \
                     i.height AS image_height, i.alt AS image_alt, i.webp AS image_webp \
              FROM product_variants v JOIN products p ON p.id = v.product_id \
              LEFT JOIN product_images i ON i.id = (SELECT pi.id FROM product_images pi \
                  WHERE pi.product_id = p.id ORDER BY pi.position, pi.id LIMIT 1) \
-             WHERE v.sku {matching}"
+             WHERE v.sku {matching}",
+            available = super::inventory::available_units_sql("v.id")
         ),
         values,
     ))

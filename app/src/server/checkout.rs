@@ -508,9 +508,15 @@ pub async fn place_order(
             "payment_method": order.payment_method,
         }),
     );
+    // Listings show what is left; a product that just sold out must not look in stock.
+    let sold_out_changed = journal.changes_sold_out();
+    inventory::refresh_listings(&txn, &journal.variant_ids()).await?;
     let payment =
         write_order_rows(&txn, journal, items, reservations, placed_event, payment).await?;
     txn.commit().await?;
+    if sold_out_changed {
+        crate::server::catalog::cache::invalidate(cache).await;
+    }
     Ok(Placed {
         view: view_from(&order, order_lines, Some(&payment)),
         order,
@@ -892,6 +898,10 @@ pub async fn settle_reservations(
             }
         }
     }
+    if settlement == Settlement::Released {
+        // Units back on sale: listings show them (a sale leaves "available" as it was).
+        inventory::refresh_listings(db, &journal.variant_ids()).await?;
+    }
     journal.write(db).await?;
     let state = match settlement {
         Settlement::Sold => "sold",
@@ -976,6 +986,7 @@ pub async fn expire_overdue(
         }
         txn.commit().await?;
         if closed {
+            crate::server::catalog::cache::invalidate(cache).await;
             for p in &open_payments {
                 if let Err(e) = crate::server::payments::close_at_gateway(settings, p).await {
                     tracing::warn!(order = %order.number, gateway = %p.gateway, error = %e, "expiry: could not close the payment at the gateway");

@@ -127,6 +127,79 @@ struct Availability {
     available: i32,
 }
 
+/// The one definition of "units a shopper can buy" of the variant `variant` (an SQL
+/// expression): on hand minus reserved, summed over the active warehouses. The listings
+/// (`products.available`), the product page, the cart and checkout all use this.
+pub fn available_units_sql(variant: &str) -> String {
+    format!(
+        "COALESCE((SELECT SUM(s.on_hand - s.reserved) FROM stock_levels s \
+           JOIN warehouses w ON w.id = s.warehouse_id \
+           WHERE s.variant_id = {variant} AND w.active), 0)"
+    )
+}
+
+#[derive(Debug, FromQueryResult)]
+struct VariantAvailability {
+    variant_id: i32,
+    available: i64,
+}
+
+/// Units a shopper can buy of each of these variants ([`available_units_sql`]).
+pub async fn available_by_variant(
+    db: &impl ConnectionTrait,
+    variant_ids: &[i32],
+) -> Result<std::collections::HashMap<i32, i64>, DbErr> {
+    if variant_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let backend = db.get_database_backend();
+    let list = super::catalog::placeholders(backend, 1, variant_ids.len());
+    let rows = VariantAvailability::find_by_statement(sea_orm::Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT v.id AS variant_id, CAST({} AS BIGINT) AS available \
+             FROM product_variants v WHERE v.id IN ({list})",
+            available_units_sql("v.id")
+        ),
+        variant_ids
+            .iter()
+            .map(|&id| id.into())
+            .collect::<Vec<sea_orm::Value>>(),
+    ))
+    .all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.variant_id, r.available))
+        .collect())
+}
+
+/// Recomputes `products.available` (what listings filter and label by) for the products of
+/// these variants, in the caller's transaction. Every reservation and release calls it.
+pub async fn refresh_listings(db: &impl ConnectionTrait, variant_ids: &[i32]) -> Result<(), DbErr> {
+    let mut ids: Vec<i32> = variant_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let backend = db.get_database_backend();
+    let list = super::catalog::placeholders(backend, 1, ids.len());
+    db.execute(sea_orm::Statement::from_sql_and_values(
+        backend,
+        format!(
+            "UPDATE products SET available = {} \
+             WHERE id IN (SELECT product_id FROM product_variants WHERE id IN ({list}))",
+            super::catalog::product_available_sql("products.id")
+        ),
+        ids.into_iter()
+            .map(sea_orm::Value::from)
+            .collect::<Vec<_>>(),
+    ))
+    .await?;
+    Ok(())
+}
+
 /// How many units of a variant came from which warehouse: `(warehouse_id, quantity)`.
 pub type Allocation = Vec<(i32, i32)>;
 
@@ -167,6 +240,23 @@ impl Journal {
             created_at: Set(Utc::now()),
             ..Default::default()
         });
+    }
+
+    /// Whether a level changed between "some available" and "none": the moment a product
+    /// may switch between in stock and sold out, so cached listings must be refreshed.
+    /// (Checked per warehouse level, so it may say yes when another warehouse still has
+    /// units: an extra refresh, never a missed one.)
+    pub fn changes_sold_out(&self) -> bool {
+        self.rows.iter().any(|r| {
+            let before = r.on_hand_before.as_ref() - r.reserved_before.as_ref();
+            let after = r.on_hand_after.as_ref() - r.reserved_after.as_ref();
+            (before > 0) != (after > 0)
+        })
+    }
+
+    /// The variants whose stock moved.
+    pub fn variant_ids(&self) -> Vec<i32> {
+        self.rows.iter().map(|r| *r.variant_id.as_ref()).collect()
     }
 
     /// The recorded movements, to be inserted by the caller (with other rows, in one statement).

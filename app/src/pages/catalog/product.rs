@@ -50,6 +50,11 @@ pub fn ProductPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        // A sibling of the product's boundary, never nested inside it: a Transition created
+        // while another resolves is re-created each time that one re-checks its children, and
+        // under load that left `/p/…` renders unfinished (caught by the request deadline in
+        // `selling_the_last_unit_shows_sold_out_everywhere_cached_or_not`).
+        <Reviews />
     }
 }
 
@@ -137,7 +142,6 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
                 <div class="prose prose-sm max-w-none text-stone-700 [&_li]:ml-5 [&_li]:list-disc [&_p]:mb-2" id="description" inner_html=p.description_html.clone()></div>
             </div>
         </div>
-        <Reviews />
         {(!p.related.is_empty()).then(|| view! {
             <section class="mt-12" aria-labelledby="related-title">
                 <h2 id="related-title" class="mb-4 text-xl font-bold">"Produk terkait"</h2>
@@ -263,6 +267,8 @@ fn Reviews() -> impl IntoView {
             <Transition fallback=CardSkeleton>
                 {move || Suspend::new(async move {
                     match reviews.await {
+                        // No such product: its own boundary already says so.
+                        Err(crate::error::AppError::NotFound(_)) => ().into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                         Ok(data) => {
                             let mine = data.mine.clone();

@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 
 use pulldown_cmark::{html, Event, Parser, Tag};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::summaries;
@@ -72,12 +71,6 @@ fn plain_summary(text: &str) -> String {
     summary
 }
 
-#[derive(FromQueryResult)]
-struct Availability {
-    variant_id: i32,
-    available: i64,
-}
-
 /// The active product with this slug, or `None`.
 pub async fn product_detail(
     db: &impl ConnectionTrait,
@@ -98,25 +91,8 @@ pub async fn product_detail(
         .order_by_asc(product_variant::Column::Position)
         .all(db)
         .await?;
-    let backend = db.get_database_backend();
-    let placeholder = if backend == sea_orm::DbBackend::Postgres {
-        "$1"
-    } else {
-        "?"
-    };
-    let availability: BTreeMap<i32, i64> = Availability::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        format!(
-            "SELECT s.variant_id AS variant_id, CAST(SUM(s.on_hand - s.reserved) AS BIGINT) AS available FROM stock_levels s \
-             JOIN product_variants v ON v.id = s.variant_id WHERE v.product_id = {placeholder} GROUP BY s.variant_id"
-        ),
-        [found.id.into()],
-    ))
-    .all(db)
-    .await?
-    .into_iter()
-    .map(|a| (a.variant_id, a.available))
-    .collect();
+    let variant_ids: Vec<i32> = variants.iter().map(|v| v.id).collect();
+    let availability = crate::server::inventory::available_by_variant(db, &variant_ids).await?;
 
     let categories_all = category::Entity::find().all(db).await?;
     let mut trail = Vec::new();

@@ -21,7 +21,7 @@ use crate::{
     },
     server::{
         cache::Cache,
-        db::{brand, category, order_item, product, product_image, product_variant, stock_level},
+        db::{brand, category, order_item, product, product_image, product_variant},
         media::{MediaError, MediaStore},
     },
 };
@@ -314,15 +314,7 @@ pub async fn product_for_edit(
         .all(db)
         .await?;
     let ids: Vec<i32> = variants.iter().map(|v| v.id).collect();
-    let mut available: HashMap<i32, i64> = HashMap::new();
-    for level in stock_level::Entity::find()
-        .filter(stock_level::Column::VariantId.is_in(ids))
-        .all(db)
-        .await?
-    {
-        *available.entry(level.variant_id).or_default() +=
-            i64::from(level.on_hand - level.reserved);
-    }
+    let available = crate::server::inventory::available_by_variant(db, &ids).await?;
     Ok(AdminProduct {
         variants: variants
             .into_iter()

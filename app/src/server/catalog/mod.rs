@@ -53,6 +53,15 @@ pub(crate) fn placeholders(backend: DbBackend, start: usize, count: usize) -> St
         .join(", ")
 }
 
+/// Units a shopper can buy of the product `product` (an SQL expression): its active variants'
+/// [`inventory::available_units_sql`](super::inventory::available_units_sql) summed.
+pub fn product_available_sql(product: &str) -> String {
+    format!(
+        "COALESCE((SELECT SUM({}) FROM product_variants v WHERE v.product_id = {product} AND v.active), 0)",
+        super::inventory::available_units_sql("v.id")
+    )
+}
+
 /// Recomputes price range, availability and the search index of these products. Call in the
 /// same transaction as the change.
 pub async fn refresh_products(db: &impl ConnectionTrait, ids: &[i32]) -> Result<(), DbErr> {
@@ -64,9 +73,9 @@ pub async fn refresh_products(db: &impl ConnectionTrait, ids: &[i32]) -> Result<
             "UPDATE products SET \
                price_min = COALESCE((SELECT MIN(v.price) FROM product_variants v WHERE v.product_id = products.id AND v.active), 0), \
                price_max = COALESCE((SELECT MAX(v.price) FROM product_variants v WHERE v.product_id = products.id AND v.active), 0), \
-               available = COALESCE((SELECT SUM(s.on_hand - s.reserved) FROM stock_levels s \
-                   JOIN product_variants v ON v.id = s.variant_id WHERE v.product_id = products.id AND v.active), 0) \
-             WHERE id IN ({list})"
+               available = {available} \
+             WHERE id IN ({list})",
+            available = product_available_sql("products.id")
         );
         db.execute(Statement::from_sql_and_values(
             backend,

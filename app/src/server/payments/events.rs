@@ -107,7 +107,7 @@ pub async fn apply_event(
         }
         Err(e) => return Err(e),
     };
-    let (outcome, clear_cart, payment_id) = apply_stored(&txn, &event).await?;
+    let (outcome, clear_cart, payment_id, stock_moved) = apply_stored(&txn, &event).await?;
     let (label, note) = match &outcome {
         EventOutcome::Applied => ("applied", String::new()),
         EventOutcome::Duplicate => ("ignored", "duplicate".to_string()),
@@ -125,6 +125,10 @@ pub async fn apply_event(
     row.payment_id = Set(payment_id);
     row.update(&txn).await?;
     txn.commit().await?;
+    if stock_moved {
+        // Units went back on sale or were taken again: cached listings must show it.
+        crate::server::catalog::cache::invalidate(cache).await;
+    }
     if let EventOutcome::Rejected(why) = &outcome {
         tracing::warn!(gateway = %event.gateway, event = %event.event_id, %why, "payment event rejected");
     }
@@ -139,11 +143,12 @@ pub async fn apply_event(
 }
 
 /// The event's effects, inside the transaction. Returns the outcome, for a confirmed order the
-/// cart to empty after the commit, and the payment the event is about (if known).
+/// cart to empty after the commit, the payment the event is about (if known), and whether
+/// units became available or were taken again (so cached listings are refreshed).
 async fn apply_stored(
     txn: &DatabaseTransaction,
     event: &GatewayEvent,
-) -> Result<(EventOutcome, Option<String>, Option<i32>), DbErr> {
+) -> Result<(EventOutcome, Option<String>, Option<i32>, bool), DbErr> {
     let Some(payment) = payment::Entity::find()
         .filter(payment::Column::Gateway.eq(&event.gateway))
         .filter(payment::Column::GatewayRef.eq(&event.payment_ref))
@@ -151,10 +156,10 @@ async fn apply_stored(
         .one(txn)
         .await?
     else {
-        return Ok((EventOutcome::UnknownPayment, None, None));
+        return Ok((EventOutcome::UnknownPayment, None, None, false));
     };
-    let (outcome, clear_cart) = apply_to_payment(txn, event, &payment).await?;
-    Ok((outcome, clear_cart, Some(payment.id)))
+    let (outcome, clear_cart, stock_moved) = apply_to_payment(txn, event, &payment).await?;
+    Ok((outcome, clear_cart, Some(payment.id), stock_moved))
 }
 
 /// Checks the event against a known payment and applies it.
@@ -162,7 +167,7 @@ async fn apply_to_payment(
     txn: &DatabaseTransaction,
     event: &GatewayEvent,
     payment: &payment::Model,
-) -> Result<(EventOutcome, Option<String>), DbErr> {
+) -> Result<(EventOutcome, Option<String>, bool), DbErr> {
     if let Some(amount) = event.amount {
         if amount != payment.amount {
             return Ok((
@@ -171,6 +176,7 @@ async fn apply_to_payment(
                     payment.amount
                 )),
                 None,
+                false,
             ));
         }
     }
@@ -182,19 +188,26 @@ async fn apply_to_payment(
                     payment.currency
                 )),
                 None,
+                false,
             ));
         }
     }
     let Some(to) = event.status.as_deref() else {
-        return Ok((EventOutcome::Ignored("no change of status".into()), None));
+        return Ok((
+            EventOutcome::Ignored("no change of status".into()),
+            None,
+            false,
+        ));
     };
     if to == "failed" {
-        return record_declined_attempt(txn, event, payment).await;
+        let (outcome, _) = record_declined_attempt(txn, event, payment).await?;
+        return Ok((outcome, None, false));
     }
     if !can_move(&payment.status, to) {
         return Ok((
             EventOutcome::Ignored(format!("stale: {} → {to} not allowed", payment.status)),
             None,
+            false,
         ));
     }
     // The row is locked, so this matches; a miss means the lock did not hold (a bug): roll
@@ -223,10 +236,11 @@ async fn apply_to_payment(
         )));
     }
     let Some(order) = order::Entity::find_by_id(payment.order_id).one(txn).await? else {
-        return Ok((EventOutcome::Applied, None));
+        return Ok((EventOutcome::Applied, None, false));
     };
     let reference = format!("order:{}", order.id);
     let mut clear_cart = None;
+    let mut stock_moved = false;
     match to {
         "paid" => {
             let now = Utc::now();
@@ -243,6 +257,7 @@ async fn apply_to_payment(
                 == 1;
             // Money for an order that already closed: take it if its stock is still there.
             let revived = !confirmed && revive(txn, &order, &reference).await?;
+            stock_moved = revived;
             if confirmed || revived {
                 sell_reservations(txn, order.id, &reference).await?;
                 emit(
@@ -289,6 +304,7 @@ async fn apply_to_payment(
                 "cancelled"
             };
             let closed = close_unpaid(txn, order.id, order_status, to).await?;
+            stock_moved = closed;
             if !closed {
                 set_payment_status(txn, order.id, to).await?;
             }
@@ -311,7 +327,7 @@ async fn apply_to_payment(
         }
         _ => {}
     }
-    Ok((EventOutcome::Applied, clear_cart))
+    Ok((EventOutcome::Applied, clear_cart, stock_moved))
 }
 
 /// A declined card (Stripe `payment_failed`, Midtrans `deny`, the demo's Decline) ends that
@@ -386,6 +402,7 @@ async fn revive(
             }
             Err(inventory::StockError::Db(e)) => return Err(e),
         };
+    inventory::refresh_listings(&savepoint, &journal.variant_ids()).await?;
     journal.write(&savepoint).await?;
     let rows: Vec<order_reservation::ActiveModel> = wanted
         .iter()
