@@ -250,3 +250,114 @@ async fn the_login_redirect_stays_on_the_shop_whatever_next_says() {
         assert_eq!(res.headers()["location"], expected, "{next:?}");
     }
 }
+
+async fn login_from(app: &common::TestApp, forwarded: &str, email: &str, password: &str) -> u16 {
+    app.new_client()
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", forwarded)
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_stranger_cannot_lock_the_owner_out_and_cannot_dodge_the_limit_by_forging_addresses() {
+    // One proxy of ours in front: it appends the address it saw to X-Forwarded-For.
+    let app = spawn_app_with(&[("PASAR_TRUSTED_PROXY_HOPS", "1".into())]).await;
+    let email = format!("{}@contoh.id", common::unique_name("owner"));
+    app.register(&app.new_client(), "Owner", &email, "rahasia-123")
+        .await;
+    // The stranger (203.0.113.9 as our proxy saw it) forges a new left-most address each try.
+    for i in 0..5 {
+        let forged = format!("10.9.{i}.1, 203.0.113.9");
+        assert_eq!(login_from(&app, &forged, &email, "tebak").await, 401);
+    }
+    assert_eq!(
+        login_from(&app, "10.99.0.1, 203.0.113.9", &email, "tebak").await,
+        429,
+        "forged left-most entries do not reset the count"
+    );
+    // The owner, from their own address, logs in as ever.
+    assert_eq!(
+        login_from(&app, "198.51.100.20", &email, "rahasia-123").await,
+        200
+    );
+}
+
+#[tokio::test]
+async fn registrations_from_one_address_are_limited() {
+    let app = spawn_app_with(&[("PASAR_REGISTRATIONS_PER_IP_PER_MINUTE", "2".into())]).await;
+    for i in 0..2 {
+        let res = app
+            .register(
+                &app.new_client(),
+                "Someone",
+                &format!("{}@contoh.id", common::unique_name(&format!("r{i}"))),
+                "rahasia-123",
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let res = app
+        .register(&app.new_client(), "Third", "third@contoh.id", "rahasia-123")
+        .await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_the_other_sessions_and_keeps_this_one() {
+    let app = spawn_app().await;
+    let email = format!("{}@contoh.id", common::unique_name("pw"));
+    let here = app.new_client();
+    assert_eq!(
+        app.register(&here, "Pw", &email, "rahasia-123")
+            .await
+            .status(),
+        201
+    );
+    let phone = app.new_client();
+    assert_eq!(app.login(&phone, &email, "rahasia-123").await.status(), 200);
+    let me = |c: &reqwest::Client| {
+        let c = c.clone();
+        let url = app.url("/api/v1/me");
+        async move { c.get(url).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!((me(&here).await, me(&phone).await), (200, 200));
+
+    let page = here
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = page
+        .find("action=\"/api/change_password")
+        .expect("the form")
+        + "action=\"".len();
+    let action = page[start..start + page[start..].find('"').unwrap()].to_string();
+    let res = here
+        .post(app.url(&action))
+        .header("accept", "text/html")
+        .form(&[
+            ("current_password", "rahasia-123"),
+            ("new_password", "lebih-rahasia-456"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302, "{:?}", res.headers().get("location"));
+    assert_eq!(me(&here).await, 200, "the session that changed it stays");
+    assert_eq!(me(&phone).await, 401, "every other session is ended");
+    assert_eq!(
+        app.login(&phone, &email, "lebih-rahasia-456")
+            .await
+            .status(),
+        200
+    );
+}

@@ -35,19 +35,10 @@ pub async fn login(
     next: Option<String>,
 ) -> Result<User, AppError> {
     async fn run(email: String, password: String) -> Result<User, AppError> {
-        use std::net::SocketAddr;
-
-        use axum::extract::ConnectInfo;
         let state = app_state()?;
-        let headers = use_context::<http::request::Parts>()
-            .map(|p| p.headers)
-            .unwrap_or_default();
-        let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok();
-        let ip = crate::server::http::client::client_ip(
-            &headers,
-            peer.as_ref(),
-            state.settings.security.trust_forwarded_for,
-        );
+        let ip =
+            crate::server::http::client::request_ip(state.settings.security.trusted_proxy_hops)
+                .await;
         let user = domain::log_in_with_password(
             &state.db,
             state.cache.as_ref(),
@@ -57,7 +48,10 @@ pub async fn login(
             ip,
         )
         .await?;
-        session::log_in(&request_session().await?, &user).await?;
+        session::log_in(&state, &request_session().await?, &user).await?;
+        let headers = use_context::<http::request::Parts>()
+            .map(|p| p.headers)
+            .unwrap_or_default();
         crate::server::http::shopper::merge_guest_cart_at_login(&state, &headers, &user).await;
         Ok(user)
     }
@@ -75,6 +69,10 @@ pub async fn login(
 pub async fn register(name: String, email: String, password: String) -> Result<User, AppError> {
     async fn run(name: String, email: String, password: String) -> Result<User, AppError> {
         let state = app_state()?;
+        state.login_limiter.check_sensitive(
+            crate::server::http::client::request_ip(state.settings.security.trusted_proxy_hops)
+                .await,
+        )?;
         let user = domain::register(
             &state.db,
             domain::Registration {
@@ -84,7 +82,7 @@ pub async fn register(name: String, email: String, password: String) -> Result<U
             },
         )
         .await?;
-        session::log_in(&request_session().await?, &user).await?;
+        session::log_in(&state, &request_session().await?, &user).await?;
         let headers = use_context::<http::request::Parts>()
             .map(|p| p.headers)
             .unwrap_or_default();
@@ -146,7 +144,15 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     let result = async {
         let (state, user) = signed_in().await?;
-        Ok(domain::change_password(&state.db, user.id, &current_password, &new_password).await?)
+        state.login_limiter.check_sensitive(
+            crate::server::http::client::request_ip(state.settings.security.trusted_proxy_hops)
+                .await,
+        )?;
+        let stamp =
+            domain::change_password(&state.db, user.id, &current_password, &new_password).await?;
+        // This session stays logged in; every other one of this user ends.
+        session::keep_after_password_change(&request_session().await?, stamp).await?;
+        Ok(())
     }
     .await;
     match result {

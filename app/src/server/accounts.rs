@@ -49,6 +49,8 @@ pub enum AccountError {
     Db(#[from] DbErr),
     #[error("password hashing: {0}")]
     Hash(String),
+    #[error("The shop is busy checking passwords. Please try again in a moment.")]
+    Busy,
 }
 
 impl From<AccountError> for AppError {
@@ -65,6 +67,7 @@ impl From<AccountError> for AppError {
             AccountError::NotAllowed(_) => AppError::Conflict(err.to_string()),
             AccountError::Db(e) => super::error::internal("accounts: database", e),
             AccountError::Hash(e) => super::error::internal("accounts: hashing", e),
+            AccountError::Busy => AppError::Unavailable(err.to_string()),
         }
     }
 }
@@ -140,9 +143,33 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// Argon2 takes 19 MiB and tens of milliseconds per hash by design, so a burst of logins or
+/// registrations must not run them all at once: at most one per core runs, the rest wait their
+/// turn for up to [`HASH_WAIT`] and are then told to retry (503), never piling up memory.
+static HASHING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    tokio::sync::Semaphore::new(cores.max(2))
+});
+
+/// How long a request waits for a free hashing slot before a 503.
+const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs `work` on a blocking thread once a hashing slot is free.
+async fn with_hashing_slot<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, AccountError> + Send + 'static,
+) -> Result<T, AccountError> {
+    let _slot = tokio::time::timeout(HASH_WAIT, HASHING.acquire())
+        .await
+        .map_err(|_| AccountError::Busy)?
+        .map_err(|e| AccountError::Hash(e.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AccountError::Hash(e.to_string()))?
+}
+
 /// Hashes on a blocking thread: Argon2 is deliberately slow.
 pub async fn hash_password(password: String) -> Result<String, AccountError> {
-    tokio::task::spawn_blocking(move || {
+    with_hashing_slot(move || {
         let salt = SaltString::generate(&mut OsRng);
         argon2()
             .hash_password(password.as_bytes(), &salt)
@@ -150,18 +177,23 @@ pub async fn hash_password(password: String) -> Result<String, AccountError> {
             .map_err(|e| AccountError::Hash(e.to_string()))
     })
     .await
-    .map_err(|e| AccountError::Hash(e.to_string()))?
 }
 
 async fn verify_password(password: String, hash: String) -> Result<bool, AccountError> {
-    tokio::task::spawn_blocking(move || {
+    with_hashing_slot(move || {
         let parsed = PasswordHash::new(&hash).map_err(|e| AccountError::Hash(e.to_string()))?;
         Ok(argon2()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok())
     })
     .await
-    .map_err(|e| AccountError::Hash(e.to_string()))?
+}
+
+/// A short fingerprint of the password hash, kept in each session at login: when the password
+/// changes, every session holding the old one no longer matches and is ended.
+pub fn credential_stamp(password_hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(password_hash.as_bytes())[..8])
 }
 
 /// Verified against when the email is unknown, so response time does not reveal which emails
@@ -286,11 +318,22 @@ pub async fn find_active_user(
     db: &DatabaseConnection,
     id: i32,
 ) -> Result<Option<User>, AccountError> {
+    Ok(find_active_user_with_stamp(db, id).await?.map(|(u, _)| u))
+}
+
+/// [`find_active_user`] with the [`credential_stamp`] of their current password.
+pub async fn find_active_user_with_stamp(
+    db: &DatabaseConnection,
+    id: i32,
+) -> Result<Option<(User, String)>, AccountError> {
     Ok(user::Entity::find_by_id(id)
         .one(db)
         .await?
         .filter(|u| u.active)
-        .map(to_user))
+        .map(|u| {
+            let stamp = credential_stamp(&u.password_hash);
+            (to_user(u), stamp)
+        }))
 }
 
 /// Changes a user's own name and phone.
@@ -331,13 +374,14 @@ pub async fn update_profile(
     Ok(to_user(active.update(db).await?))
 }
 
-/// Changes a password after checking the current one.
+/// Changes a password after checking the current one. Returns the new [`credential_stamp`]:
+/// the caller's session keeps it, every other session of the user is ended by the change.
 pub async fn change_password(
     db: &DatabaseConnection,
     user_id: i32,
     current: &str,
     new: &str,
-) -> Result<(), AccountError> {
+) -> Result<String, AccountError> {
     let mut problems = Problems::default();
     check_password(&mut problems, "new_password", new);
     problems.into_result()?;
@@ -346,16 +390,19 @@ pub async fn change_password(
         .await?
         .ok_or(AccountError::NotFound("account"))?;
     if !verify_password(current.to_string(), found.password_hash.clone()).await? {
-        let mut problems = Problems::default();
-        problems.add("current_password", "That is not your current password.");
-        return problems.into_result();
+        let message = "That is not your current password.";
+        return Err(AccountError::Invalid(
+            message.into(),
+            [("current_password".to_string(), vec![message.to_string()])].into(),
+        ));
     }
     let hash = hash_password(new.to_string()).await?;
+    let stamp = credential_stamp(&hash);
     let mut active = found.into_active_model();
     active.password_hash = Set(hash);
     active.updated_at = Set(Utc::now());
     active.update(db).await?;
-    Ok(())
+    Ok(stamp)
 }
 
 /// Lists users, newest first, matching `query` against email or name (case-insensitive).
@@ -670,14 +717,18 @@ pub async fn delete_address(
 pub struct LoginLimiter {
     failures_per_account: u32,
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    /// Registrations and password changes (each one an Argon2 hash) per client IP.
+    sensitive_per_ip: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 /// How long failed attempts are remembered, and so how long a locked account waits.
 const FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
-fn failure_key(email: &str) -> String {
+/// Attempts are counted per account *and* client IP: a stranger guessing from elsewhere locks
+/// only themselves out, never the account's owner.
+fn failure_key(email: &str, ip: IpAddr) -> String {
     let account = normalize_email(email).unwrap_or_else(|| email.trim().to_lowercase());
-    format!("login-failures:{account}")
+    format!("login-failures:{account}:{ip}")
 }
 
 fn too_many(secs: u64) -> AppError {
@@ -688,12 +739,35 @@ fn too_many(secs: u64) -> AppError {
 }
 
 impl LoginLimiter {
-    pub fn new(failures_per_account_per_minute: u32, per_ip_per_minute: u32) -> Arc<Self> {
-        let per_minute = NonZeroU32::new(per_ip_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+    pub fn new(
+        failures_per_account_per_minute: u32,
+        per_ip_per_minute: u32,
+        sensitive_per_ip_per_minute: u32,
+    ) -> Arc<Self> {
+        let quota =
+            |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
         Arc::new(LoginLimiter {
             failures_per_account: failures_per_account_per_minute.max(1),
-            per_ip: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            per_ip: RateLimiter::keyed(quota(per_ip_per_minute)),
+            sensitive_per_ip: RateLimiter::keyed(quota(sensitive_per_ip_per_minute)),
         })
+    }
+
+    /// Counts a registration or password change from `ip`; 429 over the limit.
+    pub fn check_sensitive(&self, ip: IpAddr) -> Result<(), AppError> {
+        if self.sensitive_per_ip.len() > 50_000 {
+            self.sensitive_per_ip.retain_recent();
+        }
+        self.sensitive_per_ip
+            .check_key(&ip)
+            .map_err(|not_until| AppError::RateLimited {
+                message: "Too many attempts from your network. Please wait a minute and try again."
+                    .into(),
+                retry_after_secs: not_until
+                    .wait_time_from(DefaultClock::default().now())
+                    .as_secs()
+                    .max(1),
+            })
     }
 
     /// Counts one attempt from `ip`; `Err` (429) when the IP is over its limit.
@@ -711,28 +785,31 @@ impl LoginLimiter {
         })
     }
 
-    /// `Err` (429) while the account has too many recent failures.
-    pub async fn check_account(&self, cache: &dyn Cache, email: &str) -> Result<(), AppError> {
-        let failures: u32 = cache
-            .get(&failure_key(email))
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        if failures >= self.failures_per_account {
+    /// Counts this attempt on the account from `ip` before the password is checked, in one
+    /// atomic increment, so parallel guesses cannot all slip under the limit; `Err` (429) once
+    /// the count is over it. A successful login clears the count.
+    pub async fn count_attempt(
+        &self,
+        cache: &dyn Cache,
+        email: &str,
+        ip: IpAddr,
+    ) -> Result<(), AppError> {
+        let attempts = cache
+            .incr_by(&failure_key(email, ip), 1, Some(FAILURE_WINDOW))
+            .await?;
+        if attempts > i64::from(self.failures_per_account) {
             return Err(too_many(FAILURE_WINDOW.as_secs()));
         }
         Ok(())
     }
 
-    async fn record_failure(&self, cache: &dyn Cache, email: &str) -> Result<(), AppError> {
-        cache
-            .incr_by(&failure_key(email), 1, Some(FAILURE_WINDOW))
-            .await?;
-        Ok(())
-    }
-
-    async fn clear_failures(&self, cache: &dyn Cache, email: &str) -> Result<(), AppError> {
-        cache.delete(&failure_key(email)).await?;
+    async fn clear_failures(
+        &self,
+        cache: &dyn Cache,
+        email: &str,
+        ip: IpAddr,
+    ) -> Result<(), AppError> {
+        cache.delete(&failure_key(email, ip)).await?;
         Ok(())
     }
 }
@@ -748,15 +825,11 @@ pub async fn log_in_with_password(
     ip: IpAddr,
 ) -> Result<User, AppError> {
     limiter.check_ip(ip)?;
-    limiter.check_account(cache, email).await?;
+    limiter.count_attempt(cache, email, ip).await?;
     match authenticate(db, email, password).await {
         Ok(user) => {
-            limiter.clear_failures(cache, email).await?;
+            limiter.clear_failures(cache, email, ip).await?;
             Ok(user)
-        }
-        Err(err @ AccountError::InvalidCredentials) => {
-            limiter.record_failure(cache, email).await?;
-            Err(err.into())
         }
         Err(err) => Err(err.into()),
     }
@@ -817,44 +890,67 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_sixth_failure_in_a_minute_locks_the_account() {
+    async fn the_sixth_attempt_in_a_minute_locks_that_account_from_that_address_only() {
         let cache = super::super::cache::MemoryCache::new();
-        let limiter = LoginLimiter::new(5, 100);
+        let limiter = LoginLimiter::new(5, 100, 10);
+        let (stranger, owner): (IpAddr, IpAddr) = ([10, 0, 0, 9].into(), [10, 0, 0, 1].into());
         for _ in 0..5 {
             assert!(limiter
-                .check_account(&cache, "budi@contoh.id")
+                .count_attempt(&cache, "Budi@Contoh.id", stranger)
                 .await
                 .is_ok());
-            limiter
-                .record_failure(&cache, "Budi@Contoh.id")
-                .await
-                .unwrap();
         }
         let err = limiter
-            .check_account(&cache, "BUDI@contoh.id")
+            .count_attempt(&cache, "BUDI@contoh.id", stranger)
             .await
             .unwrap_err();
         assert_eq!(err.status(), 429);
         assert!(
             limiter
-                .check_account(&cache, "sari@contoh.id")
+                .count_attempt(&cache, "budi@contoh.id", owner)
                 .await
                 .is_ok(),
-            "other accounts unaffected"
+            "the owner, elsewhere, is not locked out"
         );
+        assert!(limiter
+            .count_attempt(&cache, "sari@contoh.id", stranger)
+            .await
+            .is_ok());
         limiter
-            .clear_failures(&cache, "budi@contoh.id")
+            .clear_failures(&cache, "budi@contoh.id", stranger)
             .await
             .unwrap();
         assert!(limiter
-            .check_account(&cache, "budi@contoh.id")
+            .count_attempt(&cache, "budi@contoh.id", stranger)
             .await
             .is_ok());
     }
 
+    #[tokio::test]
+    async fn parallel_guesses_cannot_pass_the_limit() {
+        let cache = std::sync::Arc::new(super::super::cache::MemoryCache::new());
+        let limiter = LoginLimiter::new(5, 1000, 10);
+        let ip: IpAddr = [10, 0, 0, 7].into();
+        let tries = (0..40).map(|_| {
+            let (cache, limiter) = (cache.clone(), limiter.clone());
+            tokio::spawn(async move {
+                limiter
+                    .count_attempt(cache.as_ref(), "ayu@contoh.id", ip)
+                    .await
+                    .is_ok()
+            })
+        });
+        let allowed = futures::future::join_all(tries)
+            .await
+            .into_iter()
+            .filter(|r| matches!(r, Ok(true)))
+            .count();
+        assert_eq!(allowed, 5, "exactly the limit, however many arrive at once");
+    }
+
     #[test]
     fn each_ip_has_its_own_budget() {
-        let limiter = LoginLimiter::new(5, 3);
+        let limiter = LoginLimiter::new(5, 3, 10);
         let (a, b): (IpAddr, IpAddr) = ([10, 0, 0, 1].into(), [10, 0, 0, 2].into());
         for _ in 0..3 {
             assert!(limiter.check_ip(a).is_ok());

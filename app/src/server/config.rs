@@ -252,8 +252,14 @@ pub struct SecuritySettings {
     pub login_failures_per_account_per_minute: u32,
     /// Login attempts allowed per client IP per minute.
     pub login_attempts_per_ip_per_minute: u32,
-    /// Trust the first address in `X-Forwarded-For` (only behind a proxy you control).
-    pub trust_forwarded_for: bool,
+    /// Registrations and password changes (each an Argon2 hash) per client IP per minute.
+    #[serde(default = "default_sensitive_per_ip")]
+    pub registrations_and_password_changes_per_ip_per_minute: u32,
+    /// How many proxies you run in front of the shop. 0: the connection's address is the
+    /// client. N: the client is the N-th `X-Forwarded-For` entry from the right (the right-most
+    /// one your proxies did not add); entries further left are the client's to invent.
+    #[serde(default)]
+    pub trusted_proxy_hops: u32,
     /// Idle session lifetime.
     pub session_days: u32,
 }
@@ -301,6 +307,10 @@ struct FilePayments {
     midtrans_production: bool,
     midtrans_api_base: Option<String>,
     midtrans_snap_base: Option<String>,
+}
+
+fn default_sensitive_per_ip() -> u32 {
+    10
 }
 
 fn default_currency() -> String {
@@ -444,6 +454,20 @@ impl Settings {
             ));
         }
 
+        let mut security = file.security;
+        for (name, value) in [
+            ("PASAR_TRUSTED_PROXY_HOPS", &mut security.trusted_proxy_hops),
+            (
+                "PASAR_REGISTRATIONS_PER_IP_PER_MINUTE",
+                &mut security.registrations_and_password_changes_per_ip_per_minute,
+            ),
+        ] {
+            if let Some(text) = non_empty(name) {
+                *value = text.trim().parse().map_err(|_| {
+                    ConfigError::new(name, format!("`{text}` is not a whole number"))
+                })?;
+            }
+        }
         let secret = |name: &str| non_empty(name).map(SecretString::from);
         let production = match non_empty("MIDTRANS_PRODUCTION").as_deref() {
             Some("true" | "1" | "on") => true,
@@ -638,7 +662,7 @@ impl Settings {
             shipping: file.shipping,
             inventory: file.inventory,
             analytics: file.analytics,
-            security: file.security,
+            security,
         })
     }
 

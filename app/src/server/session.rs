@@ -20,6 +20,8 @@ use crate::{error::AppError, model::User};
 
 pub const COOKIE_NAME: &str = "pasar_session";
 const USER_ID: &str = "user_id";
+/// The user's [`accounts::credential_stamp`] when this session logged in.
+const CREDENTIAL: &str = "credential";
 
 /// The session store chosen at start-up.
 #[derive(Clone)]
@@ -107,9 +109,20 @@ impl SessionBackend {
 }
 
 /// Marks the session as logged in as `user`, under a fresh session id (no fixation).
-pub async fn log_in(session: &Session, user: &User) -> Result<(), AppError> {
+pub async fn log_in(state: &AppState, session: &Session, user: &User) -> Result<(), AppError> {
     session.cycle_id().await?;
     session.insert(USER_ID, user.id).await?;
+    if let Some((_, stamp)) = accounts::find_active_user_with_stamp(&state.db, user.id).await? {
+        session.insert(CREDENTIAL, stamp).await?;
+    }
+    Ok(())
+}
+
+/// After a password change: this session carries the new credential, so it stays logged in
+/// while every other session of the user (with the old one) is ended at its next request.
+pub async fn keep_after_password_change(session: &Session, stamp: String) -> Result<(), AppError> {
+    session.cycle_id().await?;
+    session.insert(CREDENTIAL, stamp).await?;
     Ok(())
 }
 
@@ -124,12 +137,16 @@ pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<
     let Some(id) = session.get::<i32>(USER_ID).await? else {
         return Ok(None);
     };
-    let user = accounts::find_active_user(&state.db, id).await?;
-    if user.is_none() {
-        // Deleted or deactivated since login: drop the stale session.
-        session.flush().await?;
+    let found = accounts::find_active_user_with_stamp(&state.db, id).await?;
+    let stamp = session.get::<String>(CREDENTIAL).await?;
+    match found {
+        Some((user, current)) if stamp.as_deref() == Some(current.as_str()) => Ok(Some(user)),
+        _ => {
+            // Deleted, deactivated or its password changed since login: end this session.
+            session.flush().await?;
+            Ok(None)
+        }
     }
-    Ok(user)
 }
 
 /// The logged-in user, or 401.

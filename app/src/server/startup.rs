@@ -56,6 +56,9 @@ impl Shop {
         let login_limiter = LoginLimiter::new(
             settings.security.login_failures_per_account_per_minute,
             settings.security.login_attempts_per_ip_per_minute,
+            settings
+                .security
+                .registrations_and_password_changes_per_ip_per_minute,
         );
         super::catalog::cache::set_enabled(settings.catalog_cache);
         let media = super::media::MediaStore::new(settings.media_dir.clone());

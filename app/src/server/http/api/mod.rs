@@ -101,13 +101,20 @@ pub struct RegisterRequest {
 /// Create a customer account and log in.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 201, description = "Account created, session started", body = User),
-              (status = 422, description = "Invalid fields or email taken", body = ErrorBody)))]
+              (status = 422, description = "Invalid fields or email taken", body = ErrorBody),
+              (status = 429, description = "Too many registrations from this address; see Retry-After", body = ErrorBody)))]
 async fn register(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<impl IntoResponse, AppError> {
+    state.login_limiter.check_sensitive(client_ip(
+        &headers,
+        peer.as_ref().map(|p| &p.0),
+        state.settings.security.trusted_proxy_hops,
+    ))?;
     let user = accounts::register(
         &state.db,
         Registration {
@@ -117,7 +124,7 @@ async fn register(
         },
     )
     .await?;
-    session::log_in(&session, &user).await?;
+    session::log_in(&state, &session, &user).await?;
     super::shopper::merge_guest_cart_at_login(&state, &headers, &user).await;
     Ok((StatusCode::CREATED, Json(user)))
 }
@@ -144,7 +151,7 @@ async fn login(
     let ip = client_ip(
         &headers,
         peer.as_ref().map(|p| &p.0),
-        state.settings.security.trust_forwarded_for,
+        state.settings.security.trusted_proxy_hops,
     );
     let user = accounts::log_in_with_password(
         &state.db,
@@ -155,7 +162,7 @@ async fn login(
         ip,
     )
     .await?;
-    session::log_in(&session, &user).await?;
+    session::log_in(&state, &session, &user).await?;
     super::shopper::merge_guest_cart_at_login(&state, &headers, &user).await;
     Ok(Json(user))
 }
