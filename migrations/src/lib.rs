@@ -13,6 +13,7 @@ mod m20261126_000007_search_words;
 mod m20261126_000008_checkout_and_payments;
 mod m20261126_000009_reservations_reference_levels;
 mod m20261202_000010_refunds;
+mod m20261202_000011_order_client_ip;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_checkout_and_payments::Migration),
             Box::new(m20261126_000009_reservations_reference_levels::Migration),
             Box::new(m20261202_000010_refunds::Migration),
+            Box::new(m20261202_000011_order_client_ip::Migration),
         ]
     }
 }

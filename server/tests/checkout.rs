@@ -878,3 +878,93 @@ async fn selling_the_last_unit_shows_sold_out_everywhere_cached_or_not() {
         );
     }
 }
+
+#[tokio::test]
+async fn checking_out_again_from_the_same_cart_replaces_the_unpaid_order() {
+    let app = spawn_app().await;
+    // Exactly the units the cart wants: the first order's hold must not block the second.
+    let (variant_id, sku, _) = variant_with_stock(&app.state.db, &[2, 0]).await;
+    let client = app.new_client();
+    add(&app, &client, &sku, 2).await;
+    let (status, first) = checkout(&app, &client, "again1", &checkout_body()).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(stock(&app, variant_id).await, (2, 2));
+    // The cart still shows what the shopper wanted: its own hold is not "sold out".
+    let cart: Value = get_json(&client, app.url("/api/v1/cart")).await;
+    assert_eq!(cart["item_count"], 2, "{cart}");
+    assert!(
+        cart["lines"][0]["notices"].as_array().unwrap().is_empty(),
+        "{cart}"
+    );
+
+    let (status, second) = checkout(&app, &client, "again2", &checkout_body()).await;
+    assert_eq!(status, 201, "{second}");
+    assert_eq!(
+        stock(&app, variant_id).await,
+        (2, 2),
+        "held once, not twice"
+    );
+    let orders = order::Entity::find().all(&app.state.db).await.unwrap();
+    let status_of = |id: &Value| {
+        orders
+            .iter()
+            .find(|o| i64::from(o.id) == id.as_i64().unwrap())
+            .map(|o| o.status.clone())
+            .unwrap()
+    };
+    assert_eq!(status_of(&first["order"]["id"]), "cancelled", "replaced");
+    assert_eq!(status_of(&second["order"]["id"]), "pending");
+    // A retry of the first request still answers with its (now cancelled) order, no third one.
+    let (status, replay) = checkout(&app, &client, "again1", &checkout_body()).await;
+    assert_eq!(status, 200, "{replay}");
+    assert_eq!(replay["order"]["id"], first["order"]["id"]);
+    assert_eq!(
+        order::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn one_address_cannot_hold_stock_with_fresh_carts_or_check_out_too_fast() {
+    let app = common::spawn_app_with(&[
+        ("PASAR_UNPAID_ORDERS_PER_IP", "2".into()),
+        ("PASAR_CHECKOUTS_PER_IP_PER_MINUTE", "3".into()),
+    ])
+    .await;
+    let (_, sku, _) = variant_with_stock(&app.state.db, &[50, 0]).await;
+    let mut answers = Vec::new();
+    for i in 0..3 {
+        // A fresh guest cart each time, as a script would make.
+        let client = app.new_client();
+        add(&app, &client, &sku, 1).await;
+        answers.push(checkout(&app, &client, &format!("fresh{i}"), &checkout_body()).await);
+    }
+    assert_eq!(answers[0].0, 201);
+    assert_eq!(answers[1].0, 201);
+    assert_eq!(answers[2].0, 429, "{}", answers[2].1);
+    assert!(answers[2].1["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("unpaid orders"));
+    // The fourth attempt in the minute is over the rate, whatever the cart.
+    let client = app.new_client();
+    add(&app, &client, &sku, 1).await;
+    let res = client
+        .post(app.url("/api/v1/checkout"))
+        .header("Idempotency-Key", "fresh-rate")
+        .json(&checkout_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+}

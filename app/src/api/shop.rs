@@ -386,8 +386,16 @@ pub async fn place_order(
             payment_method: draft.payment_method.clone(),
             expected_total,
         };
-        let placed =
-            shop_http::place_order(&state, &owner, user.as_ref(), &input, &idempotency_key).await?;
+        let placed = shop_http::place_order(
+            &state,
+            &owner,
+            user.as_ref(),
+            crate::server::http::client::request_ip(state.settings.security.trusted_proxy_hops)
+                .await,
+            &input,
+            &idempotency_key,
+        )
+        .await?;
         // The next attempt (after a decline, say) is a new order: it gets a new key.
         store_draft(&CheckoutDraft {
             idempotency_key: String::new(),

@@ -272,8 +272,52 @@ async fn load(
     if let Some(extra) = extra.filter(|e| !skus.iter().any(|s| s == e)) {
         skus.push(extra.to_string());
     }
-    let items = sellables(db, &skus).await?;
+    let mut items = sellables(db, &skus).await?;
+    // Units this cart's own unpaid order holds are still the shopper's: checking out again
+    // replaces that order (and gives them back), so they count as available to this cart.
+    // Asked only when a line is short, which is rare.
+    let short = lines.iter().any(|(sku, line)| {
+        items
+            .get(sku)
+            .is_some_and(|i| i64::from(line.quantity) > i.available)
+    });
+    if short {
+        let held = held_by_pending_orders(db, &owner.key()).await?;
+        for item in items.values_mut() {
+            if let Some(units) = held.get(&item.variant_id) {
+                item.available += units;
+            }
+        }
+    }
     Ok((lines, items))
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Held {
+    variant_id: i32,
+    units: i64,
+}
+
+/// Units per variant held by the unpaid orders placed from the cart `cart_key`.
+async fn held_by_pending_orders(
+    db: &impl ConnectionTrait,
+    cart_key: &str,
+) -> Result<HashMap<i32, i64>, DbErr> {
+    let backend = db.get_database_backend();
+    let rows = Held::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT r.variant_id AS variant_id, CAST(SUM(r.quantity) AS BIGINT) AS units \
+             FROM order_reservations r JOIN orders o ON o.id = r.order_id \
+             WHERE o.cart_key = {} AND o.status = 'pending' AND r.state = 'held' \
+             GROUP BY r.variant_id",
+            super::catalog::placeholders(backend, 1, 1)
+        ),
+        [cart_key.into()],
+    ))
+    .all(db)
+    .await?;
+    Ok(rows.into_iter().map(|h| (h.variant_id, h.units)).collect())
 }
 
 /// Stores a line and puts it into `lines` (kept sorted by SKU, as the cache returns them).

@@ -9,8 +9,8 @@ use rand::{distributions::Alphanumeric, Rng};
 use sea_orm::{
     sea_query::{InsertStatement, PostgresQueryBuilder},
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Set, SqlErr, Statement, TransactionTrait,
+    DbBackend, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set, SqlErr, Statement, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -43,6 +43,10 @@ pub enum CheckoutError {
     TotalChanged { seen: String, now: String },
     #[error("An Idempotency-Key header (1 to 100 characters) is required.")]
     MissingKey,
+    #[error("Your network already has {0} unpaid orders. Pay for one, or wait until they expire, before ordering again.")]
+    TooManyUnpaid(u32),
+    #[error("Too many orders in a short time. Please wait {0} seconds and try again.")]
+    TooFast(u64),
     #[error(transparent)]
     Invalid(#[from] AccountError),
     #[error(transparent)]
@@ -59,6 +63,14 @@ impl From<CheckoutError> for AppError {
             | CheckoutError::OutOfStock { .. }
             | CheckoutError::TotalChanged { .. } => AppError::Conflict(e.to_string()),
             CheckoutError::MissingKey => AppError::BadRequest(e.to_string()),
+            CheckoutError::TooManyUnpaid(_) => AppError::RateLimited {
+                message: e.to_string(),
+                retry_after_secs: 600,
+            },
+            CheckoutError::TooFast(secs) => AppError::RateLimited {
+                message: e.to_string(),
+                retry_after_secs: secs,
+            },
             CheckoutError::Invalid(e) => e.into(),
             CheckoutError::Cart(e) => e.into(),
             CheckoutError::Db(e) => e.into(),
@@ -176,6 +188,37 @@ pub async fn quote(
 pub struct Buyer<'a> {
     pub owner: &'a CartOwner,
     pub user: Option<&'a User>,
+    /// Where the request came from (see `http::client`); caps unpaid orders per address.
+    pub ip: Option<std::net::IpAddr>,
+}
+
+/// Checkouts per client address per minute (`security.checkouts_per_ip_per_minute`), so a
+/// script cannot place order after order to hold stock: 429 with `Retry-After` beyond it.
+pub struct CheckoutLimiter(governor::DefaultKeyedRateLimiter<std::net::IpAddr>);
+
+impl CheckoutLimiter {
+    pub fn new(per_minute: u32) -> std::sync::Arc<Self> {
+        let per_minute =
+            std::num::NonZeroU32::new(per_minute.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
+        std::sync::Arc::new(CheckoutLimiter(governor::RateLimiter::keyed(
+            governor::Quota::per_minute(per_minute),
+        )))
+    }
+
+    pub fn check(&self, ip: std::net::IpAddr) -> Result<(), CheckoutError> {
+        use governor::clock::{Clock, DefaultClock};
+        if self.0.len() > 50_000 {
+            self.0.retain_recent();
+        }
+        self.0.check_key(&ip).map_err(|not_until| {
+            CheckoutError::TooFast(
+                not_until
+                    .wait_time_from(DefaultClock::default().now())
+                    .as_secs()
+                    .max(1),
+            )
+        })
+    }
 }
 
 /// A placed order and whether this call placed it or found it by its idempotency key.
@@ -370,6 +413,20 @@ pub async fn place_order(
             }
         }
     };
+    // Unpaid orders from one address are capped (this cart's own is about to be replaced, so
+    // it does not count): fresh carts cannot be used to hold the whole stock.
+    if let Some(ip) = buyer.ip {
+        let cap = settings.security.unpaid_orders_per_ip;
+        let unpaid = order::Entity::find()
+            .filter(order::Column::ClientIp.eq(ip.to_string()))
+            .filter(order::Column::Status.eq("pending"))
+            .filter(order::Column::CartKey.ne(buyer.owner.key()))
+            .count(db)
+            .await?;
+        if unpaid >= u64::from(cap) {
+            return Err(CheckoutError::TooManyUnpaid(cap));
+        }
+    }
     let currency = settings.shop.currency();
     let now = Utc::now();
     let txn = db.begin().await?;
@@ -403,6 +460,7 @@ pub async fn place_order(
         access_token: Set(random_token(32)),
         cart_key: Set(Some(buyer.owner.key())),
         payment_method: Set(input.payment_method.clone()),
+        client_ip: Set(buyer.ip.map(|ip| ip.to_string())),
         ..Default::default()
     }
     .insert(&txn)
@@ -420,6 +478,10 @@ pub async fn place_order(
         Err(e) => return Err(e.into()),
     };
 
+    // One open order per cart: an earlier unpaid order from this cart is replaced (cancelled,
+    // its stock released) before this one reserves, so a shopper who starts over, or a script
+    // that checks out again and again, never holds the stock twice.
+    let replaced = replace_pending_orders(&txn, &buyer.owner.key(), order.id).await?;
     let reference = format!("order:{}", order.id);
     let wanted: Vec<inventory::Wanted> = lines
         .iter()
@@ -514,8 +576,13 @@ pub async fn place_order(
     let payment =
         write_order_rows(&txn, journal, items, reservations, placed_event, payment).await?;
     txn.commit().await?;
-    if sold_out_changed {
+    if sold_out_changed || !replaced.is_empty() {
         crate::server::catalog::cache::invalidate(cache).await;
+    }
+    for p in &replaced {
+        if let Err(e) = crate::server::payments::close_at_gateway(settings, p).await {
+            tracing::warn!(payment = p.id, error = %e, "could not close a replaced order's payment at the gateway");
+        }
     }
     Ok(Placed {
         view: view_from(&order, order_lines, Some(&payment)),
@@ -523,6 +590,50 @@ pub async fn place_order(
         payment: Some(payment),
         replayed: false,
     })
+}
+
+/// Cancels the cart's other unpaid orders (in the caller's transaction) and returns their open
+/// payments, to be closed at the gateway after the commit. Payments are locked before orders,
+/// as on the event path.
+async fn replace_pending_orders(
+    txn: &DatabaseTransaction,
+    cart_key: &str,
+    keep: i32,
+) -> Result<Vec<payment::Model>, DbErr> {
+    let earlier: Vec<i32> = order::Entity::find()
+        .filter(order::Column::CartKey.eq(cart_key))
+        .filter(order::Column::Status.eq("pending"))
+        .filter(order::Column::Id.ne(keep))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    if earlier.is_empty() {
+        return Ok(Vec::new());
+    }
+    let open = payment::Entity::find()
+        .filter(payment::Column::OrderId.is_in(earlier.clone()))
+        .filter(payment::Column::Status.is_in(["pending", "failed"]))
+        .lock_exclusive()
+        .all(txn)
+        .await?;
+    for id in earlier {
+        if close_unpaid(txn, id, "cancelled", "cancelled").await? {
+            payment::Entity::update_many()
+                .col_expr(payment::Column::Status, "cancelled".into())
+                .col_expr(
+                    payment::Column::FailureMessage,
+                    "Replaced by a newer order from the same cart.".into(),
+                )
+                .col_expr(payment::Column::UpdatedAt, Utc::now().into())
+                .filter(payment::Column::OrderId.eq(id))
+                .filter(payment::Column::Status.is_in(["pending", "failed"]))
+                .exec(txn)
+                .await?;
+        }
+    }
+    Ok(open)
 }
 
 /// The order a repeated idempotency key found.

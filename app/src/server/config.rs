@@ -260,6 +260,13 @@ pub struct SecuritySettings {
     /// one your proxies did not add); entries further left are the client's to invent.
     #[serde(default)]
     pub trusted_proxy_hops: u32,
+    /// Orders placed per client address per minute.
+    #[serde(default = "default_checkouts_per_ip")]
+    pub checkouts_per_ip_per_minute: u32,
+    /// Unpaid orders one client address may hold at once. Generous by default: mobile
+    /// networks put many shoppers behind one address (carrier-grade NAT).
+    #[serde(default = "default_unpaid_per_ip")]
+    pub unpaid_orders_per_ip: u32,
     /// Idle session lifetime.
     pub session_days: u32,
 }
@@ -311,6 +318,14 @@ struct FilePayments {
 
 fn default_sensitive_per_ip() -> u32 {
     10
+}
+
+fn default_checkouts_per_ip() -> u32 {
+    10
+}
+
+fn default_unpaid_per_ip() -> u32 {
+    20
 }
 
 fn default_currency() -> String {
@@ -460,6 +475,14 @@ impl Settings {
             (
                 "PASAR_REGISTRATIONS_PER_IP_PER_MINUTE",
                 &mut security.registrations_and_password_changes_per_ip_per_minute,
+            ),
+            (
+                "PASAR_CHECKOUTS_PER_IP_PER_MINUTE",
+                &mut security.checkouts_per_ip_per_minute,
+            ),
+            (
+                "PASAR_UNPAID_ORDERS_PER_IP",
+                &mut security.unpaid_orders_per_ip,
             ),
         ] {
             if let Some(text) = non_empty(name) {

@@ -60,6 +60,8 @@ impl Shop {
                 .security
                 .registrations_and_password_changes_per_ip_per_minute,
         );
+        let checkout_limiter =
+            super::checkout::CheckoutLimiter::new(settings.security.checkouts_per_ip_per_minute);
         super::catalog::cache::set_enabled(settings.catalog_cache);
         let media = super::media::MediaStore::new(settings.media_dir.clone());
         std::fs::create_dir_all(media.root()).map_err(|e| {
@@ -75,6 +77,7 @@ impl Shop {
             db,
             cache,
             settings: Arc::new(settings),
+            checkout_limiter,
             login_limiter,
         };
         Ok(Shop { state, sessions })

@@ -14,6 +14,7 @@ pub struct AppState {
     pub cache: SharedCache,
     pub settings: Arc<Settings>,
     pub login_limiter: Arc<LoginLimiter>,
+    pub checkout_limiter: Arc<super::checkout::CheckoutLimiter>,
     pub media: MediaStore,
     /// Rendered catalogue pages for anonymous visitors (see `http::page_cache`).
     pub pages: super::http::page_cache::PageCache,

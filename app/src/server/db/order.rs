@@ -36,6 +36,8 @@ pub struct Model {
     pub cart_key: Option<String>,
     /// `demo`, `stripe` or `midtrans`.
     pub payment_method: String,
+    /// The address the order was placed from (caps unpaid orders per address).
+    pub client_ip: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -202,14 +202,20 @@ pub async fn place_order(
     state: &AppState,
     owner: &CartOwner,
     user: Option<&User>,
+    ip: std::net::IpAddr,
     input: &CheckoutInput,
     idempotency_key: &str,
 ) -> Result<CheckoutResult, AppError> {
+    state.checkout_limiter.check(ip)?;
     let placed = checkout::place_order(
         &state.db,
         state.cache.as_ref(),
         &state.settings,
-        Buyer { owner, user },
+        Buyer {
+            owner,
+            user,
+            ip: Some(ip),
+        },
         input,
         idempotency_key,
     )
@@ -237,13 +243,20 @@ pub async fn place_order(
               (status = 200, description = "Same key again: the order already placed", body = CheckoutResult),
               (status = 400, description = "No Idempotency-Key", body = ErrorBody),
               (status = 409, description = "Empty cart, out of stock, or the total changed", body = ErrorBody),
+              (status = 429, description = "Too many orders from this address (rate, or unpaid orders held); see Retry-After", body = ErrorBody),
               (status = 422, description = "Invalid email, address, shipping or payment method", body = ErrorBody)))]
 pub async fn place(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     ApiJson(input): ApiJson<CheckoutInput>,
 ) -> Result<Response, AppError> {
+    let ip = crate::server::http::client::client_ip(
+        &headers,
+        peer.as_ref().map(|p| &p.0),
+        state.settings.security.trusted_proxy_hops,
+    );
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -251,7 +264,7 @@ pub async fn place(
         .to_string();
     let (owner, user, _) = shopper::cart_owner(&state, &session, &headers, false).await?;
     let owner = owner.ok_or_else(|| AppError::Conflict("Your cart is empty.".into()))?;
-    let result = place_order(&state, &owner, user.as_ref(), &input, &key).await?;
+    let result = place_order(&state, &owner, user.as_ref(), ip, &input, &key).await?;
     let status = if result.replayed {
         StatusCode::OK
     } else {
