@@ -26,7 +26,12 @@ async function newPage({ javaScript = true, viewport = { width: 1280, height: 90
   const context = await browser.newContext({ javaScriptEnabled: javaScript, viewport, baseURL: BASE });
   const page = await context.newPage();
   page.consoleErrors = [];
-  page.on('console', (m) => { if (m.type() === 'error') page.consoleErrors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    // Say on which page: a CSP report names the directive, not the document.
+    if (m.text().includes('Content Security Policy')) console.log(`     csp on ${page.url()}`);
+    page.consoleErrors.push(m.text());
+  });
   page.on('pageerror', (e) => page.consoleErrors.push(`uncaught: ${e.message}`));
   return page;
 }

@@ -46,12 +46,31 @@ pub fn policy(nonce: Option<&str>, gateway_page: bool, midtrans_snap_base: &str)
 }
 
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let gateway_page = is_gateway_page(req.uri().path());
+    let path = req.uri().path().to_string();
+    let gateway_page = is_gateway_page(&path);
     let mut res = next.run(req).await;
-    let nonce = res
+    let mut nonce = res
         .headers_mut()
         .remove(NONCE_HEADER)
         .and_then(|v| v.to_str().ok().map(str::to_string));
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if nonce.is_none() && is_html {
+        // A page whose render did not hand over its nonce (seen rarely after a form's
+        // redirect): read it from the page's own scripts rather than block them.
+        let (parts, body) = res.into_parts();
+        let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
+            .await
+            .unwrap_or_default();
+        nonce = nonce_in(&bytes);
+        if nonce.is_some() {
+            tracing::debug!(%path, "page nonce read from the body");
+        }
+        res = Response::from_parts(parts, axum::body::Body::from(bytes));
+    }
     let csp = policy(
         nonce.as_deref(),
         gateway_page,
@@ -71,6 +90,23 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     res
 }
 
+/// The nonce of the page's own hydration script: the first `nonce="…"` inside `<head>`, which
+/// holds only what the render wrote (titles and meta values are escaped, so no page content
+/// can plant an attribute there).
+fn nonce_in(html: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(html).ok()?;
+    let head = &text[..text.find("</head>")?];
+    let start =
+        head.find("<script type=\"module\" nonce=\"")? + "<script type=\"module\" nonce=\"".len();
+    let text = head;
+    let end = text[start..].find('"')? + start;
+    let nonce = &text[start..end];
+    nonce
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        .then(|| nonce.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +123,19 @@ mod tests {
         let pay = policy(Some("abc"), true, "https://app.midtrans.com/");
         assert!(pay.contains("https://js.stripe.com https://app.midtrans.com;"));
         assert!(!policy(None, false, "").contains("nonce-"));
+        assert_eq!(
+            nonce_in(b"<head><script type=\"module\" nonce=\"Ab-9_x\">1</script></head>")
+                .as_deref(),
+            Some("Ab-9_x")
+        );
+        assert_eq!(
+            nonce_in(b"<head><script type=\"module\" nonce=\"x' ; script-src *\"></script></head>"),
+            None
+        );
+        assert_eq!(
+            nonce_in(b"<head></head><body><script type=\"module\" nonce=\"late\"></script>"),
+            None,
+            "only the head counts"
+        );
     }
 }
