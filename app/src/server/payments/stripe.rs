@@ -119,8 +119,7 @@ pub async fn refund(
     let client = client(settings)?;
     let amount =
         stripe_amount(amount, currency).map_err(|e| PaymentError::Gateway(e.to_string()))?;
-    let key =
-        IdempotencyKey::new(key.to_string()).map_err(|e| PaymentError::Gateway(e.to_string()))?;
+    let key = IdempotencyKey::new(key).map_err(|e| PaymentError::Gateway(e.to_string()))?;
     let refund = CreateRefund::new()
         .payment_intent(intent_id.to_string())
         .amount(amount)
