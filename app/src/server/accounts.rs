@@ -721,6 +721,21 @@ pub struct LoginLimiter {
     sensitive_per_ip: DefaultKeyedRateLimiter<IpAddr>,
 }
 
+/// Counts one request from `ip` against a per-address limiter: `Err(seconds to wait)` over
+/// the limit. Addresses not seen for a while are forgotten once many are held, so memory
+/// stays bounded however many addresses come by.
+pub fn count_per_address(limiter: &DefaultKeyedRateLimiter<IpAddr>, ip: IpAddr) -> Result<(), u64> {
+    if limiter.len() > 50_000 {
+        limiter.retain_recent();
+    }
+    limiter.check_key(&ip).map_err(|not_until| {
+        not_until
+            .wait_time_from(DefaultClock::default().now())
+            .as_secs()
+            .max(1)
+    })
+}
+
 /// How long failed attempts are remembered, and so how long a locked account waits.
 const FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -755,34 +770,16 @@ impl LoginLimiter {
 
     /// Counts a registration or password change from `ip`; 429 over the limit.
     pub fn check_sensitive(&self, ip: IpAddr) -> Result<(), AppError> {
-        if self.sensitive_per_ip.len() > 50_000 {
-            self.sensitive_per_ip.retain_recent();
-        }
-        self.sensitive_per_ip
-            .check_key(&ip)
-            .map_err(|not_until| AppError::RateLimited {
-                message: "Too many attempts from your network. Please wait a minute and try again."
-                    .into(),
-                retry_after_secs: not_until
-                    .wait_time_from(DefaultClock::default().now())
-                    .as_secs()
-                    .max(1),
-            })
+        count_per_address(&self.sensitive_per_ip, ip).map_err(|secs| AppError::RateLimited {
+            message: "Too many attempts from your network. Please wait a minute and try again."
+                .into(),
+            retry_after_secs: secs,
+        })
     }
 
     /// Counts one attempt from `ip`; `Err` (429) when the IP is over its limit.
     pub fn check_ip(&self, ip: IpAddr) -> Result<(), AppError> {
-        if self.per_ip.len() > 50_000 {
-            self.per_ip.retain_recent();
-        }
-        self.per_ip.check_key(&ip).map_err(|not_until| {
-            too_many(
-                not_until
-                    .wait_time_from(DefaultClock::default().now())
-                    .as_secs()
-                    .max(1),
-            )
-        })
+        count_per_address(&self.per_ip, ip).map_err(too_many)
     }
 
     /// Counts this attempt on the account from `ip` before the password is checked, in one

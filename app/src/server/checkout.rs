@@ -206,18 +206,7 @@ impl CheckoutLimiter {
     }
 
     pub fn check(&self, ip: std::net::IpAddr) -> Result<(), CheckoutError> {
-        use governor::clock::{Clock, DefaultClock};
-        if self.0.len() > 50_000 {
-            self.0.retain_recent();
-        }
-        self.0.check_key(&ip).map_err(|not_until| {
-            CheckoutError::TooFast(
-                not_until
-                    .wait_time_from(DefaultClock::default().now())
-                    .as_secs()
-                    .max(1),
-            )
-        })
+        crate::server::accounts::count_per_address(&self.0, ip).map_err(CheckoutError::TooFast)
     }
 }
 
