@@ -488,17 +488,6 @@ async fn pages_render_on_the_server() {
     assert!(html.contains("users-table"), "admin sees the user table");
 }
 
-/// Finds the `action` of the server-function form on a page.
-fn form_action(html: &str, fn_name: &str) -> String {
-    let needle = format!("action=\"/api/{fn_name}");
-    let start = html
-        .find(&needle)
-        .unwrap_or_else(|| panic!("{fn_name} form on page"))
-        + "action=\"".len();
-    let end = html[start..].find('"').unwrap() + start;
-    html[start..end].to_string()
-}
-
 #[tokio::test]
 async fn login_form_works_without_javascript() {
     let app = spawn_app().await;
@@ -515,7 +504,7 @@ async fn login_form_works_without_javascript() {
         .text()
         .await
         .unwrap();
-    let action = form_action(&page, "login");
+    let action = common::form_action(&page, "login");
     let referer = app.url("/login?next=/account");
 
     let res = browser

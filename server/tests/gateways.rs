@@ -793,11 +793,7 @@ async fn midtrans_holds_follow_the_method_and_late_bank_transfers_wait_for_staff
         .unwrap();
     assert!(page.contains("Needs a bank refund"));
     assert!(page.contains(&number));
-    let start = page
-        .find("action=\"/api/admin_mark_refund_done")
-        .expect("the form")
-        + "action=\"".len();
-    let action = page[start..start + page[start..].find('"').unwrap()].to_string();
+    let action = common::form_action(&page, "admin_mark_refund_done");
     let res = staff
         .post(app.url(&action))
         .header("accept", "text/html")

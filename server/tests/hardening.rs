@@ -223,8 +223,7 @@ async fn the_login_redirect_stays_on_the_shop_whatever_next_says() {
         .text()
         .await
         .unwrap();
-    let start = page.find("action=\"/api/login").expect("login form") + "action=\"".len();
-    let action = page[start..start + page[start..].find('"').unwrap()].to_string();
+    let action = common::form_action(&page, "login");
     for (next, expected) in [
         ("/account/orders", "/account/orders"),
         ("/\t/evil.example", "/"),
@@ -336,11 +335,7 @@ async fn changing_the_password_ends_the_other_sessions_and_keeps_this_one() {
         .text()
         .await
         .unwrap();
-    let start = page
-        .find("action=\"/api/change_password")
-        .expect("the form")
-        + "action=\"".len();
-    let action = page[start..start + page[start..].find('"').unwrap()].to_string();
+    let action = common::form_action(&page, "change_password");
     let res = here
         .post(app.url(&action))
         .header("accept", "text/html")

@@ -125,6 +125,17 @@ impl TestApp {
     }
 }
 
+/// Finds the `action` of the server-function form on a page.
+pub fn form_action(html: &str, fn_name: &str) -> String {
+    let needle = format!("action=\"/api/{fn_name}");
+    let start = html
+        .find(&needle)
+        .unwrap_or_else(|| panic!("{fn_name} form on page"))
+        + "action=\"".len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].to_string()
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
