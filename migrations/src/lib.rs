@@ -14,6 +14,7 @@ mod m20261126_000008_checkout_and_payments;
 mod m20261126_000009_reservations_reference_levels;
 mod m20261202_000010_refunds;
 mod m20261202_000011_order_client_ip;
+mod m20261202_000012_cart_lines;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_reservations_reference_levels::Migration),
             Box::new(m20261202_000010_refunds::Migration),
             Box::new(m20261202_000011_order_client_ip::Migration),
+            Box::new(m20261202_000012_cart_lines::Migration),
         ]
     }
 }

@@ -244,6 +244,7 @@ fn test(args: &[String]) -> Result {
                 "test", "-p", "server", "--test", "api", "--test", "catalog", "--test", "manage",
                 "--test", "inventory", "--test", "cart", "--test", "checkout", "--test",
                 "checkout_race", "--test", "gateways", "--test", "hardening", "--test", "soak",
+                "--test", "resilience",
                 // The tests that need these services are `#[ignore]`d in the SQLite pass; here
                 // they run, and fail (never pass quietly) when a service is missing.
                 "--", "--include-ignored",

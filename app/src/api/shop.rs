@@ -77,7 +77,6 @@ pub async fn add_to_cart(sku: String, quantity: Option<i32>) -> Result<CartView,
         let owner = owner.ok_or(AppError::Internal)?;
         Ok(cart::add(
             &state.db,
-            state.cache.as_ref(),
             &owner,
             &sku,
             quantity.unwrap_or(1),
@@ -104,7 +103,6 @@ pub async fn set_cart_quantity(sku: String, quantity: i32) -> Result<CartView, A
             owner.ok_or_else(|| AppError::NotFound("That product is not in the cart.".into()))?;
         Ok(cart::set_quantity(
             &state.db,
-            state.cache.as_ref(),
             &owner,
             &sku,
             quantity,
@@ -127,7 +125,7 @@ pub async fn set_cart_quantity(sku: String, quantity: i32) -> Result<CartView, A
 pub async fn remove_from_cart(sku: String) -> Result<CartView, AppError> {
     let (state, owner, _) = owner(false).await?;
     if let Some(owner) = &owner {
-        cart::remove(state.cache.as_ref(), owner, &sku).await?;
+        cart::remove(&state.db, owner, &sku).await?;
     }
     redirect_without_js("/cart");
     shop_http::view_of(&state, owner.as_ref()).await
@@ -148,16 +146,7 @@ pub async fn restore_cart(lines: String) -> Result<CartView, AppError> {
         for (sku, quantity) in lines.into_iter().take(cart::MAX_LINES) {
             let quantity = quantity.clamp(1, cart::MAX_QUANTITY);
             let currency = state.settings.shop.currency();
-            if let Err(e) = cart::add(
-                &state.db,
-                state.cache.as_ref(),
-                &owner,
-                &sku,
-                quantity,
-                currency,
-            )
-            .await
-            {
+            if let Err(e) = cart::add(&state.db, &owner, &sku, quantity, currency).await {
                 leptos::logging::debug_warn!("restore_cart: {sku}: {e}");
             }
         }
@@ -229,7 +218,6 @@ pub async fn get_checkout_state() -> Result<CheckoutState, AppError> {
     let owner = owner.unwrap_or(CartOwner::Guest(String::new()));
     let quote = crate::server::checkout::quote(
         &state.db,
-        state.cache.as_ref(),
         &state.settings,
         &owner,
         &draft.address.province,

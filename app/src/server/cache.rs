@@ -2,9 +2,20 @@
 //! otherwise an in-process map with the same behaviour (TTL, atomic counters, hashes), so the
 //! shop runs with nothing else installed. Only one process can use the in-process store; run
 //! Redis to scale out.
+//!
+//! With Redis configured the shop still sells while Redis is away: [`Failover`] answers from
+//! the in-process store (one warning when Redis goes, one line when it is back) instead of
+//! making each request wait for Redis's time-outs, and hands Redis the increments it missed
+//! when it returns. Sessions fail over the same way (`session::FailoverStore`); carts live in
+//! the database and never depended on Redis.
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    fmt::Display,
+    future::Future,
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Mutex,
+    },
     time::{Duration, Instant},
 };
 
@@ -17,6 +28,23 @@ pub enum CacheError {
     Redis(#[from] fred::error::Error),
     #[error("cache: value at `{0}` has the wrong type")]
     WrongType(String),
+    #[error("redis: no answer in time")]
+    TimedOut,
+}
+
+impl CacheError {
+    /// Redis could not be reached (as opposed to refusing a command).
+    pub fn is_outage(&self) -> bool {
+        use fred::error::ErrorKind;
+        match self {
+            CacheError::Redis(e) => matches!(
+                e.kind(),
+                ErrorKind::IO | ErrorKind::Timeout | ErrorKind::Canceled | ErrorKind::Backpressure
+            ),
+            CacheError::TimedOut => true,
+            CacheError::WrongType(_) => false,
+        }
+    }
 }
 
 /// What the rest of the shop needs from a cache. Keys are plain strings; callers prefix them
@@ -44,6 +72,12 @@ pub trait Cache: Send + Sync + 'static {
     async fn hash_delete(&self, key: &str, field: &str) -> Result<(), CacheError>;
     /// Sets a key's time to live; `false` when the key does not exist.
     async fn expire(&self, key: &str, ttl: Duration) -> Result<bool, CacheError>;
+    /// `Some(n)` while a stand-in answers for the store during its `n`-th outage, so values
+    /// read from the stand-in are never taken for the store's (the catalogue version puts it
+    /// in its cache keys). Always `None` for a single store.
+    fn stand_in(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Shared handle used throughout the server.
@@ -223,6 +257,10 @@ impl<C: Cache> Cache for Prefixed<C> {
     async fn expire(&self, key: &str, ttl: Duration) -> Result<bool, CacheError> {
         self.inner.expire(&self.key(key), ttl).await
     }
+
+    fn stand_in(&self) -> Option<u64> {
+        self.inner.stand_in()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -253,6 +291,11 @@ pub struct MemoryCache {
 impl MemoryCache {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Forgets everything.
+    pub fn clear(&self) {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut HashMap<String, Slot>, Instant) -> R) -> R {
@@ -409,6 +452,280 @@ impl Cache for MemoryCache {
                 None => false,
             }),
         )
+    }
+}
+
+/// How long one Redis command may take before Redis counts as away. Far above a healthy
+/// round trip (well under a millisecond on a LAN), far below fred's own 3-second time-out.
+const REDIS_PATIENCE: Duration = Duration::from_millis(750);
+/// After a failed or slow command, how long requests skip Redis before one tries it again.
+const REDIS_RETRY_AFTER: Duration = Duration::from_secs(2);
+
+/// Whether Redis is usable right now, shared by the cache and the session store. Redis counts
+/// as away while fred has no live connection (it reconnects by itself) or for a moment after a
+/// command failed or took too long; then a single request tries it again.
+pub struct RedisHealth {
+    pool: Pool,
+    away: AtomicBool,
+    /// While set and in the future, nothing is sent to Redis.
+    retry_at: Mutex<Option<Instant>>,
+    outages: AtomicU64,
+}
+
+impl RedisHealth {
+    pub fn new(redis: &RedisCache) -> Arc<RedisHealth> {
+        Arc::new(RedisHealth {
+            pool: redis.pool.clone(),
+            away: AtomicBool::new(false),
+            retry_at: Mutex::new(None),
+            outages: AtomicU64::new(0),
+        })
+    }
+
+    /// Whether to send the next command to Redis.
+    pub fn usable(&self) -> bool {
+        if !self.pool.is_connected() {
+            self.went_away(&"no connection");
+            return false;
+        }
+        let mut retry_at = self.retry_at.lock().unwrap_or_else(|p| p.into_inner());
+        match *retry_at {
+            Some(at) if Instant::now() < at => false,
+            Some(_) => {
+                // This request tries Redis; the others keep skipping it meanwhile.
+                *retry_at = Some(Instant::now() + REDIS_RETRY_AFTER);
+                true
+            }
+            None => true,
+        }
+    }
+
+    /// A command failed or took too long.
+    pub fn failed(&self, why: &dyn Display) {
+        *self.retry_at.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(Instant::now() + REDIS_RETRY_AFTER);
+        self.went_away(why);
+    }
+
+    fn went_away(&self, why: &dyn Display) {
+        if !self.away.swap(true, Ordering::SeqCst) {
+            self.outages.fetch_add(1, Ordering::SeqCst);
+            tracing::warn!(%why, "Redis is unreachable: sessions go to the database and counters and caches to this process until it is back");
+        }
+    }
+
+    /// A command succeeded; `true` when that ends an outage.
+    pub fn answered(&self) -> bool {
+        if !self.away.load(Ordering::SeqCst) {
+            return false;
+        }
+        *self.retry_at.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        if self.away.swap(false, Ordering::SeqCst) {
+            tracing::info!("Redis answers again: sessions, counters and caches are back on Redis");
+            return true;
+        }
+        false
+    }
+
+    /// Whether Redis is away now (for `/readyz`).
+    pub fn is_away(&self) -> bool {
+        self.away.load(Ordering::SeqCst)
+    }
+
+    /// Runs one Redis command under [`REDIS_PATIENCE`]: `Some` with its result when Redis
+    /// answered, `None` when it is away (now, or found by this command: no answer in time or
+    /// an error `is_outage` says is one).
+    pub async fn attempt<T, E: Display>(
+        &self,
+        command: impl Future<Output = Result<T, E>>,
+        is_outage: impl Fn(&E) -> bool,
+    ) -> Option<Result<T, E>> {
+        if !self.usable() {
+            return None;
+        }
+        match tokio::time::timeout(REDIS_PATIENCE, command).await {
+            Err(_) => {
+                self.failed(&"a command took too long");
+                None
+            }
+            Ok(Err(e)) if is_outage(&e) => {
+                self.failed(&e);
+                None
+            }
+            Ok(result) => Some(result),
+        }
+    }
+}
+
+/// Redis, with the in-process store answering while Redis is away.
+pub struct Failover {
+    redis: RedisCache,
+    memory: MemoryCache,
+    health: Arc<RedisHealth>,
+    /// Increments made while Redis was away, added to Redis when it is back, so its counters
+    /// (the catalogue version above all) never fall behind what happened meanwhile.
+    owed: Mutex<HashMap<String, (i64, Option<Duration>)>>,
+}
+
+impl Failover {
+    pub fn new(redis: RedisCache, health: Arc<RedisHealth>) -> Failover {
+        Failover {
+            redis,
+            memory: MemoryCache::new(),
+            health,
+            owed: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Runs `command` on Redis; `None` means answer from memory instead. A Redis answer that
+    /// ends an outage first settles what is owed and empties the stand-in store.
+    async fn on_redis<T>(
+        &self,
+        command: impl Future<Output = Result<T, CacheError>>,
+    ) -> Result<Option<T>, CacheError> {
+        match self.health.attempt(command, CacheError::is_outage).await {
+            None => Ok(None),
+            Some(result) => {
+                let value = result?;
+                if self.health.answered() {
+                    self.settle().await;
+                }
+                Ok(Some(value))
+            }
+        }
+    }
+
+    /// The value at `key` was replaced while Redis was away: earlier increments no longer count.
+    fn forgive(&self, key: &str) {
+        self.owed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
+    }
+
+    async fn settle(&self) {
+        let owed = std::mem::take(&mut *self.owed.lock().unwrap_or_else(|p| p.into_inner()));
+        self.memory.clear();
+        for (key, (by, ttl)) in owed {
+            if let Err(e) = self.redis.incr_by(&key, by, ttl).await {
+                tracing::warn!(error = %e, %key, "could not hand Redis an increment made while it was away");
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Cache for Failover {
+    fn backend(&self) -> &'static str {
+        if self.health.is_away() {
+            "memory (Redis away)"
+        } else {
+            "redis"
+        }
+    }
+
+    /// Pings Redis itself: `/readyz` reports Redis down even while requests are answered
+    /// from memory.
+    async fn ping(&self) -> Result<(), CacheError> {
+        let answer = tokio::time::timeout(REDIS_PATIENCE, self.redis.ping()).await;
+        match answer {
+            Ok(Ok(())) => {
+                if self.health.answered() {
+                    self.settle().await;
+                }
+                Ok(())
+            }
+            Ok(Err(e)) => {
+                self.health.failed(&e);
+                Err(e)
+            }
+            Err(_) => {
+                self.health.failed(&"ping took too long");
+                Err(CacheError::TimedOut)
+            }
+        }
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
+        match self.on_redis(self.redis.get(key)).await? {
+            Some(value) => Ok(value),
+            None => self.memory.get(key).await,
+        }
+    }
+
+    async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), CacheError> {
+        match self.on_redis(self.redis.set(key, value, ttl)).await? {
+            Some(()) => Ok(()),
+            None => {
+                self.forgive(key);
+                self.memory.set(key, value, ttl).await
+            }
+        }
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool, CacheError> {
+        match self.on_redis(self.redis.delete(key)).await? {
+            Some(existed) => Ok(existed),
+            None => {
+                // A counter reset meanwhile (a successful login) owes Redis nothing.
+                self.forgive(key);
+                self.memory.delete(key).await
+            }
+        }
+    }
+
+    async fn incr_by(&self, key: &str, by: i64, ttl: Option<Duration>) -> Result<i64, CacheError> {
+        if let Some(value) = self.on_redis(self.redis.incr_by(key, by, ttl)).await? {
+            return Ok(value);
+        }
+        let value = self.memory.incr_by(key, by, ttl).await?;
+        let mut owed = self.owed.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = owed.entry(key.to_string()).or_insert((0, ttl));
+        entry.0 = entry.0.saturating_add(by);
+        Ok(value)
+    }
+
+    async fn hash_set(
+        &self,
+        key: &str,
+        field: &str,
+        value: &str,
+        ttl: Option<Duration>,
+    ) -> Result<(), CacheError> {
+        match self
+            .on_redis(self.redis.hash_set(key, field, value, ttl))
+            .await?
+        {
+            Some(()) => Ok(()),
+            None => self.memory.hash_set(key, field, value, ttl).await,
+        }
+    }
+
+    async fn hash_get_all(&self, key: &str) -> Result<HashMap<String, String>, CacheError> {
+        match self.on_redis(self.redis.hash_get_all(key)).await? {
+            Some(map) => Ok(map),
+            None => self.memory.hash_get_all(key).await,
+        }
+    }
+
+    async fn hash_delete(&self, key: &str, field: &str) -> Result<(), CacheError> {
+        match self.on_redis(self.redis.hash_delete(key, field)).await? {
+            Some(()) => Ok(()),
+            None => self.memory.hash_delete(key, field).await,
+        }
+    }
+
+    async fn expire(&self, key: &str, ttl: Duration) -> Result<bool, CacheError> {
+        match self.on_redis(self.redis.expire(key, ttl)).await? {
+            Some(set) => Ok(set),
+            None => self.memory.expire(key, ttl).await,
+        }
+    }
+
+    fn stand_in(&self) -> Option<u64> {
+        self.health
+            .is_away()
+            .then(|| self.health.outages.load(Ordering::SeqCst))
     }
 }
 

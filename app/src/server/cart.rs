@@ -1,14 +1,18 @@
-//! Carts: a Redis hash per owner (`cart:user:<id>` for customers, `cart:guest:<token>` for a
-//! guest's cart cookie), one field per SKU holding the quantity and the price the shopper saw,
-//! kept 30 days after the last change. Without Redis the in-process cache stands in (same
-//! interface). The cart stores no prices it trusts: every view re-reads price, availability and
-//! status from the database and says what changed.
+//! Carts: rows of `cart_lines` in the database, one per SKU, under the owner's key
+//! (`cart:user:<id>` for customers, `cart:guest:<token>` for a guest's cart cookie), holding
+//! the quantity and the price the shopper saw. A cart lives 30 days after its last change. In
+//! the database rather than Redis so that nothing (a restart, a Redis outage or flush) empties
+//! a shopper's cart, and so paying for an order empties its cart in the same transaction.
+//! The cart stores no prices it trusts: every view re-reads price, availability and status
+//! from the database and says what changed.
 use std::{collections::HashMap, time::Duration};
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, TransactionTrait, Value,
+};
 
-use super::cache::{Cache, CacheError};
+use super::catalog::placeholders;
 use crate::{
     error::AppError,
     model::{CartLine, CartNotice, CartView, Currency, ImageView, Money},
@@ -30,7 +34,7 @@ pub enum CartOwner {
 }
 
 impl CartOwner {
-    /// The cache key of this owner's cart (also stored on orders, to empty it once paid).
+    /// The key of this owner's cart (also stored on orders, to empty it once paid).
     pub fn key(&self) -> String {
         match self {
             CartOwner::Customer(id) => format!("cart:user:{id}"),
@@ -54,8 +58,6 @@ pub enum CartError {
     #[error("That product is not in the cart.")]
     NotInCart,
     #[error(transparent)]
-    Cache(#[from] CacheError),
-    #[error(transparent)]
     Db(#[from] DbErr),
 }
 
@@ -69,45 +71,118 @@ impl From<CartError> for AppError {
             CartError::Quantity | CartError::TooManyLines => {
                 AppError::field("quantity", e.to_string())
             }
-            CartError::Cache(e) => super::error::internal("cart: cache", e),
             CartError::Db(e) => e.into(),
         }
     }
 }
 
-/// One hash field's value.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+/// One stored line.
+#[derive(Debug, Clone, Copy)]
 struct StoredLine {
     quantity: i32,
     /// The unit price when the shopper last chose this quantity (to tell them it moved).
     price_seen: i64,
 }
 
-async fn stored_lines(
-    cache: &dyn Cache,
-    owner: &CartOwner,
-) -> Result<Vec<(String, StoredLine)>, CartError> {
-    let mut lines: Vec<(String, StoredLine)> = cache
-        .hash_get_all(&owner.key())
-        .await?
-        .into_iter()
-        // A field that does not parse is dropped rather than breaking the whole cart.
-        .filter_map(|(sku, raw)| serde_json::from_str(&raw).ok().map(|l| (sku, l)))
-        .collect();
-    lines.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(lines)
+#[derive(Debug, FromQueryResult)]
+struct LineRow {
+    sku: String,
+    quantity: i32,
+    price_seen: i64,
+    touched_at: i64,
 }
 
+fn now_secs() -> i64 {
+    Utc::now().timestamp()
+}
+
+/// Changes older than this (Unix seconds) belong to carts that have lapsed.
+fn lapsed_before() -> i64 {
+    now_secs() - CART_TTL.as_secs() as i64
+}
+
+fn statement(backend: DbBackend, sql: String, values: Vec<Value>) -> Statement {
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// The cart's lines sorted by SKU; none when its last change is older than [`CART_TTL`].
+async fn stored_lines(
+    db: &impl ConnectionTrait,
+    owner: &CartOwner,
+) -> Result<Vec<(String, StoredLine)>, CartError> {
+    let backend = db.get_database_backend();
+    let rows = LineRow::find_by_statement(statement(
+        backend,
+        format!(
+            "SELECT sku, quantity, price_seen, touched_at FROM cart_lines WHERE cart_key = {} \
+             ORDER BY sku",
+            placeholders(backend, 1, 1)
+        ),
+        vec![owner.key().into()],
+    ))
+    .all(db)
+    .await?;
+    if rows.iter().map(|r| r.touched_at).max().unwrap_or(0) < lapsed_before() {
+        return Ok(Vec::new());
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.sku,
+                StoredLine {
+                    quantity: r.quantity,
+                    price_seen: r.price_seen,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Inserts or replaces one line, in one statement.
 async fn store(
-    cache: &dyn Cache,
+    db: &impl ConnectionTrait,
     owner: &CartOwner,
     sku: &str,
     line: StoredLine,
 ) -> Result<(), CartError> {
-    let key = owner.key();
-    let raw = serde_json::to_string(&line).map_err(|_| CacheError::WrongType(key.clone()))?;
-    cache.hash_set(&key, sku, &raw, Some(CART_TTL)).await?;
+    let backend = db.get_database_backend();
+    db.execute(statement(
+        backend,
+        format!(
+            "INSERT INTO cart_lines (cart_key, sku, quantity, price_seen, touched_at) \
+             VALUES ({}) ON CONFLICT (cart_key, sku) DO UPDATE SET \
+             quantity = excluded.quantity, price_seen = excluded.price_seen, \
+             touched_at = excluded.touched_at",
+            placeholders(backend, 1, 5)
+        ),
+        vec![
+            owner.key().into(),
+            sku.into(),
+            line.quantity.into(),
+            line.price_seen.into(),
+            now_secs().into(),
+        ],
+    ))
+    .await?;
     Ok(())
+}
+
+/// Deletes every line of the carts that have lapsed; returns how many lines went.
+pub async fn sweep_lapsed(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let backend = db.get_database_backend();
+    let done = db
+        .execute(statement(
+            backend,
+            format!(
+                "DELETE FROM cart_lines WHERE cart_key IN (SELECT cart_key FROM cart_lines \
+                 GROUP BY cart_key HAVING MAX(touched_at) < {})",
+                placeholders(backend, 1, 1)
+            ),
+            vec![lapsed_before().into()],
+        ))
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// A variant as the cart and checkout need it, with its product, its first picture and the
@@ -212,10 +287,9 @@ async fn sellables(
 /// re-prices and re-checks them itself. SKUs gone from the catalogue are left out.
 pub async fn checkout_lines(
     db: &impl ConnectionTrait,
-    cache: &dyn Cache,
     owner: &CartOwner,
 ) -> Result<Vec<(i32, Sellable)>, CartError> {
-    let (lines, mut items) = load(db, cache, owner, None).await?;
+    let (lines, mut items) = load(db, owner, None).await?;
     Ok(lines
         .into_iter()
         .filter_map(|(sku, line)| items.remove(&sku).map(|item| (line.quantity, item)))
@@ -260,14 +334,13 @@ fn checked_line(item: &Sellable, quantity: i32) -> Result<StoredLine, CartError>
 }
 
 /// The stored lines plus the catalogue data for them and for `extra` (a SKU being added), in
-/// one cache read and one query.
+/// two queries.
 async fn load(
     db: &impl ConnectionTrait,
-    cache: &dyn Cache,
     owner: &CartOwner,
     extra: Option<&str>,
 ) -> Result<(Vec<(String, StoredLine)>, HashMap<String, Sellable>), CartError> {
-    let lines = stored_lines(cache, owner).await?;
+    let lines = stored_lines(db, owner).await?;
     let mut skus: Vec<String> = lines.iter().map(|(s, _)| s.clone()).collect();
     if let Some(extra) = extra.filter(|e| !skus.iter().any(|s| s == e)) {
         skus.push(extra.to_string());
@@ -320,15 +393,15 @@ async fn held_by_pending_orders(
     Ok(rows.into_iter().map(|h| (h.variant_id, h.units)).collect())
 }
 
-/// Stores a line and puts it into `lines` (kept sorted by SKU, as the cache returns them).
+/// Stores a line and puts it into `lines` (kept sorted by SKU, as they are read).
 async fn put(
-    cache: &dyn Cache,
+    db: &impl ConnectionTrait,
     owner: &CartOwner,
     lines: &mut Vec<(String, StoredLine)>,
     sku: &str,
     line: StoredLine,
 ) -> Result<(), CartError> {
-    store(cache, owner, sku, line).await?;
+    store(db, owner, sku, line).await?;
     match lines.iter_mut().find(|(s, _)| s == sku) {
         Some(existing) => existing.1 = line,
         None => {
@@ -343,7 +416,6 @@ async fn put(
 /// Refused beyond the units available, with how many are left.
 pub async fn add(
     db: &impl ConnectionTrait,
-    cache: &dyn Cache,
     owner: &CartOwner,
     sku: &str,
     quantity: i32,
@@ -351,7 +423,7 @@ pub async fn add(
 ) -> Result<CartView, CartError> {
     check_quantity(quantity)?;
     let sku = sku.trim();
-    let (mut lines, items) = load(db, cache, owner, Some(sku)).await?;
+    let (mut lines, items) = load(db, owner, Some(sku)).await?;
     let item = for_sale(&items, sku)?;
     let current = lines
         .iter()
@@ -361,7 +433,7 @@ pub async fn add(
         return Err(CartError::TooManyLines);
     }
     let line = checked_line(item, current.unwrap_or(0) + quantity)?;
-    put(cache, owner, &mut lines, sku, line).await?;
+    put(db, owner, &mut lines, sku, line).await?;
     Ok(build_view(lines, items, currency))
 }
 
@@ -369,53 +441,73 @@ pub async fn add(
 /// current price.
 pub async fn set_quantity(
     db: &impl ConnectionTrait,
-    cache: &dyn Cache,
     owner: &CartOwner,
     sku: &str,
     quantity: i32,
     currency: Currency,
 ) -> Result<CartView, CartError> {
     if quantity == 0 {
-        remove(cache, owner, sku).await?;
-        return view(db, cache, owner, currency).await;
+        remove(db, owner, sku).await?;
+        return view(db, owner, currency).await;
     }
     check_quantity(quantity)?;
-    let (mut lines, items) = load(db, cache, owner, None).await?;
+    let (mut lines, items) = load(db, owner, None).await?;
     if !lines.iter().any(|(s, _)| s == sku) {
         return Err(CartError::NotInCart);
     }
     let line = checked_line(for_sale(&items, sku)?, quantity)?;
-    put(cache, owner, &mut lines, sku, line).await?;
+    put(db, owner, &mut lines, sku, line).await?;
     Ok(build_view(lines, items, currency))
 }
 
-pub async fn remove(cache: &dyn Cache, owner: &CartOwner, sku: &str) -> Result<(), CartError> {
-    cache.hash_delete(&owner.key(), sku).await?;
+/// Takes a line out of the cart (nothing happens when it is not there).
+pub async fn remove(
+    db: &impl ConnectionTrait,
+    owner: &CartOwner,
+    sku: &str,
+) -> Result<(), CartError> {
+    let backend = db.get_database_backend();
+    db.execute(statement(
+        backend,
+        format!(
+            "DELETE FROM cart_lines WHERE cart_key = {} AND sku = {}",
+            placeholders(backend, 1, 1),
+            placeholders(backend, 2, 1)
+        ),
+        vec![owner.key().into(), sku.into()],
+    ))
+    .await?;
     Ok(())
 }
 
 /// Empties a cart.
-pub async fn clear(cache: &dyn Cache, owner: &CartOwner) -> Result<(), CartError> {
-    cache.delete(&owner.key()).await?;
-    Ok(())
+pub async fn clear(db: &impl ConnectionTrait, owner: &CartOwner) -> Result<(), CartError> {
+    Ok(clear_key(db, &owner.key()).await?)
 }
 
-/// Empties the cart an order came from (by the key stored on the order) once it is paid.
-pub async fn clear_key(cache: &dyn Cache, key: &str) -> Result<(), CartError> {
-    if key.starts_with("cart:") {
-        cache.delete(key).await?;
-    }
+/// Empties the cart an order came from (by the key stored on the order) once it is paid; in
+/// the payment's transaction when given one.
+pub async fn clear_key(db: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    db.execute(statement(
+        backend,
+        format!(
+            "DELETE FROM cart_lines WHERE cart_key = {}",
+            placeholders(backend, 1, 1)
+        ),
+        vec![key.into()],
+    ))
+    .await?;
     Ok(())
 }
 
 /// The cart re-priced and re-checked against the catalogue now.
 pub async fn view(
     db: &impl ConnectionTrait,
-    cache: &dyn Cache,
     owner: &CartOwner,
     currency: Currency,
 ) -> Result<CartView, CartError> {
-    let (lines, items) = load(db, cache, owner, None).await?;
+    let (lines, items) = load(db, owner, None).await?;
     Ok(build_view(lines, items, currency))
 }
 
@@ -476,23 +568,24 @@ fn build_view(
 }
 
 /// Logging in: the guest's lines are added to the customer's cart (quantities summed, capped
-/// by the units available and the per-line maximum), then the guest cart is deleted.
-pub async fn merge_guest_cart(
-    db: &impl ConnectionTrait,
-    cache: &dyn Cache,
+/// by the units available and the per-line maximum), then the guest cart is deleted; all in
+/// one transaction, so a failure leaves both carts as they were.
+pub async fn merge_guest_cart<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     guest_token: &str,
     customer_id: i32,
 ) -> Result<(), CartError> {
     let guest = CartOwner::Guest(guest_token.to_string());
     let customer = CartOwner::Customer(customer_id);
-    let guest_lines = stored_lines(cache, &guest).await?;
+    let txn = db.begin().await?;
+    let guest_lines = stored_lines(&txn, &guest).await?;
     if guest_lines.is_empty() {
         return Ok(());
     }
     let own: HashMap<String, StoredLine> =
-        stored_lines(cache, &customer).await?.into_iter().collect();
+        stored_lines(&txn, &customer).await?.into_iter().collect();
     let skus: Vec<String> = guest_lines.iter().map(|(s, _)| s.clone()).collect();
-    let items = sellables(db, &skus).await?;
+    let items = sellables(&txn, &skus).await?;
     let mut line_count = own.len();
     for (sku, line) in guest_lines {
         let Some(item) = items.get(&sku).filter(|i| i.for_sale()) else {
@@ -512,7 +605,7 @@ pub async fn merge_guest_cart(
             continue;
         }
         store(
-            cache,
+            &txn,
             &customer,
             &sku,
             StoredLine {
@@ -522,5 +615,7 @@ pub async fn merge_guest_cart(
         )
         .await?;
     }
-    clear(cache, &guest).await
+    clear(&txn, &guest).await?;
+    txn.commit().await?;
+    Ok(())
 }

@@ -155,14 +155,13 @@ pub fn totals(subtotal: i64, shipping: i64, rule: TaxRule, currency: Currency) -
 /// `method` (or the first option).
 pub async fn quote(
     db: &impl ConnectionTrait,
-    cache: &dyn Cache,
     settings: &Settings,
     owner: &CartOwner,
     province: &str,
     method: Option<&str>,
 ) -> Result<CheckoutQuote, CheckoutError> {
     let currency = settings.shop.currency();
-    let view = cart::view(db, cache, owner, currency).await?;
+    let view = cart::view(db, owner, currency).await?;
     let subtotal = view.subtotal.as_ref().map_or(0, |s| s.amount);
     let weight: i64 = view
         .lines
@@ -294,7 +293,6 @@ struct Prepared {
 /// here only refuses early; the reservation in the transaction is what decides.
 async fn prepare(
     db: &impl ConnectionTrait,
-    cache: &dyn Cache,
     settings: &Settings,
     buyer: &Buyer<'_>,
     input: &CheckoutInput,
@@ -314,7 +312,7 @@ async fn prepare(
     {
         return Err(invalid("payment_method", "Choose a payment method."));
     }
-    let lines = cart::checkout_lines(db, cache, buyer.owner).await?;
+    let lines = cart::checkout_lines(db, buyer.owner).await?;
     if lines.is_empty() {
         return Err(CheckoutError::EmptyCart);
     }
@@ -393,7 +391,7 @@ pub async fn place_order(
         subtotal,
         shipping,
         tax,
-    } = match prepare(db, cache, settings, &buyer, input).await {
+    } = match prepare(db, settings, &buyer, input).await {
         Ok(prepared) => prepared,
         Err(e) => {
             return match find_by_key(db, &key_hash).await? {
@@ -1100,15 +1098,27 @@ pub async fn expire_overdue(
 /// How long past its expiry an order waits for a gateway that does not answer.
 pub const GATEWAY_SILENCE: Duration = Duration::hours(1);
 
-/// Runs [`expire_overdue`] every `every`, for as long as the server runs, and sends queued
-/// refunds. Orders live in the database, so a restart loses nothing: the next round picks up
-/// whatever fell due meanwhile.
+/// Runs [`expire_overdue`] every `every`, for as long as the server runs, sends queued
+/// refunds, and once an hour deletes lapsed carts. Orders live in the database, so a restart
+/// loses nothing: the next round picks up whatever fell due meanwhile.
 pub fn spawn_expiry_job(state: crate::server::state::AppState, every: std::time::Duration) {
+    const CART_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Not at start-up: a lapsed cart already reads as empty, so the sweep is only
+        // housekeeping and need not compete with start-up writes (seeding, imports).
+        let mut carts_swept = std::time::Instant::now();
         loop {
             tick.tick().await;
+            if carts_swept.elapsed() >= CART_SWEEP_EVERY {
+                carts_swept = std::time::Instant::now();
+                match cart::sweep_lapsed(&state.db).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(lines = n, "deleted lapsed carts"),
+                    Err(e) => tracing::warn!(error = %e, "cart sweep failed; retrying in an hour"),
+                }
+            }
             match expire_overdue(&state.db, state.cache.as_ref(), &state.settings, Utc::now()).await
             {
                 Ok(0) => {}

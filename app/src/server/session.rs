@@ -1,18 +1,21 @@
-//! Server-side sessions (`tower-sessions`): in Redis when configured, otherwise in the
-//! database, so logins survive restarts either way. The cookie is `HttpOnly`, `SameSite=Lax`,
+//! Server-side sessions (`tower-sessions`): in Redis when configured (in the database while
+//! Redis is away), otherwise in the database, so logins survive restarts either way. The cookie is `HttpOnly`, `SameSite=Lax`,
 //! and `Secure` when the shop is served over HTTPS.
 use axum::Router;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use std::sync::Arc;
+
 use tower_sessions::{
     cookie::{time, SameSite},
-    ExpiredDeletion, Expiry, Session, SessionManagerLayer,
+    session::{Id, Record},
+    session_store as store, ExpiredDeletion, Expiry, Session, SessionManagerLayer, SessionStore,
 };
 use tower_sessions_redis_store::RedisStore;
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use super::{
     accounts,
-    cache::RedisCache,
+    cache::{RedisCache, RedisHealth},
     config::{ConfigError, Settings},
     state::AppState,
 };
@@ -23,64 +26,180 @@ const USER_ID: &str = "user_id";
 /// The user's [`accounts::credential_stamp`] when this session logged in.
 const CREDENTIAL: &str = "credential";
 
-/// The session store chosen at start-up.
-#[derive(Clone)]
-pub enum SessionBackend {
-    Redis(RedisStore<fred::prelude::Pool>),
+/// The database's session store: the embedded default, and where sessions go while Redis is
+/// away.
+#[derive(Clone, Debug)]
+pub enum DatabaseStore {
     Sqlite(SqliteStore),
     Postgres(PostgresStore),
 }
 
-impl SessionBackend {
-    /// Redis when available, else the database (creating the session table if needed).
-    pub async fn new(
-        redis: Option<&RedisCache>,
-        db: &DatabaseConnection,
-    ) -> Result<SessionBackend, ConfigError> {
-        if let Some(redis) = redis {
-            return Ok(SessionBackend::Redis(RedisStore::new(redis.pool().clone())));
-        }
+impl DatabaseStore {
+    /// The store for `db`, creating its table if needed, swept of expired sessions hourly.
+    async fn open(db: &DatabaseConnection) -> Result<DatabaseStore, ConfigError> {
         let fail = |e: sea_orm::sqlx::Error| {
             ConfigError::new(
                 "DATABASE_URL",
                 format!("cannot create the session table: {e}"),
             )
         };
-        let backend = match db.get_database_backend() {
+        let period = std::time::Duration::from_secs(3600);
+        Ok(match db.get_database_backend() {
             DbBackend::Postgres => {
                 let store = PostgresStore::new(db.get_postgres_connection_pool().clone());
                 store.migrate().await.map_err(fail)?;
-                SessionBackend::Postgres(store)
+                let sweeper = store.clone();
+                tokio::spawn(async move { sweeper.continuously_delete_expired(period).await });
+                DatabaseStore::Postgres(store)
             }
             _ => {
                 let store = SqliteStore::new(db.get_sqlite_connection_pool().clone());
                 store.migrate().await.map_err(fail)?;
-                SessionBackend::Sqlite(store)
+                let sweeper = store.clone();
+                tokio::spawn(async move { sweeper.continuously_delete_expired(period).await });
+                DatabaseStore::Sqlite(store)
             }
-        };
-        backend.spawn_expired_deletion();
-        Ok(backend)
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            DatabaseStore::Sqlite(_) => "sqlite",
+            DatabaseStore::Postgres(_) => "postgres",
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl SessionStore for DatabaseStore {
+    async fn create(&self, record: &mut Record) -> store::Result<()> {
+        match self {
+            DatabaseStore::Sqlite(s) => s.create(record).await,
+            DatabaseStore::Postgres(s) => s.create(record).await,
+        }
+    }
+    async fn save(&self, record: &Record) -> store::Result<()> {
+        match self {
+            DatabaseStore::Sqlite(s) => s.save(record).await,
+            DatabaseStore::Postgres(s) => s.save(record).await,
+        }
+    }
+    async fn load(&self, id: &Id) -> store::Result<Option<Record>> {
+        match self {
+            DatabaseStore::Sqlite(s) => s.load(id).await,
+            DatabaseStore::Postgres(s) => s.load(id).await,
+        }
+    }
+    async fn delete(&self, id: &Id) -> store::Result<()> {
+        match self {
+            DatabaseStore::Sqlite(s) => s.delete(id).await,
+            DatabaseStore::Postgres(s) => s.delete(id).await,
+        }
+    }
+}
+
+/// Sessions in Redis, and in the database while Redis is away: a visitor who logs in during
+/// an outage stays logged in after it (a session Redis does not know is looked up in the
+/// database), and no request waits on Redis's time-outs. Sessions held only by Redis are
+/// unreadable while it is away, so their owners log in again.
+#[derive(Clone)]
+pub struct FailoverStore {
+    redis: RedisStore<fred::prelude::Pool>,
+    database: DatabaseStore,
+    health: Arc<RedisHealth>,
+}
+
+impl std::fmt::Debug for FailoverStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FailoverStore")
+            .field("database", &self.database)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Any error from the Redis store means Redis could not do its job: use the database.
+fn redis_trouble(_: &store::Error) -> bool {
+    true
+}
+
+#[async_trait::async_trait]
+impl SessionStore for FailoverStore {
+    async fn create(&self, record: &mut Record) -> store::Result<()> {
+        match self
+            .health
+            .attempt(self.redis.create(record), redis_trouble)
+            .await
+        {
+            Some(done) => done,
+            None => self.database.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> store::Result<()> {
+        match self
+            .health
+            .attempt(self.redis.save(record), redis_trouble)
+            .await
+        {
+            Some(done) => done,
+            None => self.database.save(record).await,
+        }
+    }
+
+    async fn load(&self, id: &Id) -> store::Result<Option<Record>> {
+        match self
+            .health
+            .attempt(self.redis.load(id), redis_trouble)
+            .await
+        {
+            Some(Ok(Some(record))) => Ok(Some(record)),
+            Some(Err(e)) => Err(e),
+            // Not in Redis (perhaps created during an outage), or Redis is away.
+            Some(Ok(None)) | None => self.database.load(id).await,
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> store::Result<()> {
+        if let Some(Err(e)) = self
+            .health
+            .attempt(self.redis.delete(id), redis_trouble)
+            .await
+        {
+            return Err(e);
+        }
+        self.database.delete(id).await
+    }
+}
+
+/// The session store chosen at start-up.
+#[derive(Clone)]
+pub enum SessionBackend {
+    Redis(FailoverStore),
+    Database(DatabaseStore),
+}
+
+impl SessionBackend {
+    /// Redis (failing over to the database) when configured, else the database. The session
+    /// table is created either way.
+    pub async fn new(
+        redis: Option<(&RedisCache, Arc<RedisHealth>)>,
+        db: &DatabaseConnection,
+    ) -> Result<SessionBackend, ConfigError> {
+        let database = DatabaseStore::open(db).await?;
+        Ok(match redis {
+            Some((redis, health)) => SessionBackend::Redis(FailoverStore {
+                redis: RedisStore::new(redis.pool().clone()),
+                database,
+                health,
+            }),
+            None => SessionBackend::Database(database),
+        })
     }
 
     pub fn name(&self) -> &'static str {
         match self {
             SessionBackend::Redis(_) => "redis",
-            SessionBackend::Sqlite(_) => "sqlite",
-            SessionBackend::Postgres(_) => "postgres",
-        }
-    }
-
-    /// Database stores need sweeping; Redis expires keys itself.
-    fn spawn_expired_deletion(&self) {
-        let period = std::time::Duration::from_secs(3600);
-        match self.clone() {
-            SessionBackend::Sqlite(store) => {
-                tokio::spawn(async move { store.continuously_delete_expired(period).await });
-            }
-            SessionBackend::Postgres(store) => {
-                tokio::spawn(async move { store.continuously_delete_expired(period).await });
-            }
-            SessionBackend::Redis(_) => {}
+            SessionBackend::Database(store) => store.name(),
         }
     }
 
@@ -102,8 +221,7 @@ impl SessionBackend {
         }
         match self {
             SessionBackend::Redis(store) => router.layer(configure(store, settings)),
-            SessionBackend::Sqlite(store) => router.layer(configure(store, settings)),
-            SessionBackend::Postgres(store) => router.layer(configure(store, settings)),
+            SessionBackend::Database(store) => router.layer(configure(store, settings)),
         }
     }
 }

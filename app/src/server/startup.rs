@@ -6,7 +6,7 @@ use leptos::config::LeptosOptions;
 
 use super::{
     accounts::LoginLimiter,
-    cache::{self, MemoryCache, Prefixed, SharedCache},
+    cache::{self, Failover, MemoryCache, Prefixed, RedisHealth, SharedCache},
     config::{redact_url, ConfigError, Settings},
     db, http,
     session::SessionBackend,
@@ -47,11 +47,14 @@ impl Shop {
             }
             None => None,
         };
-        let sessions = SessionBackend::new(redis.as_ref(), &db).await?;
+        let health = redis.as_ref().map(RedisHealth::new);
+        let sessions = SessionBackend::new(redis.as_ref().zip(health.clone()), &db).await?;
         let prefix = settings.cache_prefix.clone();
-        let cache: SharedCache = match redis {
-            Some(redis) => Arc::new(Prefixed::new(prefix, redis)),
-            None => Arc::new(Prefixed::new(prefix, MemoryCache::new())),
+        let cache: SharedCache = match (redis, health) {
+            (Some(redis), Some(health)) => {
+                Arc::new(Prefixed::new(prefix, Failover::new(redis, health)))
+            }
+            _ => Arc::new(Prefixed::new(prefix, MemoryCache::new())),
         };
         let login_limiter = LoginLimiter::new(
             settings.security.login_failures_per_account_per_minute,

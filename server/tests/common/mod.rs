@@ -67,9 +67,15 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     pub database_url: String,
+    server: tokio::task::JoinHandle<()>,
 }
 
 impl TestApp {
+    /// Stops serving (a process going down); the database stays.
+    pub fn stop(&self) {
+        self.server.abort();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -157,8 +163,20 @@ pub async fn spawn_app_with(extra: &[(&str, String)]) -> TestApp {
         .with_test_writer()
         .with_env_filter("warn")
         .try_init();
-    let database_url = fresh_database_url().await;
-    let redis = redis_url();
+    let given = |name: &str| {
+        extra
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    };
+    // A test may reopen an existing database (a restart) or bring its own Redis ("" for none).
+    let database_url = match given("DATABASE_URL") {
+        Some(url) => url,
+        None => fresh_database_url().await,
+    };
+    let redis = given("REDIS_URL")
+        .or_else(redis_url)
+        .filter(|u| !u.is_empty());
     // Every app gets its own cache namespace: tests share one Redis.
     let cache_prefix = format!("{}:", unique_name("pasar-test"));
     let media_dir = std::env::temp_dir().join(unique_name("pasar-media"));
@@ -192,7 +210,7 @@ pub async fn spawn_app_with(extra: &[(&str, String)]) -> TestApp {
         .build();
     let shop = Shop::open(settings, options).await.expect("open shop");
     let state = shop.state.clone();
-    tokio::spawn(async move {
+    let server = tokio::spawn(async move {
         let _ = shop.serve(listener).await;
     });
     TestApp {
@@ -201,6 +219,7 @@ pub async fn spawn_app_with(extra: &[(&str, String)]) -> TestApp {
         client: client(),
         state,
         database_url,
+        server,
     }
 }
 

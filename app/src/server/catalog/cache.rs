@@ -38,10 +38,17 @@ pub async fn invalidate(cache: &dyn Cache) {
 }
 
 /// The catalogue's current version (shared by every process through the cache); `None` when the
-/// cache cannot be reached.
+/// cache cannot be reached. While Redis is away the in-process stand-in counts on its own, so
+/// its versions are marked (`m<outage>.<n>`) and never match one Redis handed out.
 pub async fn current_version(cache: &dyn Cache) -> Option<String> {
     match cache.get(VERSION_KEY).await {
-        Ok(v) => Some(v.unwrap_or_else(|| "0".into())),
+        Ok(v) => {
+            let v = v.unwrap_or_else(|| "0".into());
+            Some(match cache.stand_in() {
+                Some(outage) => format!("m{outage}.{v}"),
+                None => v,
+            })
+        }
         Err(e) => {
             tracing::warn!(error = %e, "catalog cache unavailable");
             None
@@ -66,12 +73,8 @@ where
     if !enabled() {
         return compute.await;
     }
-    let version = match cache.get(VERSION_KEY).await {
-        Ok(v) => v.unwrap_or_else(|| "0".into()),
-        Err(e) => {
-            tracing::warn!(error = %e, "catalog cache unavailable; computing");
-            return compute.await;
-        }
+    let Some(version) = current_version(cache).await else {
+        return compute.await;
     };
     let full_key = format!("catalog:v{version}:{kind}:{key}");
     if let Ok(Some(hit)) = cache.get(&full_key).await {

@@ -1,17 +1,18 @@
 //! Safety nets around every request, for faults we did not foresee: a deadline on the whole
-//! response (headers and body), and a panic caught and answered as a 500. Both answer in the
-//! shape the client expects: the JSON error for the API, a small page for browsers.
+//! response (headers and body), one fresh render of a page whose render stalls, and a panic
+//! caught and answered as a 500. They answer in the shape the client expects: the JSON error
+//! for the API, a small page for browsers.
 use std::{panic::AssertUnwindSafe, time::Duration};
 
 use axum::{
     body::Body,
     extract::Request,
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{Html, IntoResponse, Response},
 };
 use futures::{FutureExt, StreamExt};
-use tokio::time::Instant;
+use tokio::time::{error::Elapsed, Instant};
 
 use crate::error::AppError;
 
@@ -43,6 +44,53 @@ fn failure(json: bool, status: StatusCode, error: AppError, title: &str, text: &
     res
 }
 
+/// A page a browser asked for with GET or HEAD: rendering it has no effect a second render
+/// would repeat, so a stalled render may be started again.
+fn is_page_read(req: &Request, json: bool) -> bool {
+    !json && (req.method() == Method::GET || req.method() == Method::HEAD)
+}
+
+/// The same request again, for a second render. Only for page reads, whose body is empty.
+fn copy_of(req: &Request) -> Request {
+    let mut copy = Request::new(Body::empty());
+    *copy.method_mut() = req.method().clone();
+    *copy.uri_mut() = req.uri().clone();
+    *copy.version_mut() = req.version();
+    *copy.headers_mut() = req.headers().clone();
+    *copy.extensions_mut() = req.extensions().clone();
+    copy
+}
+
+/// Runs `req`; a page read whose response has not begun after a third of `limit` is rendered
+/// once more, and whichever render answers first wins.
+///
+/// Why: Leptos 0.8's server render can, rarely and only under heavy CPU contention, miss the
+/// wake-up that tells a `Suspense` its data has arrived (leptos issues 4851, 4673): every query
+/// has finished, yet the page never completes. A fresh render does not share that state and
+/// finishes in the usual milliseconds. Both renders keep running, so a render that was merely
+/// slow still answers first. Anything but a page read waits for the whole `limit` as before.
+async fn run_with_second_render(
+    limit: Duration,
+    req: Request,
+    next: Next,
+    json: bool,
+) -> Result<Response, Elapsed> {
+    let until = Instant::now() + limit;
+    if !is_page_read(&req, json) {
+        return tokio::time::timeout_at(until, next.run(req)).await;
+    }
+    let copy = copy_of(&req);
+    let path = req.uri().path().to_string();
+    let mut first = Box::pin(next.clone().run(req));
+    if let Ok(res) = tokio::time::timeout(limit / 3, &mut first).await {
+        return Ok(res);
+    }
+    tracing::warn!(%path, "page render stalled; rendering it again");
+    let second = Box::pin(next.run(copy));
+    let either = futures::future::select(first, second).map(|won| won.factor_first().0);
+    tokio::time::timeout_at(until, either).await
+}
+
 /// A response that is not complete within the configured time is cut off: before its headers
 /// it becomes a 503 that says so; after them (a streamed body that stalls) the body ends with
 /// an error, so the connection closes instead of hanging the client.
@@ -50,7 +98,7 @@ pub async fn deadline(limit: Duration, req: Request, next: Next) -> Response {
     let json = wants_json(&req);
     let path = req.uri().path().to_string();
     let until = Instant::now() + limit;
-    let res = match tokio::time::timeout_at(until, next.run(req)).await {
+    let res = match run_with_second_render(limit, req, next, json).await {
         Ok(res) => res,
         Err(_) => {
             tracing::error!(%path, secs = limit.as_secs(), "request timed out before its response began");
@@ -119,5 +167,88 @@ pub async fn catch_panic(req: Request, next: Next) -> Response {
                 "Something went wrong on our side. It has been logged; please try again.",
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    };
+
+    use axum::{routing::get, Router};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A router whose handler never answers its first call (a stalled render) and answers
+    /// every later one, counting the calls.
+    fn stalls_once() -> (Router, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&calls);
+        let handler = move || {
+            let counter = Arc::clone(&counter);
+            async move {
+                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                    std::future::pending::<()>().await;
+                }
+                "rendered"
+            }
+        };
+        let router = Router::new().route("/p/kemeja", get(handler.clone()).post(handler));
+        (wrap(router, Duration::from_millis(600)), calls)
+    }
+
+    async fn body_of(res: Response) -> String {
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_stalled_page_render_is_rendered_again() {
+        let (router, calls) = stalls_once();
+        let req = Request::get("/p/kemeja")
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .unwrap();
+        let res = router.oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(body_of(res).await, "rendered");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            2,
+            "one stalled render, one fresh one"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stalled_post_is_not_repeated_and_times_out() {
+        let (router, calls) = stalls_once();
+        let req = Request::post("/p/kemeja")
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .unwrap();
+        let res = router.oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.headers()[header::RETRY_AFTER], "5");
+        assert!(body_of(res).await.contains("Taking too long"));
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "a form post runs once");
+    }
+
+    #[tokio::test]
+    async fn a_stalled_json_read_is_not_repeated() {
+        let (router, calls) = stalls_once();
+        let req = Request::get("/p/kemeja")
+            .header(header::ACCEPT, "application/json")
+            .body(Body::empty())
+            .unwrap();
+        let res = router.oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body: serde_json::Value = serde_json::from_str(&body_of(res).await).unwrap();
+        assert_eq!(body["error"]["code"], "unavailable");
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 }

@@ -72,7 +72,7 @@ pub async fn merge_guest_cart_at_login(state: &AppState, headers: &HeaderMap, us
     let Some(token) = guest_token(headers) else {
         return;
     };
-    if let Err(e) = cart::merge_guest_cart(&state.db, state.cache.as_ref(), &token, user.id).await {
+    if let Err(e) = cart::merge_guest_cart(&state.db, &token, user.id).await {
         tracing::warn!(error = %e, "could not merge the guest cart at login");
     }
 }

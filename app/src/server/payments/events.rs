@@ -107,7 +107,7 @@ pub async fn apply_event(
         }
         Err(e) => return Err(e),
     };
-    let (outcome, clear_cart, payment_id, stock_moved) = apply_stored(&txn, &event).await?;
+    let (outcome, payment_id, stock_moved) = apply_stored(&txn, &event).await?;
     let (label, note) = match &outcome {
         EventOutcome::Applied => ("applied", String::new()),
         EventOutcome::Duplicate => ("ignored", "duplicate".to_string()),
@@ -132,23 +132,16 @@ pub async fn apply_event(
     if let EventOutcome::Rejected(why) = &outcome {
         tracing::warn!(gateway = %event.gateway, event = %event.event_id, %why, "payment event rejected");
     }
-    if let Some(key) = clear_cart {
-        // After the commit: a cache hiccup must not undo a payment. The cart is only a
-        // convenience at this point; the order holds what was bought.
-        if let Err(e) = cart::clear_key(cache, &key).await {
-            tracing::warn!(error = %e, "could not empty the paid cart");
-        }
-    }
     Ok(outcome)
 }
 
-/// The event's effects, inside the transaction. Returns the outcome, for a confirmed order the
-/// cart to empty after the commit, the payment the event is about (if known), and whether
-/// units became available or were taken again (so cached listings are refreshed).
+/// The event's effects, inside the transaction. Returns the outcome, the payment the event is
+/// about (if known), and whether units became available or were taken again (so cached
+/// listings are refreshed).
 async fn apply_stored(
     txn: &DatabaseTransaction,
     event: &GatewayEvent,
-) -> Result<(EventOutcome, Option<String>, Option<i32>, bool), DbErr> {
+) -> Result<(EventOutcome, Option<i32>, bool), DbErr> {
     let Some(payment) = payment::Entity::find()
         .filter(payment::Column::Gateway.eq(&event.gateway))
         .filter(payment::Column::GatewayRef.eq(&event.payment_ref))
@@ -156,10 +149,10 @@ async fn apply_stored(
         .one(txn)
         .await?
     else {
-        return Ok((EventOutcome::UnknownPayment, None, None, false));
+        return Ok((EventOutcome::UnknownPayment, None, false));
     };
-    let (outcome, clear_cart, stock_moved) = apply_to_payment(txn, event, &payment).await?;
-    Ok((outcome, clear_cart, Some(payment.id), stock_moved))
+    let (outcome, stock_moved) = apply_to_payment(txn, event, &payment).await?;
+    Ok((outcome, Some(payment.id), stock_moved))
 }
 
 /// Checks the event against a known payment and applies it.
@@ -167,7 +160,7 @@ async fn apply_to_payment(
     txn: &DatabaseTransaction,
     event: &GatewayEvent,
     payment: &payment::Model,
-) -> Result<(EventOutcome, Option<String>, bool), DbErr> {
+) -> Result<(EventOutcome, bool), DbErr> {
     if let Some(amount) = event.amount {
         if amount != payment.amount {
             return Ok((
@@ -175,7 +168,6 @@ async fn apply_to_payment(
                     "amount {amount} does not match the order's {}",
                     payment.amount
                 )),
-                None,
                 false,
             ));
         }
@@ -187,26 +179,20 @@ async fn apply_to_payment(
                     "currency {currency} does not match the order's {}",
                     payment.currency
                 )),
-                None,
                 false,
             ));
         }
     }
     let Some(to) = event.status.as_deref() else {
-        return Ok((
-            EventOutcome::Ignored("no change of status".into()),
-            None,
-            false,
-        ));
+        return Ok((EventOutcome::Ignored("no change of status".into()), false));
     };
     if to == "failed" {
-        let (outcome, _) = record_declined_attempt(txn, event, payment).await?;
-        return Ok((outcome, None, false));
+        let outcome = record_declined_attempt(txn, event, payment).await?;
+        return Ok((outcome, false));
     }
     if !can_move(&payment.status, to) {
         return Ok((
             EventOutcome::Ignored(format!("stale: {} → {to} not allowed", payment.status)),
-            None,
             false,
         ));
     }
@@ -236,10 +222,9 @@ async fn apply_to_payment(
         )));
     }
     let Some(order) = order::Entity::find_by_id(payment.order_id).one(txn).await? else {
-        return Ok((EventOutcome::Applied, None, false));
+        return Ok((EventOutcome::Applied, false));
     };
     let reference = format!("order:{}", order.id);
-    let mut clear_cart = None;
     let mut stock_moved = false;
     match to {
         "paid" => {
@@ -274,7 +259,10 @@ async fn apply_to_payment(
                     }),
                 )
                 .await?;
-                clear_cart = order.cart_key.clone();
+                // The cart it came from is bought: empty it with the payment, in this transaction.
+                if let Some(key) = &order.cart_key {
+                    cart::clear_key(txn, key).await?;
+                }
             } else {
                 // Its stock went to others: record the money and queue it to go back, in this
                 // transaction, so it is never only a log line.
@@ -327,7 +315,7 @@ async fn apply_to_payment(
         }
         _ => {}
     }
-    Ok((EventOutcome::Applied, clear_cart, stock_moved))
+    Ok((EventOutcome::Applied, stock_moved))
 }
 
 /// A declined card (Stripe `payment_failed`, Midtrans `deny`, the demo's Decline) ends that
@@ -338,15 +326,12 @@ async fn record_declined_attempt(
     txn: &impl ConnectionTrait,
     event: &GatewayEvent,
     payment: &payment::Model,
-) -> Result<(EventOutcome, Option<String>), DbErr> {
+) -> Result<EventOutcome, DbErr> {
     if !matches!(payment.status.as_str(), "pending" | "failed") {
-        return Ok((
-            EventOutcome::Ignored(format!(
-                "stale: a declined attempt on a {} payment",
-                payment.status
-            )),
-            None,
-        ));
+        return Ok(EventOutcome::Ignored(format!(
+            "stale: a declined attempt on a {} payment",
+            payment.status
+        )));
     }
     let message: String = if event.message.is_empty() {
         "The payment was declined.".to_string()
@@ -359,7 +344,7 @@ async fn record_declined_attempt(
         .filter(payment::Column::Id.eq(payment.id))
         .exec(txn)
         .await?;
-    Ok((EventOutcome::Applied, None))
+    Ok(EventOutcome::Applied)
 }
 
 /// Brings a closed (expired or cancelled) order back when its payment arrives late and every

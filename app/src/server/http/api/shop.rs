@@ -38,13 +38,7 @@ fn with_cookie(cookie: Option<HeaderValue>, body: impl IntoResponse) -> Response
 /// The owner's cart, or an empty one for a visitor without a cart (shared with the pages).
 pub async fn view_of(state: &AppState, owner: Option<&CartOwner>) -> Result<CartView, AppError> {
     match owner {
-        Some(owner) => Ok(cart::view(
-            &state.db,
-            state.cache.as_ref(),
-            owner,
-            state.settings.shop.currency(),
-        )
-        .await?),
+        Some(owner) => Ok(cart::view(&state.db, owner, state.settings.shop.currency()).await?),
         None => Ok(CartView::default()),
     }
 }
@@ -90,7 +84,6 @@ pub async fn add_item(
     let owner = owner.ok_or(AppError::Internal)?;
     let view = cart::add(
         &state.db,
-        state.cache.as_ref(),
         &owner,
         &body.sku,
         body.quantity,
@@ -123,15 +116,7 @@ pub async fn set_item(
         owner.ok_or_else(|| AppError::NotFound("That product is not in the cart.".into()))?;
     let currency = state.settings.shop.currency();
     Ok(Json(
-        cart::set_quantity(
-            &state.db,
-            state.cache.as_ref(),
-            &owner,
-            &sku,
-            body.quantity,
-            currency,
-        )
-        .await?,
+        cart::set_quantity(&state.db, &owner, &sku, body.quantity, currency).await?,
     ))
 }
 
@@ -146,7 +131,7 @@ pub async fn remove_item(
 ) -> Result<Json<CartView>, AppError> {
     let (owner, _, _) = shopper::cart_owner(&state, &session, &headers, false).await?;
     if let Some(owner) = &owner {
-        cart::remove(state.cache.as_ref(), owner, &sku).await?;
+        cart::remove(&state.db, owner, &sku).await?;
     }
     Ok(Json(view_of(&state, owner.as_ref()).await?))
 }
@@ -179,7 +164,6 @@ pub async fn shipping_methods(
     Ok(Json(
         checkout::quote(
             &state.db,
-            state.cache.as_ref(),
             &state.settings,
             &owner,
             &query.province,
