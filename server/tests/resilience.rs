@@ -186,7 +186,7 @@ async fn quick(request: reqwest::RequestBuilder, what: &str) -> reqwest::Respons
 }
 
 #[tokio::test]
-#[ignore = "starts its own redis-server; run by `cargo xtask test` in the PostgreSQL + Redis stage"]
+#[ignore = "starts its own redis-server; `cargo xtask test` runs it on SQLite and on PostgreSQL"]
 async fn the_shop_keeps_selling_while_redis_is_away() {
     let mut redis = OwnRedis::start_on(OwnRedis::free_port()).await;
     let app = spawn_app_with(&[("REDIS_URL", redis.url())]).await;
