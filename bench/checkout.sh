@@ -22,7 +22,9 @@ port=3478
 out=$(mktemp -d)
 
 psql "$base_url" -qc 'DROP DATABASE IF EXISTS pasar_bench_checkout' -c 'CREATE DATABASE pasar_bench_checkout'
-export DATABASE_URL=$db_url REDIS_URL=$redis PASAR_CACHE_PREFIX="bench-checkout-$$:" PASAR_CHECKOUTS_PER_IP_PER_MINUTE=100000000 PASAR_UNPAID_ORDERS_PER_IP=100000000 LEPTOS_OUTPUT_NAME=pasar LEPTOS_SITE_ROOT=target/site RUST_LOG=warn
+# Each simulated shopper sends an address of its own in X-Forwarded-For (one trusted hop), so
+# the per-address limits keep their production defaults.
+export DATABASE_URL=$db_url REDIS_URL=$redis PASAR_CACHE_PREFIX="bench-checkout-$$:" PASAR_TRUSTED_PROXY_HOPS=1 LEPTOS_OUTPUT_NAME=pasar LEPTOS_SITE_ROOT=target/site RUST_LOG=warn
 ./target/release/pasar seed --products "$products" | tail -n 1
 # Plenty of stock for the load; one SKU kept at 20 units for the hot-SKU race.
 psql "$db_url" -qc "UPDATE stock_levels SET on_hand = 100000, reserved = 0"

@@ -15,6 +15,7 @@ mod m20261126_000009_reservations_reference_levels;
 mod m20261202_000010_refunds;
 mod m20261202_000011_order_client_ip;
 mod m20261202_000012_cart_lines;
+mod m20261202_000013_orders_cart_key_index;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_refunds::Migration),
             Box::new(m20261202_000011_order_client_ip::Migration),
             Box::new(m20261202_000012_cart_lines::Migration),
+            Box::new(m20261202_000013_orders_cart_key_index::Migration),
         ]
     }
 }

@@ -37,23 +37,33 @@ fn client() -> reqwest::Client {
         .expect("client")
 }
 
-/// One shopper: the shared client plus their own cart cookie once the server set it.
+/// One shopper: the shared client plus their own cart cookie once the server set it, and an
+/// address of their own (sent as `X-Forwarded-For`; bench/checkout.sh trusts one proxy hop),
+/// so the per-address limits and counts see many shoppers, as they would in production.
 #[derive(Clone)]
 struct Shopper {
     client: reqwest::Client,
     cookie: Option<String>,
+    address: String,
 }
+
+static SHOPPERS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 impl Shopper {
     fn new(client: &reqwest::Client) -> Self {
+        let n = SHOPPERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Shopper {
             client: client.clone(),
             cookie: None,
+            address: format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255),
         }
     }
 
     fn post(&self, url: String) -> reqwest::RequestBuilder {
-        let request = self.client.post(url);
+        let request = self
+            .client
+            .post(url)
+            .header("x-forwarded-for", &self.address);
         match &self.cookie {
             Some(cookie) => request.header(reqwest::header::COOKIE, cookie),
             None => request,

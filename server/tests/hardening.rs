@@ -356,3 +356,120 @@ async fn changing_the_password_ends_the_other_sessions_and_keeps_this_one() {
         200
     );
 }
+
+/// `pasar serve` as its own process (a stop signal must not stop the test), on a fresh SQLite
+/// file, with a short shutdown grace.
+fn serve_with_grace(grace_secs: u64) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let dir = std::env::temp_dir().join(common::unique_name("pasar-grace"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .arg("serve")
+        .env_remove("REDIS_URL")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/pasar.db?mode=rwc", dir.display()),
+        )
+        .env("PASAR_MEDIA_DIR", dir.join("media"))
+        .env("PASAR_ADDR", format!("127.0.0.1:{port}"))
+        .env("PASAR_SHUTDOWN_GRACE_SECS", grace_secs.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("start pasar serve");
+    (child, port)
+}
+
+/// A request whose body is only half sent: in flight until the rest comes.
+async fn half_sent_request(port: u16) -> (tokio::net::TcpStream, &'static str) {
+    let body = r#"{"sku":"NO-SUCH-SKU","quantity":1}"#;
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/v1/cart/items HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nAccept: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body.as_bytes()[..10]).await.unwrap();
+    (stream, &body[10..])
+}
+
+#[tokio::test]
+async fn stopping_lets_open_requests_finish_within_the_grace_then_closes_the_rest() {
+    let grace = 4;
+    let (mut child, port) = serve_with_grace(grace);
+    let client = common::client();
+    let mut ready = false;
+    for _ in 0..300 {
+        if let Ok(res) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+        {
+            ready = res.status() == 200;
+            if ready {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "pasar serve became ready");
+
+    let (mut finishing, rest) = half_sent_request(port).await;
+    let (mut abandoned, _) = half_sent_request(port).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stopped = std::time::Instant::now();
+    let signal = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signal.success());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err(),
+        "no new connections once stopping"
+    );
+    // The open request completes, with its real answer.
+    finishing.write_all(rest.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    finishing.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    assert!(answer.contains("\"error\""), "{answer}");
+
+    // The one that never finishes is closed once the grace has passed, and the process ends.
+    let mut exited = None;
+    for _ in 0..(grace * 10 + 100) {
+        if let Some(status) = child.try_wait().unwrap() {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let status = exited.expect("the server exits after its grace");
+    assert!(status.success(), "a clean exit: {status}");
+    assert!(
+        stopped.elapsed() >= Duration::from_secs(grace),
+        "the abandoned request got the whole grace"
+    );
+    let mut rest_of_abandoned = Vec::new();
+    let read = tokio::time::timeout(
+        Duration::from_secs(5),
+        abandoned.read_to_end(&mut rest_of_abandoned),
+    )
+    .await
+    .expect("the abandoned connection is closed, not left hanging");
+    assert!(
+        read.is_err() || !String::from_utf8_lossy(&rest_of_abandoned).starts_with("HTTP/1.1 2"),
+        "the abandoned request never got a success"
+    );
+}

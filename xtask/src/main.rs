@@ -230,7 +230,15 @@ fn test(args: &[String]) -> Result {
                 .env_remove("REDIS_URL"))?;
             // The Redis outage on the embedded database too: the test starts its own Redis.
             run(cargo()
-                .args(["test", "-p", "server", "--test", "resilience", "--", "--include-ignored"])
+                .args([
+                    "test",
+                    "-p",
+                    "server",
+                    "--test",
+                    "resilience",
+                    "--",
+                    "--include-ignored",
+                ])
                 .env_remove("DATABASE_URL")
                 .env_remove("REDIS_URL"))
         },

@@ -261,19 +261,7 @@ async fn sellables(
     };
     Ok(Sellable::find_by_statement(Statement::from_sql_and_values(
         backend,
-        format!(
-            "SELECT v.sku, v.id AS variant_id, v.title, v.options, v.price, v.weight_grams, \
-                    v.active, p.id AS product_id, p.name AS product_name, \
-                    p.slug AS product_slug, p.status AS product_status, \
-                    CAST({available} AS BIGINT) AS available, \
-                    i.id AS image_id, i.path AS image_path, i.width AS image_width, \
-                    i.height AS image_height, i.alt AS image_alt, i.webp AS image_webp \
-             FROM product_variants v JOIN products p ON p.id = v.product_id \
-             LEFT JOIN product_images i ON i.id = (SELECT pi.id FROM product_images pi \
-                 WHERE pi.product_id = p.id ORDER BY pi.position, pi.id LIMIT 1) \
-             WHERE v.sku {matching}",
-            available = super::inventory::available_units_sql("v.id")
-        ),
+        format!("{} WHERE v.sku {matching}", sellable_query("")),
         values,
     ))
     .all(db)
@@ -281,6 +269,23 @@ async fn sellables(
     .into_iter()
     .map(|s| (s.sku.clone(), s))
     .collect())
+}
+
+/// The `SELECT … FROM …` of [`Sellable`] rows (variant `v`, product `p`, first picture `i`),
+/// with `extra` columns and joins spliced in before the `WHERE` the caller adds.
+fn sellable_query(extra: &str) -> String {
+    format!(
+        "SELECT v.sku, v.id AS variant_id, v.title, v.options, v.price, v.weight_grams, \
+                v.active, p.id AS product_id, p.name AS product_name, \
+                p.slug AS product_slug, p.status AS product_status, \
+                CAST({available} AS BIGINT) AS available, \
+                i.id AS image_id, i.path AS image_path, i.width AS image_width, \
+                i.height AS image_height, i.alt AS image_alt, i.webp AS image_webp{extra} \
+         FROM product_variants v JOIN products p ON p.id = v.product_id \
+         LEFT JOIN product_images i ON i.id = (SELECT pi.id FROM product_images pi \
+             WHERE pi.product_id = p.id ORDER BY pi.position, pi.id LIMIT 1)",
+        available = super::inventory::available_units_sql("v.id")
+    )
 }
 
 /// The cart's lines as stored — quantity and the catalogue data now — for checkout, which
@@ -334,18 +339,54 @@ fn checked_line(item: &Sellable, quantity: i32) -> Result<StoredLine, CartError>
 }
 
 /// The stored lines plus the catalogue data for them and for `extra` (a SKU being added), in
-/// two queries.
+/// one query: each catalogue row carries its cart line, if any. Lines whose SKU left the
+/// catalogue do not come back (the cart drops them anyway).
 async fn load(
     db: &impl ConnectionTrait,
     owner: &CartOwner,
     extra: Option<&str>,
 ) -> Result<(Vec<(String, StoredLine)>, HashMap<String, Sellable>), CartError> {
-    let lines = stored_lines(db, owner).await?;
-    let mut skus: Vec<String> = lines.iter().map(|(s, _)| s.clone()).collect();
-    if let Some(extra) = extra.filter(|e| !skus.iter().any(|s| s == e)) {
-        skus.push(extra.to_string());
+    let backend = db.get_database_backend();
+    let (key, sku) = (placeholders(backend, 1, 1), placeholders(backend, 2, 1));
+    let rows = db
+        .query_all(statement(
+            backend,
+            format!(
+                "{} LEFT JOIN cart_lines c ON c.cart_key = {key} AND c.sku = v.sku \
+                 WHERE v.sku IN (SELECT l.sku FROM cart_lines l WHERE l.cart_key = {key} \
+                                 UNION ALL SELECT CAST({sku} AS TEXT))",
+                sellable_query(
+                    ", c.quantity AS line_quantity, c.price_seen AS line_price_seen, \
+                     c.touched_at AS line_touched_at"
+                )
+            ),
+            vec![owner.key().into(), extra.unwrap_or("").into()],
+        ))
+        .await?;
+    let mut lines = Vec::new();
+    let mut items = HashMap::with_capacity(rows.len());
+    let mut touched = 0i64;
+    for row in rows {
+        let item = Sellable::from_query_result(&row, "")?;
+        let quantity: Option<i32> = row.try_get("", "line_quantity")?;
+        let price_seen: Option<i64> = row.try_get("", "line_price_seen")?;
+        let touched_at: Option<i64> = row.try_get("", "line_touched_at")?;
+        if let (Some(quantity), Some(price_seen)) = (quantity, price_seen) {
+            touched = touched.max(touched_at.unwrap_or(0));
+            lines.push((
+                item.sku.clone(),
+                StoredLine {
+                    quantity,
+                    price_seen,
+                },
+            ));
+        }
+        items.insert(item.sku.clone(), item);
     }
-    let mut items = sellables(db, &skus).await?;
+    if touched < lapsed_before() {
+        lines.clear();
+    }
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
     // Units this cart's own unpaid order holds are still the shopper's: checking out again
     // replaces that order (and gives them back), so they count as available to this cart.
     // Asked only when a line is short, which is rare.

@@ -9,8 +9,8 @@ use rand::{distributions::Alphanumeric, Rng};
 use sea_orm::{
     sea_query::{InsertStatement, PostgresQueryBuilder},
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set, SqlErr, Statement, TransactionTrait,
+    DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set, SqlErr, Statement, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -404,13 +404,19 @@ pub async fn place_order(
     // it does not count): fresh carts cannot be used to hold the whole stock.
     if let Some(ip) = buyer.ip {
         let cap = settings.security.unpaid_orders_per_ip;
+        // Reads at most `cap` rows, however many an address holds.
         let unpaid = order::Entity::find()
+            .select_only()
+            .column(order::Column::Id)
             .filter(order::Column::ClientIp.eq(ip.to_string()))
             .filter(order::Column::Status.eq("pending"))
             .filter(order::Column::CartKey.ne(buyer.owner.key()))
-            .count(db)
-            .await?;
-        if unpaid >= u64::from(cap) {
+            .limit(u64::from(cap))
+            .into_tuple::<i32>()
+            .all(db)
+            .await?
+            .len();
+        if unpaid >= cap as usize {
             return Err(CheckoutError::TooManyUnpaid(cap));
         }
     }
