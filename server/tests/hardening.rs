@@ -357,9 +357,9 @@ async fn changing_the_password_ends_the_other_sessions_and_keeps_this_one() {
     );
 }
 
-/// `pasar serve` as its own process (a stop signal must not stop the test), on a fresh SQLite
-/// file, with a short shutdown grace.
-fn serve_with_grace(grace_secs: u64) -> (std::process::Child, u16) {
+/// `pasar serve` as its own process (a stop signal must not stop the test; process-wide limits
+/// start fresh), on a fresh SQLite file, with a short shutdown grace and `extra` settings.
+fn serve_with(grace_secs: u64, extra: &[(&str, &str)]) -> (std::process::Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -378,11 +378,29 @@ fn serve_with_grace(grace_secs: u64) -> (std::process::Child, u16) {
         .env("PASAR_ADDR", format!("127.0.0.1:{port}"))
         .env("PASAR_SHUTDOWN_GRACE_SECS", grace_secs.to_string())
         .env("RUST_LOG", "warn")
+        .envs(extra.iter().copied())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::inherit())
         .spawn()
         .expect("start pasar serve");
     (child, port)
+}
+
+async fn wait_until_ready(port: u16) {
+    let client = common::client();
+    for _ in 0..300 {
+        if let Ok(res) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+        {
+            if res.status() == 200 {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("pasar serve on port {port} did not become ready");
 }
 
 /// A request whose body is only half sent: in flight until the rest comes.
@@ -403,23 +421,8 @@ async fn half_sent_request(port: u16) -> (tokio::net::TcpStream, &'static str) {
 #[tokio::test]
 async fn stopping_lets_open_requests_finish_within_the_grace_then_closes_the_rest() {
     let grace = 4;
-    let (mut child, port) = serve_with_grace(grace);
-    let client = common::client();
-    let mut ready = false;
-    for _ in 0..300 {
-        if let Ok(res) = client
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await
-        {
-            ready = res.status() == 200;
-            if ready {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "pasar serve became ready");
+    let (mut child, port) = serve_with(grace, &[]);
+    wait_until_ready(port).await;
 
     let (mut finishing, rest) = half_sent_request(port).await;
     let (mut abandoned, _) = half_sent_request(port).await;
@@ -472,4 +475,64 @@ async fn stopping_lets_open_requests_finish_within_the_grace_then_closes_the_res
         read.is_err() || !String::from_utf8_lossy(&rest_of_abandoned).starts_with("HTTP/1.1 2"),
         "the abandoned request never got a success"
     );
+}
+
+#[tokio::test]
+async fn a_burst_of_password_hashing_waits_its_turn_then_gets_a_503_never_a_pile_up() {
+    // Hashing slots are one per core; a request waits this long for one (5 s by default).
+    let (mut child, port) = serve_with(
+        5,
+        &[
+            ("PASAR_HASHING_WAIT_MS", "1"),
+            ("PASAR_REGISTRATIONS_PER_IP_PER_MINUTE", "1000"),
+        ],
+    );
+    wait_until_ready(port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let burst = (0..24).map(|i| {
+        let url = format!("{base}/api/v1/auth/register");
+        async move {
+            let res = common::client()
+                .post(url)
+                .json(&serde_json::json!({
+                    "name": "Pembeli", "email": format!("burst{i}@contoh.co.id"), "password": "rahasia-123"
+                }))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let retry = res.headers().get("retry-after").is_some();
+            let body: serde_json::Value = res.json().await.unwrap_or_default();
+            (status, retry, body)
+        }
+    });
+    let answers = futures::future::join_all(burst).await;
+    let created = answers.iter().filter(|(s, _, _)| *s == 201).count();
+    let busy: Vec<_> = answers.iter().filter(|(s, _, _)| *s == 503).collect();
+    assert_eq!(
+        created + busy.len(),
+        answers.len(),
+        "only 201 or 503: {answers:?}"
+    );
+    assert!(created >= 1, "the first ones get a slot");
+    assert!(
+        !busy.is_empty(),
+        "the rest are turned away, not queued without end"
+    );
+    for (_, retry, body) in &busy {
+        assert!(*retry, "a 503 says when to retry");
+        assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    }
+    // The burst is over: hashing works again.
+    let res = common::client()
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&serde_json::json!({
+            "name": "Pembeli", "email": "after-burst@contoh.co.id", "password": "rahasia-123"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -145,20 +145,27 @@ fn argon2() -> Argon2<'static> {
 
 /// Argon2 takes 19 MiB and tens of milliseconds per hash by design, so a burst of logins or
 /// registrations must not run them all at once: at most one per core runs, the rest wait their
-/// turn for up to [`HASH_WAIT`] and are then told to retry (503), never piling up memory.
+/// turn for up to [`struct@HASH_WAIT`] and are then told to retry (503), never piling up memory.
 static HASHING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     tokio::sync::Semaphore::new(cores.max(2))
 });
 
-/// How long a request waits for a free hashing slot before a 503.
-const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a request waits for a free hashing slot before a 503: 5 s, or
+/// `PASAR_HASHING_WAIT_MS` (read once; the tests shorten it to see the 503 without a flood).
+static HASH_WAIT: LazyLock<std::time::Duration> = LazyLock::new(|| {
+    let millis = std::env::var("PASAR_HASHING_WAIT_MS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(5_000);
+    std::time::Duration::from_millis(millis)
+});
 
 /// Runs `work` on a blocking thread once a hashing slot is free.
 async fn with_hashing_slot<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, AccountError> + Send + 'static,
 ) -> Result<T, AccountError> {
-    let _slot = tokio::time::timeout(HASH_WAIT, HASHING.acquire())
+    let _slot = tokio::time::timeout(*HASH_WAIT, HASHING.acquire())
         .await
         .map_err(|_| AccountError::Busy)?
         .map_err(|e| AccountError::Hash(e.to_string()))?;
