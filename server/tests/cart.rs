@@ -148,15 +148,19 @@ async fn a_cart_untouched_for_thirty_days_lapses_and_is_swept() {
     let app = common::spawn_app().await;
     let db = &app.state.db;
     let (_, sku, _) = variant_with_stock(db, &[5]).await;
+    let (_, other_sku, _) = variant_with_stock(db, &[5]).await;
     let stale = CartOwner::Guest("lapsed-token".into());
+    let forgotten = CartOwner::Guest("forgotten-token".into());
     let fresh = CartOwner::Guest("fresh-token".into());
     cart::add(db, &stale, &sku, 1, Currency::Idr).await.unwrap();
+    cart::add(db, &forgotten, &sku, 1, Currency::Idr).await.unwrap();
     cart::add(db, &fresh, &sku, 2, Currency::Idr).await.unwrap();
     // Last changed 31 days ago.
     let long_ago = chrono::Utc::now().timestamp() - 31 * 24 * 60 * 60;
     db.execute_unprepared(&format!(
-        "UPDATE cart_lines SET touched_at = {long_ago} WHERE cart_key = '{}'",
-        stale.key()
+        "UPDATE cart_lines SET touched_at = {long_ago} WHERE cart_key IN ('{}', '{}')",
+        stale.key(),
+        forgotten.key()
     ))
     .await
     .unwrap();
@@ -165,6 +169,18 @@ async fn a_cart_untouched_for_thirty_days_lapses_and_is_swept() {
         view.item_count, 0,
         "a lapsed cart reads as empty before any sweep"
     );
+    // Adding to it starts a new cart: the lapsed line does not come back with the fresh touch.
+    let view = cart::add(db, &stale, &other_sku, 1, Currency::Idr)
+        .await
+        .unwrap();
+    assert_eq!(view.item_count, 1);
+    let view = cart::view(db, &stale, Currency::Idr).await.unwrap();
+    assert_eq!(
+        view.lines.iter().map(|l| l.sku.as_str()).collect::<Vec<_>>(),
+        vec![other_sku.as_str()],
+        "only the line added after the cart lapsed"
+    );
+    // The cart nobody came back to is swept by the hourly job.
     assert_eq!(cart::sweep_lapsed(db).await.unwrap(), 1, "one line swept");
     let view = cart::view(db, &fresh, Currency::Idr).await.unwrap();
     assert_eq!(view.item_count, 2, "a recent cart is kept");
