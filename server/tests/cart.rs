@@ -153,7 +153,9 @@ async fn a_cart_untouched_for_thirty_days_lapses_and_is_swept() {
     let forgotten = CartOwner::Guest("forgotten-token".into());
     let fresh = CartOwner::Guest("fresh-token".into());
     cart::add(db, &stale, &sku, 1, Currency::Idr).await.unwrap();
-    cart::add(db, &forgotten, &sku, 1, Currency::Idr).await.unwrap();
+    cart::add(db, &forgotten, &sku, 1, Currency::Idr)
+        .await
+        .unwrap();
     cart::add(db, &fresh, &sku, 2, Currency::Idr).await.unwrap();
     // Last changed 31 days ago.
     let long_ago = chrono::Utc::now().timestamp() - 31 * 24 * 60 * 60;
@@ -176,7 +178,10 @@ async fn a_cart_untouched_for_thirty_days_lapses_and_is_swept() {
     assert_eq!(view.item_count, 1);
     let view = cart::view(db, &stale, Currency::Idr).await.unwrap();
     assert_eq!(
-        view.lines.iter().map(|l| l.sku.as_str()).collect::<Vec<_>>(),
+        view.lines
+            .iter()
+            .map(|l| l.sku.as_str())
+            .collect::<Vec<_>>(),
         vec![other_sku.as_str()],
         "only the line added after the cart lapsed"
     );

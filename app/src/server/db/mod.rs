@@ -43,7 +43,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConfigError> {
     }
     let mut options = ConnectOptions::new(url.to_string());
     options
-        .max_connections(pool_size(url, std::env::var("PASAR_DB_POOL").ok().as_deref())?)
+        .max_connections(pool_size(
+            url,
+            std::env::var("PASAR_DB_POOL").ok().as_deref(),
+        )?)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
