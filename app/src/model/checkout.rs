@@ -154,30 +154,19 @@ pub struct CheckoutQuote {
 
 /// How the shop names a payment method to shoppers.
 pub fn payment_method_label(code: &str) -> &'static str {
-    match code {
-        "demo" => "Demo payment (no real money)",
-        "stripe" => "Card or wallet (Stripe)",
-        "midtrans" => "GoPay, OVO, DANA, QRIS, bank transfer, Alfamart/Indomaret (Midtrans)",
-        _ => "Unknown method",
-    }
+    code.parse::<super::Gateway>()
+        .map_or("Unknown method", super::Gateway::label)
 }
 
-/// Order and payment statuses in words.
+/// Order and payment statuses in words (orders and payments share `pending`, `cancelled` and
+/// `expired`, which read the same for both).
 pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "pending" => "Awaiting payment",
-        "confirmed" => "Paid, being prepared",
-        "processing" => "Processing",
-        "shipped" => "Shipped",
-        "delivered" => "Delivered",
-        "cancelled" => "Cancelled",
-        "expired" => "Expired (not paid in time)",
-        "refunded" => "Refunded",
-        "paid" => "Paid",
-        "failed" => "Payment failed",
-        "partially_refunded" => "Partly refunded",
-        _ => "Unknown",
+    if let Ok(order) = status.parse::<super::OrderStatus>() {
+        return order.label();
     }
+    status
+        .parse::<super::PaymentStatus>()
+        .map_or("Unknown", super::PaymentStatus::label)
 }
 
 /// A refund as staff see it at `/admin/refunds`.

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod checkout;
 pub mod manage;
 pub mod money;
+pub mod status;
 pub mod tax;
 
 pub use account::*;
@@ -14,6 +15,7 @@ pub use catalog::*;
 pub use checkout::*;
 pub use manage::*;
 pub use money::*;
+pub use status::*;
 pub use tax::*;
 
 use serde::{Deserialize, Serialize};

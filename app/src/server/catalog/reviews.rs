@@ -19,7 +19,12 @@ use crate::{
 };
 
 /// Order states in which the customer has paid for what they ordered.
-pub const PURCHASED_STATES: [&str; 4] = ["confirmed", "processing", "shipped", "delivered"];
+fn purchased_states() -> impl Iterator<Item = &'static str> {
+    crate::model::OrderStatus::ALL
+        .iter()
+        .filter(|s| s.is_purchased())
+        .map(|s| s.as_str())
+}
 
 /// `true` when `user_id` has a paid order containing `product_id`.
 pub async fn has_purchased(
@@ -32,7 +37,7 @@ pub async fn has_purchased(
         .filter(order_item::Column::ProductId.eq(product_id))
         .filter(order::Column::UserId.eq(user_id))
         .filter(order::Column::PaymentStatus.eq("paid"))
-        .filter(order::Column::Status.is_in(PURCHASED_STATES))
+        .filter(order::Column::Status.is_in(purchased_states()))
         .count(db)
         .await?;
     Ok(count > 0)

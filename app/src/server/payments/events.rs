@@ -8,6 +8,7 @@ use sea_orm::{
     EntityTrait, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 
+use crate::model::PaymentStatus;
 use crate::server::{
     cache::Cache,
     cart,
@@ -56,18 +57,11 @@ pub enum EventOutcome {
     UnknownPayment,
 }
 
-/// Whether a payment may go from `from` to `to`. Forward only: a paid payment never returns to
-/// pending. Money that arrives after its order closed is recorded as paid (the money is in).
-/// A declined attempt is not a move: the payment stays pending for the next try, so `failed`
-/// is only reached by payments recorded before that rule.
+/// Whether a payment may go from `from` to `to` ([`PaymentStatus::can_move_to`]). A state
+/// this version does not know never moves.
 pub fn can_move(from: &str, to: &str) -> bool {
-    match (from, to) {
-        (a, b) if a == b => false,
-        ("pending", _) => true,
-        ("failed", "paid" | "cancelled" | "expired") => true,
-        ("cancelled" | "expired", "paid") => true,
-        ("paid", "partially_refunded" | "refunded") => true,
-        ("partially_refunded", "refunded") => true,
+    match (from.parse::<PaymentStatus>(), to.parse::<PaymentStatus>()) {
+        (Ok(from), Ok(to)) => from.can_move_to(to),
         _ => false,
     }
 }
