@@ -278,16 +278,9 @@ pub async fn register(db: &DatabaseConnection, input: Registration) -> Result<Us
     match model.insert(db).await {
         Ok(m) => Ok(to_user(m)),
         // Two registrations racing for one email: the unique index decides.
-        Err(e) if is_unique_violation(&e) => Err(AccountError::EmailTaken),
+        Err(e) if super::db::is_unique_violation(&e) => Err(AccountError::EmailTaken),
         Err(e) => Err(e.into()),
     }
-}
-
-fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
 }
 
 /// Checks an email and password; records the login time on success.

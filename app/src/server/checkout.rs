@@ -10,7 +10,7 @@ use sea_orm::{
     sea_query::{InsertStatement, PostgresQueryBuilder},
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Set, SqlErr, Statement, TransactionTrait,
+    QueryTrait, Set, Statement, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -460,7 +460,7 @@ pub async fn place_order(
     .await;
     let order = match inserted {
         Ok(order) => order,
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+        Err(e) if crate::server::db::is_unique_violation(&e) => {
             txn.rollback().await?;
             return match find_by_key(db, &key_hash).await? {
                 Some(existing) => replay(db, existing).await,

@@ -212,12 +212,13 @@ pub async fn submit_review(
             }
             .insert(&txn)
             .await
-            .map_err(|e| match e.sql_err() {
+            .map_err(|e| {
                 // Two submissions racing: the unique index keeps one.
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                if crate::server::db::is_unique_violation(&e) {
                     CatalogError::Conflict("You have already reviewed this product.".into())
+                } else {
+                    CatalogError::Db(e)
                 }
-                _ => CatalogError::Db(e),
             })?;
             txn.execute(Statement::from_sql_and_values(
                 backend,

@@ -105,6 +105,15 @@ pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, 
 }
 
 /// `true` for PostgreSQL, where backend-specific SQL (full-text search…) is used.
+/// Whether a write failed on a unique index: the database's answer to two requests racing for
+/// the same email, idempotency key, review or gateway event.
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
 pub fn is_postgres(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == DbBackend::Postgres
 }

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
+    EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 
 use crate::model::PaymentStatus;
@@ -66,10 +66,6 @@ pub fn can_move(from: &str, to: &str) -> bool {
     }
 }
 
-fn is_unique_violation(e: &DbErr) -> bool {
-    matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
-}
-
 /// Stores and applies one event. Commits everything it changes at once; on error nothing is
 /// kept (not even the event row, so a redelivery is processed again). The payment row is read
 /// `FOR UPDATE` (PostgreSQL; SQLite serialises writers itself), so two events for one payment
@@ -95,7 +91,7 @@ pub async fn apply_event(
     .await;
     let stored = match stored {
         Ok(row) => row,
-        Err(e) if is_unique_violation(&e) => {
+        Err(e) if crate::server::db::is_unique_violation(&e) => {
             txn.rollback().await?;
             return Ok(EventOutcome::Duplicate);
         }
