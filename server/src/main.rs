@@ -107,7 +107,7 @@ async fn run(command: Command) -> Result<(), String> {
                 report.users_created, report.addresses_created, report.products_created
             );
             let media = app::server::media::MediaStore::new(settings.media_dir.clone());
-            let drawn = catalog::demo::seed_demo_images(&db, &media, |done, total| {
+            let drawn = seed::demo::seed_demo_images(&db, &media, |done, total| {
                 println!("seed: demo pictures {done}/{total}")
             })
             .await
@@ -115,7 +115,7 @@ async fn run(command: Command) -> Result<(), String> {
             println!("seed: pictures drawn for {drawn} products");
             if let Some(n) = products {
                 let started = std::time::Instant::now();
-                let added = catalog::generate_synthetic_products(&db, n as usize, |done, total| {
+                let added = seed::generate_synthetic_products(&db, n as usize, |done, total| {
                     println!("seed: synthetic products {done}/{total}");
                 })
                 .await
@@ -220,7 +220,7 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
         .map_err(|e| format!("seed failed: {e}"))?;
         let started = std::time::Instant::now();
         let drawn =
-            catalog::demo::seed_demo_images(&shop.state.db, &shop.state.media, |done, total| {
+            seed::demo::seed_demo_images(&shop.state.db, &shop.state.media, |done, total| {
                 tracing::info!("seed: demo pictures {done}/{total}")
             })
             .await

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 async fn catalog_app() -> TestApp {
     let app = spawn_app().await;
-    let created = app::server::catalog::demo::seed_demo_catalog(&app.state.db)
+    let created = app::server::seed::demo::seed_demo_catalog(&app.state.db)
         .await
         .expect("demo catalogue");
     assert!(created >= 200);

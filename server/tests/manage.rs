@@ -14,7 +14,7 @@ use serde_json::Value;
 
 async fn catalog_app() -> TestApp {
     let app = spawn_app().await;
-    app::server::catalog::demo::seed_demo_catalog(&app.state.db)
+    app::server::seed::demo::seed_demo_catalog(&app.state.db)
         .await
         .expect("demo catalogue");
     app

@@ -231,7 +231,7 @@ pub async fn variant_with_stock(
     let warehouses = app::server::inventory::ensure_demo_warehouses(db)
         .await
         .unwrap();
-    app::server::catalog::generate_synthetic_products(db, 1, |_, _| {})
+    app::server::seed::generate_synthetic_products(db, 1, |_, _| {})
         .await
         .unwrap();
     let variant = app::server::db::product_variant::Entity::find()

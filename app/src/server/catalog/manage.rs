@@ -12,7 +12,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use super::{cache, demo::slugify, refresh_products};
+use super::{cache, refresh_products, slugify};
 use crate::{
     error::AppError,
     model::{

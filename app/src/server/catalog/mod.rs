@@ -23,15 +23,25 @@ use crate::model::{
 };
 
 pub mod cache;
-pub mod demo;
 mod detail;
 pub mod import_export;
 pub mod manage;
 pub mod reviews;
-pub mod synthetic;
 
 pub use detail::{product_detail, render_markdown};
-pub use synthetic::generate_synthetic_products;
+
+/// `Kopi Arabika Gayo` → `kopi-arabika-gayo`.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::new();
+    for c in text.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_string()
+}
 
 /// How many best matches a search keeps before filters and paging.
 pub const CANDIDATE_CAP: usize = 1000;
@@ -833,7 +843,17 @@ pub async fn set_variant_price(
 
 #[cfg(test)]
 mod tests {
-    use super::search_terms;
+    use super::{search_terms, slugify};
+
+    #[test]
+    fn slugs_are_url_safe() {
+        assert_eq!(
+            slugify("Kopi Kenangan Kopi Arabika Gayo Biji"),
+            "kopi-kenangan-kopi-arabika-gayo-biji"
+        );
+        assert_eq!(slugify("Makanan & Minuman"), "makanan-minuman");
+        assert_eq!(slugify("Serum Niacinamide 10%"), "serum-niacinamide-10");
+    }
 
     #[test]
     fn search_terms_keep_only_words() {

@@ -9,6 +9,11 @@ use super::{
 };
 use crate::model::{AddressInput, Role};
 
+pub mod demo;
+pub mod synthetic;
+
+pub use synthetic::generate_synthetic_products;
+
 /// Demo admin login, from `PASAR_ADMIN_EMAIL` / `PASAR_ADMIN_PASSWORD` or these defaults.
 pub const DEFAULT_ADMIN_EMAIL: &str = "admin@pasar.test";
 pub const DEFAULT_ADMIN_PASSWORD: &str = "pasar-admin-2026";
@@ -101,10 +106,10 @@ pub async fn seed_demo(
     ));
     let warehouses = super::inventory::ensure_demo_warehouses(db).await?;
     progress(&format!("{} warehouses ready", warehouses.len()));
-    let products = super::catalog::demo::seed_demo_catalog(db).await?;
+    let products = demo::seed_demo_catalog(db).await?;
     report.products_created += products;
     progress(&format!("catalogue: {products} products created"));
-    if super::catalog::demo::seed_demo_order(db, budi.id).await? {
+    if demo::seed_demo_order(db, budi.id).await? {
         progress("demo order PSR-DEMO-0001 for the demo customer (so they can write reviews)");
     }
     Ok(report)

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use crate::server::{
+    catalog::refresh_products,
     db::{brand, category, product, product_variant},
     inventory,
 };
@@ -224,7 +225,7 @@ pub async fn generate_synthetic_products(
         for chunk in stock.chunks(1_000) {
             inventory::receive_opening_stock(&txn, chunk, "seed:synthetic").await?;
         }
-        super::refresh_products(&txn, &ids.values().copied().collect::<Vec<_>>()).await?;
+        refresh_products(&txn, &ids.values().copied().collect::<Vec<_>>()).await?;
         txn.commit().await?;
         added += size;
         progress(added, count);

@@ -8,8 +8,8 @@ use sea_orm::{
     QuerySelect, Set, TransactionTrait,
 };
 
-use super::manage::CatalogError;
 use crate::server::{
+    catalog::{manage::CatalogError, refresh_products, slugify},
     db::{brand, category, order, order_item, product, product_image, product_variant},
     inventory,
     media::{self, MediaError, MediaStore},
@@ -175,19 +175,6 @@ pub const LINEUPS: &[Lineup] = &[
         blurb: "Aman untuk anak (SNI), melatih kreativitas dan motorik.",
     },
 ];
-
-/// `Kopi Arabika Gayo` → `kopi-arabika-gayo`.
-pub fn slugify(text: &str) -> String {
-    let mut slug = String::new();
-    for c in text.to_lowercase().chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.ends_with('-') && !slug.is_empty() {
-            slug.push('-');
-        }
-    }
-    slug.trim_end_matches('-').to_string()
-}
 
 fn variants_for(axis: Axis, base: i64, seed: u64) -> Vec<(String, serde_json::Value, i64, i32)> {
     // (title, options, price, weight in grams)
@@ -395,7 +382,7 @@ pub async fn seed_demo_catalog(db: &DatabaseConnection) -> Result<usize, DbErr> 
                     }
                 }
                 inventory::receive_opening_stock(&txn, &stock, "seed:demo").await?;
-                super::refresh_products(&txn, &[product.id]).await?;
+                refresh_products(&txn, &[product.id]).await?;
                 created += 1;
             }
         }
@@ -607,15 +594,5 @@ mod tests {
             .flat_map(|l| l.brands.iter().copied())
             .collect();
         assert!(brands.len() >= 15, "{} brands", brands.len());
-    }
-
-    #[test]
-    fn slugs_are_url_safe() {
-        assert_eq!(
-            slugify("Kopi Kenangan Kopi Arabika Gayo Biji"),
-            "kopi-kenangan-kopi-arabika-gayo-biji"
-        );
-        assert_eq!(slugify("Makanan & Minuman"), "makanan-minuman");
-        assert_eq!(slugify("Serum Niacinamide 10%"), "serum-niacinamide-10");
     }
 }
