@@ -1,0 +1,130 @@
+//! The shopper's orders: one order's page and the list of their orders.
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
+
+use super::checkout::TotalsTable;
+use crate::{
+    components::ui::{ButtonStyle, Card, CardSkeleton, ErrorNotice, PageHeading},
+    model::{payment_method_label, status_label, OrderView},
+};
+
+/// `/orders/{number}`: one order (its customer, or a guest with the key from their link).
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let number = move || params.read().get("number").unwrap_or_default();
+    let key = move || query.read().get("key");
+    let just_paid = move || query.read().get("paid").is_some();
+    let order = Resource::new(
+        move || (number(), key()),
+        |(n, k)| crate::api::get_order(n, k),
+    );
+    view! {
+        <Title text="Order" />
+        <Suspense fallback=CardSkeleton>
+            {move || Suspend::new(async move {
+                match order.await {
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    Ok(o) => view! { <OrderDetail order=o just_paid=just_paid() key=key() /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn status_class(status: &str) -> &'static str {
+    match status {
+        "confirmed" | "paid" | "processing" | "shipped" | "delivered" => {
+            "rounded-full bg-emerald-100 px-3 py-1 text-xs font-semibold text-emerald-900"
+        }
+        "pending" => "rounded-full bg-amber-100 px-3 py-1 text-xs font-semibold text-amber-900",
+        _ => "rounded-full bg-stone-200 px-3 py-1 text-xs font-semibold text-stone-800",
+    }
+}
+
+#[component]
+fn OrderDetail(order: OrderView, just_paid: bool, key: Option<String>) -> impl IntoView {
+    let a = order.address.clone();
+    let key_query = key.map(|k| format!("?key={k}")).unwrap_or_default();
+    let pay_href = if order.payment_method == "demo" {
+        format!("/pay/demo/{}{key_query}", order.number)
+    } else {
+        format!("/pay/{}{key_query}", order.number)
+    };
+    view! {
+        {(order.status == "pending").then(|| view! {
+            <div class="order-unpaid mb-6 flex flex-wrap items-center justify-between gap-3 rounded-xl border border-amber-200 bg-amber-50 p-5">
+                <p class="text-sm text-amber-900">"This order is waiting for its payment. Unpaid orders are released after a while and their items go back on sale."</p>
+                // A real gateway's page loads its script, which a full page load runs (and its
+                // Content-Security-Policy allows).
+                <a href=pay_href.clone() rel=(order.payment_method != "demo").then_some("external") class=ButtonStyle::Primary.class()>"Complete payment"</a>
+            </div>
+        })}
+        {(just_paid && order.payment_status == "paid").then(|| view! {
+            <div class="order-thanks mb-6 rounded-xl border border-emerald-200 bg-emerald-50 p-5">
+                <p class="text-lg font-bold text-emerald-900">"Terima kasih! Your payment was received."</p>
+                <p class="text-sm text-emerald-900">{format!("A confirmation goes to {}.", order.email)}</p>
+            </div>
+        })}
+        <div class="mb-6 flex flex-wrap items-center gap-3">
+            <h1 class="order-number text-2xl font-bold">{format!("Order {}", order.number)}</h1>
+            <span class=format!("order-status {}", status_class(&order.status)) data-status=order.status.clone()>{status_label(&order.status)}</span>
+        </div>
+        {(!order.payment_message.is_empty()).then(|| view! { <p class="mb-4 rounded-lg bg-red-50 px-4 py-3 text-sm text-red-800">{order.payment_message.clone()}</p> })}
+        <div class="grid gap-6 lg:grid-cols-[1fr_22rem]">
+            <Card>
+                <ul class="divide-y divide-stone-100 text-sm">
+                    {order.lines.iter().map(|l| view! {
+                        <li class="order-line flex justify-between gap-3 py-2">
+                            <span>{l.name.clone()} <span class="text-stone-500">{format!(" × {}", l.quantity)}</span><br /><span class="font-mono text-xs text-stone-500">{l.sku.clone()}</span></span>
+                            <span class="font-medium">{l.line_total.formatted.clone()}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+                <address class="mt-4 border-t border-stone-100 pt-4 text-sm not-italic text-stone-700">
+                    <strong>"Ship to: "</strong>{a.recipient.clone()} " · " {a.phone.clone()}<br />{a.street.clone()}<br />
+                    {format!("Kec. {}, {}, {} {}", a.district, a.city, a.province, a.postal_code)}
+                </address>
+                <p class="mt-2 text-sm text-stone-600">{format!("Payment: {} · {}", payment_method_label(&order.payment_method), status_label(&order.payment_status))}</p>
+            </Card>
+            <Card class="h-fit"><TotalsTable totals=order.totals.clone() /></Card>
+        </div>
+    }
+}
+
+/// `/account/orders`: the customer's orders.
+#[component]
+pub fn OrdersPage() -> impl IntoView {
+    let orders = Resource::new(|| (), |_| crate::api::my_orders());
+    view! {
+        <Title text="Orders" />
+        <PageHeading title="My orders" />
+        <Suspense fallback=CardSkeleton>
+            {move || Suspend::new(async move {
+                match orders.await {
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="text-sm text-stone-600">"No orders yet."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="orders-list flex flex-col gap-3">
+                            {list.into_iter().map(|o| view! {
+                                <li>
+                                    <A href=format!("/orders/{}", o.number) attr:class="flex flex-wrap items-center justify-between gap-3 rounded-xl border border-stone-200 bg-white p-4 hover:border-emerald-600">
+                                        <span class="font-semibold">{o.number.clone()}</span>
+                                        <span class="text-sm text-stone-500">{o.created_at.get(..10).unwrap_or_default().to_string()}</span>
+                                        <span class=status_class(&o.status)>{status_label(&o.status)}</span>
+                                        <span class="font-semibold">{o.totals.grand_total.formatted.clone()}</span>
+                                    </A>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
