@@ -485,7 +485,7 @@ async fn unpaid_orders_expire_and_give_their_stock_back() {
     // Not due yet: nothing happens.
     let now = chrono::Utc::now();
     assert_eq!(
-        app::server::checkout::expire_overdue(
+        app::server::orders::expire_overdue(
             &app.state.db,
             app.state.cache.as_ref(),
             &app.state.settings,
@@ -498,7 +498,7 @@ async fn unpaid_orders_expire_and_give_their_stock_back() {
     // Past its time (the default is 60 minutes): expired, released, payment expired.
     let later = now + chrono::Duration::minutes(61);
     assert_eq!(
-        app::server::checkout::expire_overdue(
+        app::server::orders::expire_overdue(
             &app.state.db,
             app.state.cache.as_ref(),
             &app.state.settings,
@@ -509,7 +509,7 @@ async fn unpaid_orders_expire_and_give_their_stock_back() {
         1
     );
     assert_eq!(
-        app::server::checkout::expire_overdue(
+        app::server::orders::expire_overdue(
             &app.state.db,
             app.state.cache.as_ref(),
             &app.state.settings,
@@ -571,7 +571,7 @@ async fn late_money_whose_stock_is_gone_is_queued_for_a_refund_staff_can_see() {
     let (_, placed) = checkout(&app, &late, "l1", &checkout_body()).await;
     let number = placed["order"]["number"].as_str().unwrap().to_string();
     let later = chrono::Utc::now() + chrono::Duration::minutes(61);
-    app::server::checkout::expire_overdue(
+    app::server::orders::expire_overdue(
         &app.state.db,
         app.state.cache.as_ref(),
         &app.state.settings,
@@ -860,7 +860,7 @@ async fn selling_the_last_unit_shows_sold_out_everywhere_cached_or_not() {
 
         // The order expires unpaid: the unit is back on sale, and the pages say so.
         let later = chrono::Utc::now() + chrono::Duration::minutes(61);
-        app::server::checkout::expire_overdue(
+        app::server::orders::expire_overdue(
             &app.state.db,
             app.state.cache.as_ref(),
             &app.state.settings,

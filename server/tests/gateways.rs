@@ -634,7 +634,7 @@ async fn an_event_for_an_unknown_payment_is_not_acknowledged_or_stored() {
 }
 
 async fn expire_at(app: &TestApp, minutes_from_now: i64) -> u64 {
-    app::server::checkout::expire_overdue(
+    app::server::orders::expire_overdue(
         &app.state.db,
         app.state.cache.as_ref(),
         &app.state.settings,

@@ -37,8 +37,7 @@ pub async fn login(
     async fn run(email: String, password: String) -> Result<User, AppError> {
         let state = app_state()?;
         let ip =
-            crate::server::http::client::request_ip(state.settings.security.trusted_proxy_hops)
-                .await;
+            crate::server::visitor::request_ip(state.settings.security.trusted_proxy_hops).await;
         let user = domain::log_in_with_password(
             &state.db,
             state.cache.as_ref(),
@@ -52,7 +51,7 @@ pub async fn login(
         let headers = use_context::<http::request::Parts>()
             .map(|p| p.headers)
             .unwrap_or_default();
-        crate::server::http::shopper::merge_guest_cart_at_login(&state, &headers, &user).await;
+        crate::server::visitor::merge_guest_cart_at_login(&state, &headers, &user).await;
         Ok(user)
     }
     match run(email, password).await {
@@ -70,8 +69,7 @@ pub async fn register(name: String, email: String, password: String) -> Result<U
     async fn run(name: String, email: String, password: String) -> Result<User, AppError> {
         let state = app_state()?;
         state.login_limiter.check_sensitive(
-            crate::server::http::client::request_ip(state.settings.security.trusted_proxy_hops)
-                .await,
+            crate::server::visitor::request_ip(state.settings.security.trusted_proxy_hops).await,
         )?;
         let user = domain::register(
             &state.db,
@@ -86,7 +84,7 @@ pub async fn register(name: String, email: String, password: String) -> Result<U
         let headers = use_context::<http::request::Parts>()
             .map(|p| p.headers)
             .unwrap_or_default();
-        crate::server::http::shopper::merge_guest_cart_at_login(&state, &headers, &user).await;
+        crate::server::visitor::merge_guest_cart_at_login(&state, &headers, &user).await;
         Ok(user)
     }
     match run(name, email, password).await {
@@ -145,8 +143,7 @@ pub async fn change_password(
     let result = async {
         let (state, user) = signed_in().await?;
         state.login_limiter.check_sensitive(
-            crate::server::http::client::request_ip(state.settings.security.trusted_proxy_hops)
-                .await,
+            crate::server::visitor::request_ip(state.settings.security.trusted_proxy_hops).await,
         )?;
         let stamp =
             domain::change_password(&state.db, user.id, &current_password, &new_password).await?;

@@ -11,7 +11,6 @@ use crate::{
     server::{
         app_state,
         cart::{self, CartOwner},
-        http::{api::shop as shop_http, shopper},
         request_session,
         state::AppState,
     },
@@ -29,7 +28,7 @@ async fn order_for_request(
     key: Option<&str>,
 ) -> Result<crate::server::db::order::Model, AppError> {
     let session = request_session().await?;
-    shop_http::visible_order(state, &session, &request_headers(), number, key).await
+    crate::server::orders::visible_order(state, &session, &request_headers(), number, key).await
 }
 
 /// Sends a no-JavaScript form on to `path`; with JavaScript the page handles the result itself.
@@ -55,7 +54,7 @@ async fn owner(
     let state = app_state()?;
     let session = request_session().await?;
     let (owner, user, cookie) =
-        shopper::cart_owner(&state, &session, &request_headers(), create).await?;
+        crate::server::visitor::cart_owner(&state, &session, &request_headers(), create).await?;
     if let (Some(cookie), Some(options)) = (cookie, use_context::<leptos_axum::ResponseOptions>()) {
         options.append_header(http::header::SET_COOKIE, cookie);
     }
@@ -66,7 +65,9 @@ async fn owner(
 #[server]
 pub async fn get_cart() -> Result<CartView, AppError> {
     let (state, owner, _) = owner(false).await?;
-    shop_http::view_of(&state, owner.as_ref()).await
+    crate::server::cart::view_of(&state.db, owner.as_ref(), state.settings.shop.currency())
+        .await
+        .map_err(Into::into)
 }
 
 /// Adds units of a SKU to the cart.
@@ -128,7 +129,9 @@ pub async fn remove_from_cart(sku: String) -> Result<CartView, AppError> {
         cart::remove(&state.db, owner, &sku).await?;
     }
     redirect_without_js("/cart");
-    shop_http::view_of(&state, owner.as_ref()).await
+    crate::server::cart::view_of(&state.db, owner.as_ref(), state.settings.shop.currency())
+        .await
+        .map_err(Into::into)
 }
 
 /// Puts a guest's cart back from the browser's copy (`localStorage`) when the server has none
@@ -141,7 +144,9 @@ pub async fn restore_cart(lines: String) -> Result<CartView, AppError> {
         .map_err(|_| AppError::BadRequest("The saved cart could not be read.".into()))?;
     let (state, owner, user) = owner(true).await?;
     let owner = owner.ok_or(AppError::Internal)?;
-    let current = shop_http::view_of(&state, Some(&owner)).await?;
+    let current =
+        crate::server::cart::view_of(&state.db, Some(&owner), state.settings.shop.currency())
+            .await?;
     if user.is_none() && current.lines.is_empty() {
         for (sku, quantity) in lines.into_iter().take(cart::MAX_LINES) {
             let quantity = quantity.clamp(1, cart::MAX_QUANTITY);
@@ -151,7 +156,9 @@ pub async fn restore_cart(lines: String) -> Result<CartView, AppError> {
             }
         }
     }
-    shop_http::view_of(&state, Some(&owner)).await
+    crate::server::cart::view_of(&state.db, Some(&owner), state.settings.shop.currency())
+        .await
+        .map_err(Into::into)
 }
 
 /// The checkout draft: what the shopper chose in the steps so far (kept in the session).
@@ -205,7 +212,9 @@ pub struct CheckoutState {
 #[server]
 pub async fn get_checkout_state() -> Result<CheckoutState, AppError> {
     let (state, owner, user) = owner(false).await?;
-    let cart = shop_http::view_of(&state, owner.as_ref()).await?;
+    let cart =
+        crate::server::cart::view_of(&state.db, owner.as_ref(), state.settings.shop.currency())
+            .await?;
     let mut draft = load_draft().await?;
     if draft.idempotency_key.is_empty() {
         draft.idempotency_key = crate::server::checkout::random_token(32);
@@ -374,12 +383,11 @@ pub async fn place_order(
             payment_method: draft.payment_method.clone(),
             expected_total,
         };
-        let placed = shop_http::place_order(
+        let placed = crate::server::checkout::submit(
             &state,
             &owner,
             user.as_ref(),
-            crate::server::http::client::request_ip(state.settings.security.trusted_proxy_hops)
-                .await,
+            crate::server::visitor::request_ip(state.settings.security.trusted_proxy_hops).await,
             &input,
             &idempotency_key,
         )
@@ -407,7 +415,7 @@ pub async fn place_order(
 pub async fn get_order(number: String, key: Option<String>) -> Result<OrderView, AppError> {
     let state = app_state()?;
     let order = order_for_request(&state, &number, key.as_deref()).await?;
-    Ok(crate::server::checkout::order_view(&state.db, &order).await?)
+    Ok(crate::server::orders::order_view(&state.db, &order).await?)
 }
 
 /// The logged-in customer's orders.
@@ -416,7 +424,7 @@ pub async fn my_orders() -> Result<Vec<OrderView>, AppError> {
     let state = app_state()?;
     let session = request_session().await?;
     let user = crate::server::session::require_user(&state, &session).await?;
-    Ok(crate::server::checkout::orders_of(&state.db, user.id).await?)
+    Ok(crate::server::orders::orders_of(&state.db, user.id).await?)
 }
 
 /// The demo gateway's Approve / Decline buttons.
@@ -440,7 +448,8 @@ pub async fn demo_pay(
             ));
         }
         let order = order_for_request(&state, &number, key.as_deref()).await?;
-        let view = shop_http::demo_decision(&state, &order, decision == "approve").await?;
+        let view = crate::server::payments::demo::decide_for(&state, &order, decision == "approve")
+            .await?;
         Ok((view, order.access_token))
     }
     .await;
@@ -469,7 +478,7 @@ pub async fn payment_next_step(
     let order = order_for_request(&state, &number, key.as_deref()).await?;
     let next = crate::server::payments::next_step(&state.db, &state.settings, &order).await?;
     Ok((
-        crate::server::checkout::order_view(&state.db, &order).await?,
+        crate::server::orders::order_view(&state.db, &order).await?,
         next,
     ))
 }

@@ -686,3 +686,15 @@ pub async fn merge_guest_cart<C: ConnectionTrait + TransactionTrait>(
     txn.commit().await?;
     Ok(())
 }
+
+/// The owner's cart, or an empty one for a visitor who has none.
+pub async fn view_of(
+    db: &impl ConnectionTrait,
+    owner: Option<&CartOwner>,
+    currency: Currency,
+) -> Result<CartView, CartError> {
+    match owner {
+        Some(owner) => view(db, owner, currency).await,
+        None => Ok(CartView::default()),
+    }
+}

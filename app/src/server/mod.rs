@@ -11,11 +11,13 @@ pub mod error;
 pub mod http;
 pub mod inventory;
 pub mod media;
+pub mod orders;
 pub mod payments;
 pub mod seed;
 pub mod session;
 pub mod startup;
 pub mod state;
+pub mod visitor;
 
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;

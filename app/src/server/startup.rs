@@ -107,7 +107,7 @@ impl Shop {
             );
         }
         // Background work that lives with the server: unpaid orders give their stock back.
-        super::checkout::spawn_expiry_job(self.state.clone(), std::time::Duration::from_secs(30));
+        super::orders::spawn_expiry_job(self.state.clone(), std::time::Duration::from_secs(30));
         super::payments::spawn_reconciler(self.state.clone());
         let settings = self.state.settings.clone();
         let app = self.router();

@@ -18,12 +18,10 @@ use crate::{error::AppError, shell, App};
 
 pub mod admin;
 pub mod api;
-pub mod client;
 pub mod headers;
 pub mod page_cache;
 pub mod safety;
 pub mod seo;
-pub mod shopper;
 pub mod webhooks;
 
 /// Builds the whole application router. Tests drive this directly.

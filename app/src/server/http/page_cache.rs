@@ -88,7 +88,7 @@ fn key_for(req: &Request, version: &str) -> Option<String> {
         .map(str::trim)
         .collect();
     // A session or a guest cart makes the page personal (account menu, cart badge).
-    let cart_cookie = format!("{}=", super::shopper::CART_COOKIE);
+    let cart_cookie = format!("{}=", crate::server::visitor::CART_COOKIE);
     if cookies
         .iter()
         .any(|c| c.starts_with(&format!("{COOKIE_NAME}=")) || c.starts_with(&cart_cookie))

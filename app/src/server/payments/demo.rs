@@ -5,7 +5,16 @@
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use super::{apply_event, EventOutcome, GatewayEvent};
-use crate::server::{cache::Cache, db::payment};
+use crate::{
+    error::AppError,
+    model::OrderView,
+    server::{
+        cache::Cache,
+        db::{order, payment},
+        orders,
+        state::AppState,
+    },
+};
 
 pub const GATEWAY: &str = "demo";
 
@@ -53,4 +62,37 @@ pub async fn decide(
     )
     .await?;
     Ok(Some(outcome))
+}
+
+/// Approves or declines a demo payment; shared by the API and the demo page.
+pub async fn decide_for(
+    state: &AppState,
+    order: &order::Model,
+    approve: bool,
+) -> Result<OrderView, AppError> {
+    if order.payment_method != GATEWAY {
+        return Err(AppError::Conflict(
+            "This order is not paid through the demo gateway.".into(),
+        ));
+    }
+    match decide(&state.db, state.cache.as_ref(), &order.number, approve).await? {
+        None => Err(AppError::NotFound("No such order.".into())),
+        Some(EventOutcome::Rejected(why)) => Err(AppError::Conflict(why)),
+        Some(EventOutcome::UnknownPayment) => Err(AppError::NotFound("No such order.".into())),
+        Some(outcome) => {
+            if outcome == EventOutcome::Applied {
+                if let Err(e) = super::refunds::issue_pending(&state.db, &state.settings).await {
+                    tracing::warn!(error = %e, "refunds: will retry next round");
+                }
+            }
+            let fresh = orders::find_order(
+                &state.db,
+                &order.number,
+                orders::Viewer::Token(&order.access_token),
+            )
+            .await?
+            .ok_or(AppError::Internal)?;
+            Ok(orders::order_view(&state.db, &fresh).await?)
+        }
+    }
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::client::client_ip;
+use crate::server::visitor::client_ip;
 
 pub mod catalog;
 pub mod shop;
@@ -125,7 +125,7 @@ async fn register(
     )
     .await?;
     session::log_in(&state, &session, &user).await?;
-    super::shopper::merge_guest_cart_at_login(&state, &headers, &user).await;
+    crate::server::visitor::merge_guest_cart_at_login(&state, &headers, &user).await;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -163,7 +163,7 @@ async fn login(
     )
     .await?;
     session::log_in(&state, &session, &user).await?;
-    super::shopper::merge_guest_cart_at_login(&state, &headers, &user).await;
+    crate::server::visitor::merge_guest_cart_at_login(&state, &headers, &user).await;
     Ok(Json(user))
 }
 

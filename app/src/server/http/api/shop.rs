@@ -14,16 +14,16 @@ use utoipa::{IntoParams, ToSchema};
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::{
     error::AppError,
-    model::{CartView, CheckoutInput, CheckoutQuote, CheckoutResult, OrderView, User},
+    model::{CartView, CheckoutInput, CheckoutQuote, CheckoutResult, OrderView},
     server::{
         cart::{self, CartOwner},
-        checkout::{self, Buyer, Viewer},
-        db::order,
+        checkout,
         error::ErrorBody,
-        http::shopper::{self, guest_token},
-        payments::{self, demo, EventOutcome},
+        orders,
+        payments::demo,
         session,
         state::AppState,
+        visitor,
     },
 };
 
@@ -35,14 +35,6 @@ fn with_cookie(cookie: Option<HeaderValue>, body: impl IntoResponse) -> Response
     response
 }
 
-/// The owner's cart, or an empty one for a visitor without a cart (shared with the pages).
-pub async fn view_of(state: &AppState, owner: Option<&CartOwner>) -> Result<CartView, AppError> {
-    match owner {
-        Some(owner) => Ok(cart::view(&state.db, owner, state.settings.shop.currency()).await?),
-        None => Ok(CartView::default()),
-    }
-}
-
 /// The cart, re-priced and re-checked now, with notices for anything that changed.
 #[utoipa::path(get, path = "/api/v1/cart", tag = "cart",
     responses((status = 200, body = CartView)))]
@@ -51,8 +43,10 @@ pub async fn get_cart(
     session: Session,
     headers: HeaderMap,
 ) -> Result<Json<CartView>, AppError> {
-    let (owner, _, _) = shopper::cart_owner(&state, &session, &headers, false).await?;
-    Ok(Json(view_of(&state, owner.as_ref()).await?))
+    let (owner, _, _) = visitor::cart_owner(&state, &session, &headers, false).await?;
+    Ok(Json(
+        cart::view_of(&state.db, owner.as_ref(), state.settings.shop.currency()).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -80,7 +74,7 @@ pub async fn add_item(
     headers: HeaderMap,
     ApiJson(body): ApiJson<AddItemRequest>,
 ) -> Result<Response, AppError> {
-    let (owner, _, cookie) = shopper::cart_owner(&state, &session, &headers, true).await?;
+    let (owner, _, cookie) = visitor::cart_owner(&state, &session, &headers, true).await?;
     let owner = owner.ok_or(AppError::Internal)?;
     let view = cart::add(
         &state.db,
@@ -111,7 +105,7 @@ pub async fn set_item(
     ApiPath(sku): ApiPath<String>,
     ApiJson(body): ApiJson<SetQuantityRequest>,
 ) -> Result<Json<CartView>, AppError> {
-    let (owner, _, _) = shopper::cart_owner(&state, &session, &headers, false).await?;
+    let (owner, _, _) = visitor::cart_owner(&state, &session, &headers, false).await?;
     let owner =
         owner.ok_or_else(|| AppError::NotFound("That product is not in the cart.".into()))?;
     let currency = state.settings.shop.currency();
@@ -129,11 +123,13 @@ pub async fn remove_item(
     headers: HeaderMap,
     ApiPath(sku): ApiPath<String>,
 ) -> Result<Json<CartView>, AppError> {
-    let (owner, _, _) = shopper::cart_owner(&state, &session, &headers, false).await?;
+    let (owner, _, _) = visitor::cart_owner(&state, &session, &headers, false).await?;
     if let Some(owner) = &owner {
         cart::remove(&state.db, owner, &sku).await?;
     }
-    Ok(Json(view_of(&state, owner.as_ref()).await?))
+    Ok(Json(
+        cart::view_of(&state.db, owner.as_ref(), state.settings.shop.currency()).await?,
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -159,7 +155,7 @@ pub async fn shipping_methods(
             "Choose a province from the list.",
         ));
     }
-    let (owner, _, _) = shopper::cart_owner(&state, &session, &headers, false).await?;
+    let (owner, _, _) = visitor::cart_owner(&state, &session, &headers, false).await?;
     let owner = owner.unwrap_or(CartOwner::Guest(String::new()));
     Ok(Json(
         checkout::quote(
@@ -171,51 +167,6 @@ pub async fn shipping_methods(
         )
         .await?,
     ))
-}
-
-/// The shopper's order URL: customers see it in their account, guests with the access key.
-pub fn order_url(order: &order::Model, user: Option<&User>) -> String {
-    match user {
-        Some(_) if order.user_id.is_some() => format!("/orders/{}", order.number),
-        _ => format!("/orders/{}?key={}", order.number, order.access_token),
-    }
-}
-
-/// Places the order and prepares its payment: shared by the API and the checkout page.
-pub async fn place_order(
-    state: &AppState,
-    owner: &CartOwner,
-    user: Option<&User>,
-    ip: std::net::IpAddr,
-    input: &CheckoutInput,
-    idempotency_key: &str,
-) -> Result<CheckoutResult, AppError> {
-    state.checkout_limiter.check(ip)?;
-    let placed = checkout::place_order(
-        &state.db,
-        state.cache.as_ref(),
-        &state.settings,
-        Buyer {
-            owner,
-            user,
-            ip: Some(ip),
-        },
-        input,
-        idempotency_key,
-    )
-    .await?;
-    let next = match &placed.payment {
-        Some(payment) => {
-            payments::next_step_for(&state.db, &state.settings, &placed.order, payment).await?
-        }
-        None => payments::next_step(&state.db, &state.settings, &placed.order).await?,
-    };
-    Ok(CheckoutResult {
-        order_url: order_url(&placed.order, user),
-        order: placed.view,
-        next,
-        replayed: placed.replayed,
-    })
 }
 
 /// Place an order from the cart. Totals are computed here; prices or totals sent by the client
@@ -236,7 +187,7 @@ pub async fn place(
     peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     ApiJson(input): ApiJson<CheckoutInput>,
 ) -> Result<Response, AppError> {
-    let ip = crate::server::http::client::client_ip(
+    let ip = visitor::client_ip(
         &headers,
         peer.as_ref().map(|p| &p.0),
         state.settings.security.trusted_proxy_hops,
@@ -246,9 +197,9 @@ pub async fn place(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    let (owner, user, _) = shopper::cart_owner(&state, &session, &headers, false).await?;
+    let (owner, user, _) = visitor::cart_owner(&state, &session, &headers, false).await?;
     let owner = owner.ok_or_else(|| AppError::Conflict("Your cart is empty.".into()))?;
-    let result = place_order(&state, &owner, user.as_ref(), ip, &input, &key).await?;
+    let result = checkout::submit(&state, &owner, user.as_ref(), ip, &input, &key).await?;
     let status = if result.replayed {
         StatusCode::OK
     } else {
@@ -263,47 +214,6 @@ pub struct OrderKey {
     pub key: Option<String>,
 }
 
-/// The order `reference` (number or id) if this request may see it: its customer, staff, the
-/// holder of its access key, or the guest whose cart it came from.
-pub async fn visible_order(
-    state: &AppState,
-    session: &Session,
-    headers: &HeaderMap,
-    reference: &str,
-    key: Option<&str>,
-) -> Result<order::Model, AppError> {
-    use sea_orm::EntityTrait;
-    let not_found = || AppError::NotFound("No such order.".into());
-    let number = match reference.parse::<i32>() {
-        Ok(id) => order::Entity::find_by_id(id)
-            .one(&state.db)
-            .await?
-            .map(|o| o.number)
-            .ok_or_else(not_found)?,
-        Err(_) => reference.to_string(),
-    };
-    let user = session::current_user(state, session).await?;
-    if let Some(user) = &user {
-        if let Some(order) = checkout::find_order(&state.db, &number, Viewer::User(user)).await? {
-            return Ok(order);
-        }
-    }
-    if let Some(key) = key {
-        if let Some(order) = checkout::find_order(&state.db, &number, Viewer::Token(key)).await? {
-            return Ok(order);
-        }
-    }
-    if let Some(token) = guest_token(headers) {
-        let cart_key = CartOwner::Guest(token).key();
-        if let Some(order) =
-            checkout::find_order(&state.db, &number, Viewer::Cart(&cart_key)).await?
-        {
-            return Ok(order);
-        }
-    }
-    Err(not_found())
-}
-
 /// One order of the shopper's.
 #[utoipa::path(get, path = "/api/v1/orders/{order}", tag = "checkout",
     params(("order" = String, Path, description = "Order number or id"), OrderKey),
@@ -315,8 +225,9 @@ pub async fn get_order(
     ApiPath(reference): ApiPath<String>,
     ApiQuery(query): ApiQuery<OrderKey>,
 ) -> Result<Json<OrderView>, AppError> {
-    let order = visible_order(&state, &session, &headers, &reference, query.key.as_deref()).await?;
-    Ok(Json(checkout::order_view(&state.db, &order).await?))
+    let order =
+        orders::visible_order(&state, &session, &headers, &reference, query.key.as_deref()).await?;
+    Ok(Json(orders::order_view(&state.db, &order).await?))
 }
 
 /// The logged-in customer's orders, newest first.
@@ -327,37 +238,7 @@ pub async fn list_orders(
     session: Session,
 ) -> Result<Json<Vec<OrderView>>, AppError> {
     let user = session::require_user(&state, &session).await?;
-    Ok(Json(checkout::orders_of(&state.db, user.id).await?))
-}
-
-/// Approves or declines a demo payment; shared by the API and the demo page.
-pub async fn demo_decision(
-    state: &AppState,
-    order: &order::Model,
-    approve: bool,
-) -> Result<OrderView, AppError> {
-    if order.payment_method != demo::GATEWAY {
-        return Err(AppError::Conflict(
-            "This order is not paid through the demo gateway.".into(),
-        ));
-    }
-    match demo::decide(&state.db, state.cache.as_ref(), &order.number, approve).await? {
-        None => Err(AppError::NotFound("No such order.".into())),
-        Some(EventOutcome::Rejected(why)) => Err(AppError::Conflict(why)),
-        Some(EventOutcome::UnknownPayment) => Err(AppError::NotFound("No such order.".into())),
-        Some(outcome) => {
-            if outcome == EventOutcome::Applied {
-                if let Err(e) = payments::refunds::issue_pending(&state.db, &state.settings).await {
-                    tracing::warn!(error = %e, "refunds: will retry next round");
-                }
-            }
-            let fresh =
-                checkout::find_order(&state.db, &order.number, Viewer::Token(&order.access_token))
-                    .await?
-                    .ok_or(AppError::Internal)?;
-            Ok(checkout::order_view(&state.db, &fresh).await?)
-        }
-    }
+    Ok(Json(orders::orders_of(&state.db, user.id).await?))
 }
 
 async fn demo(
@@ -379,8 +260,9 @@ async fn demo(
             "The demo gateway is off in this shop.".into(),
         ));
     }
-    let order = visible_order(&state, &session, &headers, &reference, key.as_deref()).await?;
-    Ok(Json(demo_decision(&state, &order, approve).await?))
+    let order =
+        orders::visible_order(&state, &session, &headers, &reference, key.as_deref()).await?;
+    Ok(Json(demo::decide_for(&state, &order, approve).await?))
 }
 
 /// DEMO GATEWAY: pay the order (no money moves). Goes through the same event path as a

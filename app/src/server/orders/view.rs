@@ -1,0 +1,134 @@
+//! What a shopper sees of their orders.
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::{
+    model::{Currency, Money, OrderLine, OrderTotals, OrderView},
+    server::db::{order, order_item, payment},
+};
+
+/// The shopper's view of an order.
+pub async fn order_view(
+    db: &impl ConnectionTrait,
+    order: &order::Model,
+) -> Result<OrderView, DbErr> {
+    let currency = Currency::parse(&order.currency).unwrap_or(Currency::Idr);
+    let money = |amount: i64| Money::new(amount, currency).into();
+    let items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(order.id))
+        .order_by_asc(order_item::Column::Id)
+        .all(db)
+        .await?;
+    let last_payment = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order.id))
+        .order_by_desc(payment::Column::Id)
+        .one(db)
+        .await?;
+    let lines = items
+        .into_iter()
+        .map(|i| OrderLine {
+            sku: i.sku,
+            name: i.name,
+            unit_price: money(i.unit_price),
+            quantity: i.quantity,
+            line_total: money(i.line_total),
+        })
+        .collect();
+    Ok(view_from(order, lines, last_payment.as_ref()))
+}
+
+/// The shopper's view of an order from its row, its lines and its latest payment.
+pub fn view_from(
+    order: &order::Model,
+    lines: Vec<OrderLine>,
+    last_payment: Option<&payment::Model>,
+) -> OrderView {
+    let currency = Currency::parse(&order.currency).unwrap_or(Currency::Idr);
+    let money = |amount: i64| Money::new(amount, currency).into();
+    // PPN was added on top exactly when the grand total exceeds goods + shipping.
+    let tax_included = order.grand_total == order.subtotal + order.shipping_total;
+    OrderView {
+        id: order.id,
+        number: order.number.clone(),
+        status: order.status.clone(),
+        payment_status: order.payment_status.clone(),
+        payment_method: order.payment_method.clone(),
+        email: order.email.clone(),
+        address: serde_json::from_str(&order.shipping_address).unwrap_or_default(),
+        shipping_method: order.shipping_method.clone().unwrap_or_default(),
+        lines,
+        totals: OrderTotals {
+            subtotal: money(order.subtotal),
+            shipping: money(order.shipping_total),
+            dpp: money(order.dpp),
+            ppn: money(order.ppn),
+            grand_total: money(order.grand_total),
+            prices_include_tax: tax_included,
+        },
+        created_at: order.created_at.to_rfc3339(),
+        expires_at: (order.status == "pending")
+            .then(|| order.expires_at.map(|t| t.to_rfc3339()))
+            .flatten(),
+        payment_message: last_payment
+            .map(|p| p.failure_message.clone())
+            .unwrap_or_default(),
+    }
+}
+
+/// A customer's orders as they see them, newest first: three queries whatever the number of
+/// orders (the orders, all their lines, their payments).
+pub async fn orders_of(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<OrderView>, DbErr> {
+    let orders = order::Entity::find()
+        .filter(order::Column::UserId.eq(user_id))
+        .order_by_desc(order::Column::CreatedAt)
+        .order_by_desc(order::Column::Id)
+        .all(db)
+        .await?;
+    let mut lines: HashMap<i32, Vec<OrderLine>> = HashMap::new();
+    let mut last_payments: HashMap<i32, payment::Model> = HashMap::new();
+    let currencies: HashMap<i32, Currency> = orders
+        .iter()
+        .map(|o| (o.id, Currency::parse(&o.currency).unwrap_or(Currency::Idr)))
+        .collect();
+    for chunk in orders.chunks(500) {
+        let ids: Vec<i32> = chunk.iter().map(|o| o.id).collect();
+        for item in order_item::Entity::find()
+            .filter(order_item::Column::OrderId.is_in(ids.clone()))
+            .order_by_asc(order_item::Column::Id)
+            .all(db)
+            .await?
+        {
+            let currency = currencies
+                .get(&item.order_id)
+                .copied()
+                .unwrap_or(Currency::Idr);
+            lines.entry(item.order_id).or_default().push(OrderLine {
+                unit_price: Money::new(item.unit_price, currency).into(),
+                line_total: Money::new(item.line_total, currency).into(),
+                sku: item.sku,
+                name: item.name,
+                quantity: item.quantity,
+            });
+        }
+        // Ascending ids: the last one kept per order is its latest payment.
+        for payment in payment::Entity::find()
+            .filter(payment::Column::OrderId.is_in(ids))
+            .order_by_asc(payment::Column::Id)
+            .all(db)
+            .await?
+        {
+            last_payments.insert(payment.order_id, payment);
+        }
+    }
+    Ok(orders
+        .iter()
+        .map(|order| {
+            view_from(
+                order,
+                lines.remove(&order.id).unwrap_or_default(),
+                last_payments.get(&order.id),
+            )
+        })
+        .collect())
+}
