@@ -69,7 +69,8 @@ pub struct OrderLine {
 pub struct OrderView {
     pub id: i32,
     pub number: String,
-    /// pending, confirmed, processing, shipped, delivered, cancelled, expired, refunded.
+    /// pending, confirmed, processing, shipped, delivered, cancelled, expired
+    /// ([`crate::model::OrderStatus`]).
     pub status: String,
     /// pending, failed, paid, cancelled, expired, partially_refunded, refunded.
     pub payment_status: String,
@@ -85,6 +86,34 @@ pub struct OrderView {
     pub expires_at: Option<String>,
     /// The last payment failure, said plainly ("The demo payment was declined.").
     pub payment_message: String,
+    /// Set once the order ships.
+    #[serde(default)]
+    pub carrier: Option<String>,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    /// Whether the customer may still cancel it (not yet shipped).
+    #[serde(default)]
+    pub cancellable: bool,
+    /// What happened to the order, oldest first.
+    #[serde(default)]
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// One entry of an order's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TimelineEntry {
+    /// RFC 3339.
+    pub at: String,
+    /// `status`, `payment`, `shipment`, `note`.
+    pub kind: String,
+    /// `system`, `staff`, `customer`.
+    pub actor: String,
+    /// Shown to staff only; shoppers see "Shop" or "You".
+    pub actor_name: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub note: String,
 }
 
 /// What the shopper's browser does after the order is placed.

@@ -92,6 +92,8 @@ stored_as_text! {
         Held = "held",
         Sold = "sold",
         Released = "released",
+        /// Sold, then put back on the shelf (the order was cancelled before it shipped).
+        Restocked = "restocked",
     }
 }
 
@@ -106,6 +108,8 @@ stored_as_text! {
         Release = "release",
         /// Held units sold when the order was paid.
         Sell = "sell",
+        /// Sold units back on the shelf (a paid order cancelled before shipping).
+        Restock = "restock",
         /// A level set right by the invariant check.
         Reconcile = "reconcile",
     }
@@ -121,7 +125,109 @@ stored_as_text! {
     }
 }
 
+stored_as_text! {
+    /// Who changed an order.
+    ActorKind, "actor" {
+        /// The shop itself: payments, expiry, the gateways' reports.
+        System = "system",
+        Staff = "staff",
+        Customer = "customer",
+    }
+}
+
+stored_as_text! {
+    /// What an entry of an order's timeline records.
+    TimelineKind, "timeline entry" {
+        Status = "status",
+        Payment = "payment",
+        Shipment = "shipment",
+        Note = "note",
+    }
+}
+
+/// What moving an order from one status to another takes: who may, and what must come with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransitionRule {
+    pub by_system: bool,
+    pub by_staff: bool,
+    pub by_customer: bool,
+    /// A carrier and a tracking number (shipping).
+    pub needs_tracking: bool,
+}
+
+impl TransitionRule {
+    const fn by(system: bool, staff: bool, customer: bool) -> Self {
+        TransitionRule {
+            by_system: system,
+            by_staff: staff,
+            by_customer: customer,
+            needs_tracking: false,
+        }
+    }
+
+    pub fn allows(self, actor: ActorKind) -> bool {
+        match actor {
+            ActorKind::System => self.by_system,
+            ActorKind::Staff => self.by_staff,
+            ActorKind::Customer => self.by_customer,
+        }
+    }
+}
+
 impl OrderStatus {
+    /// The rule for moving from `self` to `to`; `None` when that move does not exist. This table
+    /// is the whole workflow: pending → confirmed (paid) → processing → shipped → delivered,
+    /// and cancelled from anywhere before shipping (unpaid: stock released; paid: stock back
+    /// and the money refunded). Expired and cancelled unpaid orders come back only when late
+    /// money finds their stock still there.
+    pub fn rule_to(self, to: OrderStatus) -> Option<TransitionRule> {
+        use OrderStatus::*;
+        let rule = match (self, to) {
+            (Pending, Confirmed) => TransitionRule::by(true, false, false),
+            (Pending, Expired) => TransitionRule::by(true, false, false),
+            (Pending, Cancelled) => TransitionRule::by(true, true, true),
+            (Cancelled | Expired, Confirmed) => TransitionRule::by(true, false, false),
+            (Confirmed, Processing) => TransitionRule::by(false, true, false),
+            (Confirmed | Processing, Shipped) => TransitionRule {
+                needs_tracking: true,
+                ..TransitionRule::by(false, true, false)
+            },
+            (Shipped, Delivered) => TransitionRule::by(true, true, false),
+            // A refund confirmed by the gateway for goods still here cancels the order.
+            (Confirmed | Processing, Cancelled) => TransitionRule::by(true, true, true),
+            _ => return None,
+        };
+        Some(rule)
+    }
+
+    /// Whether `actor` may move an order from `self` to `to`.
+    pub fn may_move_to(self, to: OrderStatus, actor: ActorKind) -> bool {
+        self.rule_to(to).is_some_and(|rule| rule.allows(actor))
+    }
+
+    /// The statuses `actor` may move an order to from here, in workflow order (the actions a
+    /// page offers).
+    pub fn next_for(self, actor: ActorKind) -> Vec<OrderStatus> {
+        OrderStatus::ALL
+            .iter()
+            .copied()
+            .filter(|&to| self.may_move_to(to, actor))
+            .collect()
+    }
+
+    /// The button that moves an order here.
+    pub fn action_label(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "Reopen",
+            OrderStatus::Confirmed => "Confirm",
+            OrderStatus::Processing => "Start processing",
+            OrderStatus::Shipped => "Mark shipped",
+            OrderStatus::Delivered => "Mark delivered",
+            OrderStatus::Cancelled => "Cancel order",
+            OrderStatus::Expired => "Expire",
+        }
+    }
+
     /// Unpaid and still holding stock.
     pub fn is_open(self) -> bool {
         self == OrderStatus::Pending
@@ -231,6 +337,8 @@ mod tests {
         round_trip(ReservationState::ALL);
         round_trip(MovementKind::ALL);
         round_trip(Gateway::ALL);
+        round_trip(ActorKind::ALL);
+        round_trip(TimelineKind::ALL);
         assert_eq!(
             "partially_refunded".parse::<PaymentStatus>(),
             Ok(PaymentStatus::PartiallyRefunded)
@@ -271,5 +379,48 @@ mod tests {
         assert!(OrderStatus::Pending.is_open());
         assert!(OrderStatus::Expired.is_closed_unpaid());
         assert!(!OrderStatus::Delivered.is_closed_unpaid());
+    }
+
+    #[test]
+    fn the_order_workflow_allows_exactly_its_table_and_only_to_the_right_people() {
+        use ActorKind::*;
+        use OrderStatus::*;
+        // Every pair, every actor: what is allowed is listed here, everything else is refused.
+        let allowed = [
+            (Pending, Confirmed, System),
+            (Pending, Expired, System),
+            (Pending, Cancelled, System),
+            (Pending, Cancelled, Staff),
+            (Pending, Cancelled, Customer),
+            (Cancelled, Confirmed, System),
+            (Expired, Confirmed, System),
+            (Confirmed, Processing, Staff),
+            (Confirmed, Shipped, Staff),
+            (Processing, Shipped, Staff),
+            (Shipped, Delivered, System),
+            (Shipped, Delivered, Staff),
+            (Confirmed, Cancelled, System),
+            (Confirmed, Cancelled, Staff),
+            (Confirmed, Cancelled, Customer),
+            (Processing, Cancelled, System),
+            (Processing, Cancelled, Staff),
+            (Processing, Cancelled, Customer),
+        ];
+        for &from in OrderStatus::ALL {
+            for &to in OrderStatus::ALL {
+                for &actor in ActorKind::ALL {
+                    assert_eq!(
+                        from.may_move_to(to, actor),
+                        allowed.contains(&(from, to, actor)),
+                        "{from} → {to} by {actor}"
+                    );
+                }
+            }
+        }
+        assert!(Processing.rule_to(Shipped).unwrap().needs_tracking);
+        assert!(!Confirmed.rule_to(Processing).unwrap().needs_tracking);
+        assert_eq!(Confirmed.next_for(Staff), [Processing, Shipped, Cancelled]);
+        assert_eq!(Shipped.next_for(Customer), []);
+        assert!(Delivered.next_for(Staff).is_empty(), "delivered is final");
     }
 }

@@ -562,3 +562,52 @@ pub async fn sell(
     );
     Ok(())
 }
+
+/// Puts sold units back on the shelf (a paid order cancelled before it shipped, or goods
+/// returned in resellable condition): on hand grows by `quantity` in one `UPDATE`, with a
+/// `restock` movement in `journal`.
+pub async fn restock(
+    db: &impl ConnectionTrait,
+    variant_id: i32,
+    warehouse_id: i32,
+    quantity: i32,
+    reference: &str,
+    journal: &mut Journal,
+) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let p = |n: usize| super::catalog::placeholders(backend, n, 1);
+    let after = LevelAfter::find_by_statement(sea_orm::Statement::from_sql_and_values(
+        backend,
+        format!(
+            "UPDATE stock_levels SET on_hand = on_hand + {q}, updated_at = {now} \
+             WHERE variant_id = {v} AND warehouse_id = {w} \
+             RETURNING on_hand, reserved",
+            q = p(1),
+            now = p(2),
+            v = p(3),
+            w = p(4)
+        ),
+        [
+            quantity.into(),
+            Utc::now().into(),
+            variant_id.into(),
+            warehouse_id.into(),
+        ],
+    ))
+    .one(db)
+    .await?
+    .ok_or_else(|| {
+        DbErr::Custom(format!(
+            "restock of {quantity} × variant {variant_id}: no level in warehouse {warehouse_id}"
+        ))
+    })?;
+    journal.record(
+        variant_id,
+        warehouse_id,
+        "restock",
+        (after.on_hand - quantity, after.reserved),
+        (after.on_hand, after.reserved),
+        reference,
+    );
+    Ok(())
+}

@@ -530,7 +530,16 @@ async fn replace_pending_orders(
         .all(txn)
         .await?;
     for id in earlier {
-        if close_unpaid(txn, id, "cancelled", "cancelled").await? {
+        if close_unpaid(
+            txn,
+            id,
+            "cancelled",
+            "cancelled",
+            &orders::Actor::system(),
+            "Replaced by a newer order from the same cart.",
+        )
+        .await?
+        {
             payment::Entity::update_many()
                 .col_expr(payment::Column::Status, "cancelled".into())
                 .col_expr(

@@ -11,6 +11,7 @@ pub mod address;
 pub mod brand;
 pub mod category;
 pub mod order;
+pub mod order_event;
 pub mod order_item;
 pub mod order_reservation;
 pub mod outbox_event;

@@ -10,7 +10,8 @@ pub struct Model {
     pub number: String,
     pub user_id: Option<i32>,
     pub email: String,
-    /// pending → confirmed → processing → shipped → delivered; cancelled, expired, refunded.
+    /// pending → confirmed → processing → shipped → delivered; cancelled, expired
+    /// (`model::OrderStatus`; transitions in `orders::workflow`).
     pub status: String,
     /// pending, failed, paid, cancelled, expired, partially_refunded, refunded.
     pub payment_status: String,
@@ -38,6 +39,11 @@ pub struct Model {
     pub payment_method: String,
     /// The address the order was placed from (caps unpaid orders per address).
     pub client_ip: Option<String>,
+    /// Who carries the parcel (with `tracking_number`), set when it ships.
+    pub carrier: Option<String>,
+    pub shipped_at: Option<DateTimeUtc>,
+    pub delivered_at: Option<DateTimeUtc>,
+    pub cancelled_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,8 @@ pub struct Model {
     /// JSON: what the shopper's browser does next.
     pub next_action: String,
     pub failure_message: String,
+    /// How the shopper paid (Midtrans `payment_type`, `card` for Stripe), once paid.
+    pub channel: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

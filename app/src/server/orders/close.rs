@@ -3,26 +3,33 @@
 use chrono::Utc;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-use super::emit;
+use super::{emit, record, Actor};
+use crate::model::TimelineKind;
 use crate::server::{
     db::{order, order_reservation},
     inventory,
 };
 
 /// Closes an unpaid order (`expired` or `cancelled`) and gives its held stock back, in the
-/// caller's transaction. Only a pending order changes (a conditional update), so two processes
+/// caller's transaction, with its timeline entry. Only a pending order changes (a conditional update), so two processes
 /// expiring the same order, or an expiry racing a payment, cannot both act.
 pub async fn close_unpaid(
     db: &impl ConnectionTrait,
     order_id: i32,
     status: &str,
     payment_status: &str,
+    actor: &Actor,
+    note: &str,
 ) -> Result<bool, DbErr> {
     let now = Utc::now();
     let changed = order::Entity::update_many()
         .col_expr(order::Column::Status, status.into())
         .col_expr(order::Column::PaymentStatus, payment_status.into())
         .col_expr(order::Column::UpdatedAt, now.into())
+        .col_expr(
+            order::Column::CancelledAt,
+            (status == "cancelled").then_some(now).into(),
+        )
         .filter(order::Column::Id.eq(order_id))
         .filter(order::Column::Status.eq("pending"))
         .exec(db)
@@ -33,6 +40,16 @@ pub async fn close_unpaid(
     }
     let reference = format!("order:{order_id}");
     settle_reservations(db, order_id, &reference, Settlement::Released).await?;
+    record(
+        db,
+        order_id,
+        TimelineKind::Status,
+        actor,
+        Some("pending"),
+        Some(status),
+        note,
+    )
+    .await?;
     emit(
         db,
         &format!("order.{status}"),

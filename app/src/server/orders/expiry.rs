@@ -70,7 +70,15 @@ pub async fn expire_overdue(
             .lock_exclusive()
             .all(&txn)
             .await?;
-        let closed = close_unpaid(&txn, order.id, "expired", "expired").await?;
+        let closed = close_unpaid(
+            &txn,
+            order.id,
+            "expired",
+            "expired",
+            &super::Actor::system(),
+            "Not paid in time.",
+        )
+        .await?;
         if closed {
             payment::Entity::update_many()
                 .col_expr(payment::Column::Status, "expired".into())

@@ -3,22 +3,24 @@
 //! to go back when it is not.
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
 };
 
-use super::{close_unpaid, emit, settle_reservations, Settlement};
+use super::{close_unpaid, emit, record, settle_reservations, Actor, Settlement};
+use crate::model::TimelineKind;
 use crate::server::{
     cart,
     db::{order, order_item, order_reservation, payment},
     inventory,
 };
 
-/// The order's side of a payment that just moved to `to`, in the payment's transaction:
-/// paid confirms the order and sells its units (or revives a closed order, or queues the money
-/// to go back); cancelled or expired closes an unpaid order and releases its units; refunds
-/// mark the order. Returns whether units went back on sale or were taken again (so cached
-/// listings are refreshed).
+/// The order's side of a payment that just moved to `to`, in the payment's transaction, with
+/// its timeline entries: paid confirms the order and sells its units (or revives a closed
+/// order, or queues the money to go back); cancelled or expired closes an unpaid order and
+/// releases its units; a full refund confirmed by the gateway cancels an order that has not
+/// shipped and puts its units back. Returns whether units went back on sale or were taken
+/// again (so cached listings are refreshed).
 pub async fn on_payment_moved(
     txn: &DatabaseTransaction,
     payment: &payment::Model,
@@ -29,6 +31,8 @@ pub async fn on_payment_moved(
         return Ok(false);
     };
     let reference = format!("order:{}", order.id);
+    let system = Actor::system();
+    let gateway = payment.gateway.as_str();
     let mut stock_moved = false;
     match to {
         "paid" => {
@@ -49,6 +53,24 @@ pub async fn on_payment_moved(
             stock_moved = revived;
             if confirmed || revived {
                 sell_reservations(txn, order.id, &reference).await?;
+                let (from, note) = if revived {
+                    (
+                        order.status.as_str(),
+                        format!("Paid late through {gateway}; the stock was still there."),
+                    )
+                } else {
+                    ("pending", format!("Paid through {gateway}."))
+                };
+                record(
+                    txn,
+                    order.id,
+                    TimelineKind::Status,
+                    &system,
+                    Some(from),
+                    Some("confirmed"),
+                    &note,
+                )
+                .await?;
                 emit(
                     txn,
                     "order.paid",
@@ -75,6 +97,19 @@ pub async fn on_payment_moved(
                     txn, &order, payment, channel,
                 )
                 .await?;
+                record(
+                    txn,
+                    order.id,
+                    TimelineKind::Payment,
+                    &system,
+                    Some(payment.status.as_str()),
+                    Some("paid"),
+                    &format!(
+                        "Paid through {gateway} after the order was {}, its stock sold to others: the money goes back ({}).",
+                        order.status, queued.status
+                    ),
+                )
+                .await?;
                 emit(
                     txn,
                     "payment.needs_refund",
@@ -96,20 +131,55 @@ pub async fn on_payment_moved(
             } else {
                 "cancelled"
             };
-            let closed = close_unpaid(txn, order.id, order_status, to).await?;
+            let note = format!("{gateway} reports the payment {to}.");
+            let closed = close_unpaid(txn, order.id, order_status, to, &system, &note).await?;
             stock_moved = closed;
             if !closed {
                 set_payment_status(txn, order.id, to).await?;
             }
         }
         "refunded" | "partially_refunded" => {
-            let mut active: order::ActiveModel = order.clone().into();
-            active.payment_status = Set(to.into());
-            if to == "refunded" {
-                active.status = Set("refunded".into());
+            set_payment_status(txn, order.id, to).await?;
+            record(
+                txn,
+                order.id,
+                TimelineKind::Payment,
+                &system,
+                Some(order.payment_status.as_str()),
+                Some(to),
+                &format!("{gateway} confirms the refund."),
+            )
+            .await?;
+            // Refunded in full before it shipped: the sale is off and the goods are still
+            // here. (A cancel from the shop already moved the order, so this runs once.)
+            let unshipped = matches!(order.status.as_str(), "confirmed" | "processing");
+            if to == "refunded" && unshipped {
+                let now = Utc::now();
+                let cancelled = order::Entity::update_many()
+                    .col_expr(order::Column::Status, "cancelled".into())
+                    .col_expr(order::Column::CancelledAt, Some(now).into())
+                    .col_expr(order::Column::UpdatedAt, now.into())
+                    .filter(order::Column::Id.eq(order.id))
+                    .filter(order::Column::Status.eq(&order.status))
+                    .exec(txn)
+                    .await?
+                    .rows_affected
+                    == 1;
+                if cancelled {
+                    record(
+                        txn,
+                        order.id,
+                        TimelineKind::Status,
+                        &system,
+                        Some(order.status.as_str()),
+                        Some("cancelled"),
+                        "Refunded in full before shipping.",
+                    )
+                    .await?;
+                    let (moved, _) = super::workflow::undo_sale(txn, &order, &system, "").await?;
+                    stock_moved = moved;
+                }
             }
-            active.updated_at = Set(Utc::now());
-            active.update(txn).await?;
             emit(
                 txn,
                 &format!("order.{to}"),

@@ -4,8 +4,10 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{
-    model::{Currency, Money, OrderLine, OrderTotals, OrderView},
-    server::db::{order, order_item, payment},
+    model::{
+        ActorKind, Currency, Money, OrderLine, OrderStatus, OrderTotals, OrderView, TimelineEntry,
+    },
+    server::db::{order, order_event, order_item, payment},
 };
 
 /// The shopper's view of an order.
@@ -35,7 +37,9 @@ pub async fn order_view(
             line_total: money(i.line_total),
         })
         .collect();
-    Ok(view_from(order, lines, last_payment.as_ref()))
+    let mut view = view_from(order, lines, last_payment.as_ref());
+    view.timeline = timeline(db, order.id, false).await?;
+    Ok(view)
 }
 
 /// The shopper's view of an order from its row, its lines and its latest payment.
@@ -73,7 +77,43 @@ pub fn view_from(
         payment_message: last_payment
             .map(|p| p.failure_message.clone())
             .unwrap_or_default(),
+        carrier: order.carrier.clone(),
+        tracking_number: order.tracking_number.clone(),
+        cancellable: order
+            .status
+            .parse::<OrderStatus>()
+            .is_ok_and(|s| s.may_move_to(OrderStatus::Cancelled, ActorKind::Customer)),
+        timeline: Vec::new(),
     }
+}
+
+/// The order's timeline, oldest first. Shoppers see who acted as "You" or "Shop", never a
+/// staff member's name.
+pub async fn timeline(
+    db: &impl ConnectionTrait,
+    order_id: i32,
+    for_staff: bool,
+) -> Result<Vec<TimelineEntry>, DbErr> {
+    Ok(order_event::Entity::find()
+        .filter(order_event::Column::OrderId.eq(order_id))
+        .order_by_asc(order_event::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| TimelineEntry {
+            at: e.created_at.to_rfc3339(),
+            actor_name: match (for_staff, e.actor.as_str()) {
+                (true, _) => e.actor_name,
+                (false, "customer") => "You".into(),
+                (false, _) => "Shop".into(),
+            },
+            kind: e.kind,
+            actor: e.actor,
+            from: e.from_state,
+            to: e.to_state,
+            note: e.note,
+        })
+        .collect())
 }
 
 /// A customer's orders as they see them, newest first: three queries whatever the number of

@@ -185,7 +185,14 @@ async fn apply_to_payment(
     }
     // The row is locked, so this matches; a miss means the lock did not hold (a bug): roll
     // back and let the gateway redeliver rather than acknowledge an event never applied.
-    let moved = payment::Entity::update_many()
+    let mut update = payment::Entity::update_many();
+    if to == "paid" && !event.channel.is_empty() {
+        update = update.col_expr(
+            payment::Column::Channel,
+            event.channel.chars().take(32).collect::<String>().into(),
+        );
+    }
+    let moved = update
         .col_expr(payment::Column::Status, to.into())
         .col_expr(
             payment::Column::FailureMessage,

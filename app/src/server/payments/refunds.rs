@@ -35,18 +35,42 @@ pub async fn queue_late_payment(
     payment: &payment::Model,
     channel: &str,
 ) -> Result<refund::Model, DbErr> {
+    let reason = format!(
+        "Paid after order {} was {} and its stock sold to others",
+        order.number, order.status
+    );
+    insert(db, order, payment, channel, payment.amount, &reason).await
+}
+
+/// Queues a refund of `amount` of a payment (an order cancelled after payment), in the caller's
+/// transaction; the channel recorded when it was paid decides whether the gateway can send it.
+pub async fn queue(
+    db: &impl ConnectionTrait,
+    order: &order::Model,
+    payment: &payment::Model,
+    amount: i64,
+    reason: &str,
+) -> Result<refund::Model, DbErr> {
+    insert(db, order, payment, &payment.channel, amount, reason).await
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    order: &order::Model,
+    payment: &payment::Model,
+    channel: &str,
+    amount: i64,
+    reason: &str,
+) -> Result<refund::Model, DbErr> {
     let now = Utc::now();
     refund::ActiveModel {
         order_id: Set(order.id),
         payment_id: Set(payment.id),
         gateway: Set(payment.gateway.clone()),
         channel: Set(channel.chars().take(32).collect()),
-        amount: Set(payment.amount),
+        amount: Set(amount),
         currency: Set(payment.currency.clone()),
-        reason: Set(format!(
-            "Paid after order {} was {} and its stock sold to others",
-            order.number, order.status
-        )),
+        reason: Set(reason.chars().take(200).collect()),
         status: Set(if refundable_by_api(&payment.gateway, channel) {
             "pending"
         } else {

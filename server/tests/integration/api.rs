@@ -1,9 +1,8 @@
 //! HTTP behaviour of the real server: accounts, the Store API, sessions, rate limits, the
 //! origin check, health endpoints, pages and no-JavaScript forms. Runs on SQLite by default and
 //! on PostgreSQL/Redis when `DATABASE_URL`/`REDIS_URL` point at them.
-mod common;
 
-use common::{spawn_app, unique_name};
+use crate::common::{spawn_app, unique_name};
 use serde_json::{json, Value};
 
 async fn body(res: reqwest::Response) -> Value {
@@ -395,7 +394,7 @@ async fn health_endpoints_report_components() {
         "sqlite"
     };
     assert_eq!(ready["components"]["database"]["backend"], expected_db);
-    let expected_cache = if common::redis_url().is_some() {
+    let expected_cache = if crate::common::redis_url().is_some() {
         "redis"
     } else {
         "memory"
@@ -427,7 +426,7 @@ async fn openapi_document_lists_the_store_api() {
     }
     assert!(doc["components"]["schemas"]["User"].is_object());
     // docs/api.md lists every operation the OpenAPI document has, so the two cannot drift.
-    let guide = include_str!("../../docs/api.md");
+    let guide = include_str!("../../../docs/api.md");
     for (path, operations) in doc["paths"].as_object().unwrap() {
         for method in operations.as_object().unwrap().keys() {
             let line = format!("`{} {path}", method.to_uppercase());
@@ -504,7 +503,7 @@ async fn login_form_works_without_javascript() {
         .text()
         .await
         .unwrap();
-    let action = common::form_action(&page, "login");
+    let action = crate::common::form_action(&page, "login");
     let referer = app.url("/login?next=/account");
 
     let res = browser
@@ -655,7 +654,7 @@ async fn address_book_is_private_and_keeps_one_default() {
 #[tokio::test]
 #[ignore = "needs Redis (REDIS_URL): `cargo xtask test` runs it in the PostgreSQL + Redis pass"]
 async fn redis_cache_layer_meets_the_contract() {
-    let url = common::redis_url().expect("REDIS_URL must point at Redis for this test");
+    let url = crate::common::redis_url().expect("REDIS_URL must point at Redis for this test");
     let redis = app::server::cache::connect_redis(&url, 2)
         .await
         .expect("connect to Redis");

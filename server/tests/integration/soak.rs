@@ -5,11 +5,10 @@
 //! streamed server render that never finishes fails here, naming the page.
 //!
 //! A bounded loop, not a timed test: the per-request limit only turns a stall into a failure.
-mod common;
 
 use std::{sync::Arc, time::Duration};
 
-use common::{spawn_app_with, TestApp};
+use crate::common::{spawn_app_with, TestApp};
 
 const CLIENTS: usize = 24;
 

@@ -1,5 +1,4 @@
 //! The `pasar` binary's subcommands: help, migrate, create-admin, seed, and one-line failures.
-mod common;
 
 use std::process::Command;
 
@@ -24,7 +23,7 @@ fn help_lists_the_subcommands() {
 
 #[tokio::test]
 async fn migrate_seed_and_create_admin_work_and_repeat_safely() {
-    let url = common::fresh_database_url().await;
+    let url = crate::common::fresh_database_url().await;
     let out = pasar()
         .arg("migrate")
         .env("DATABASE_URL", &url)
@@ -205,7 +204,7 @@ fn bad_configuration_stops_with_one_line_naming_the_setting() {
 
 #[tokio::test]
 async fn serve_stops_when_redis_is_unreachable() {
-    let url = common::fresh_database_url().await;
+    let url = crate::common::fresh_database_url().await;
     let started = std::time::Instant::now();
     let out = pasar()
         .arg("serve")

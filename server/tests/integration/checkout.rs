@@ -2,10 +2,9 @@
 //! cookie, orders placed once per idempotency key, prices the client cannot set, stock
 //! reserved, sold or released, events applied once and forward only, unpaid orders expiring.
 //! The two-process race runs when `DATABASE_URL` and `REDIS_URL` point at PostgreSQL and Redis.
-mod common;
 
+use crate::common::{spawn_app, variant_with_stock, TestApp};
 use app::server::db::{order, outbox_event, payment, payment_event, stock_level, stock_movement};
-use common::{spawn_app, variant_with_stock, TestApp};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
@@ -757,7 +756,7 @@ fn card<'a>(html: &'a str, slug: &str) -> Option<&'a str> {
 #[tokio::test]
 async fn selling_the_last_unit_shows_sold_out_everywhere_cached_or_not() {
     for cache in ["on", "off"] {
-        let app = common::spawn_app_with(&[
+        let app = crate::common::spawn_app_with(&[
             ("PASAR_CATALOG_CACHE", cache.into()),
             ("PASAR_REQUEST_TIMEOUT_SECS", "10".into()),
         ])
@@ -930,7 +929,7 @@ async fn checking_out_again_from_the_same_cart_replaces_the_unpaid_order() {
 
 #[tokio::test]
 async fn one_address_cannot_hold_stock_with_fresh_carts_or_check_out_too_fast() {
-    let app = common::spawn_app_with(&[
+    let app = crate::common::spawn_app_with(&[
         ("PASAR_UNPAID_ORDERS_PER_IP", "2".into()),
         ("PASAR_CHECKOUTS_PER_IP_PER_MINUTE", "3".into()),
     ])

@@ -1,7 +1,7 @@
 //! Carts in the database (SQLite by default, PostgreSQL with `DATABASE_URL`):
 //! stock limits, re-pricing on every view, unavailable lines, merging a guest cart at login.
-mod common;
 
+use crate::common::variant_with_stock;
 use app::{
     model::{CartNotice, Currency},
     server::{
@@ -9,15 +9,14 @@ use app::{
         catalog,
     },
 };
-use common::variant_with_stock;
 use sea_orm::ConnectionTrait;
 
 #[tokio::test]
 async fn a_cart_is_repriced_and_rechecked_on_every_view() {
-    let app = common::spawn_app().await;
+    let app = crate::common::spawn_app().await;
     let (db, cache) = (&app.state.db, app.state.cache.as_ref());
     let (variant, sku, _) = variant_with_stock(db, &[2, 1]).await;
-    let guest = CartOwner::Guest(common::unique_name("guest"));
+    let guest = CartOwner::Guest(crate::common::unique_name("guest"));
 
     cart::add(db, &guest, &sku, 2, Currency::Idr).await.unwrap();
     let view = cart::view(db, &guest, Currency::Idr).await.unwrap();
@@ -86,7 +85,7 @@ async fn a_cart_is_repriced_and_rechecked_on_every_view() {
 
 #[tokio::test]
 async fn fewer_units_than_in_the_cart_lowers_the_quantity_with_a_notice() {
-    let app = common::spawn_app().await;
+    let app = crate::common::spawn_app().await;
     let db = &app.state.db;
     let (variant, sku, _) = variant_with_stock(db, &[5, 0]).await;
     let owner = CartOwner::Customer(7);
@@ -107,11 +106,11 @@ async fn fewer_units_than_in_the_cart_lowers_the_quantity_with_a_notice() {
 
 #[tokio::test]
 async fn logging_in_merges_the_guest_cart_capped_by_stock() {
-    let app = common::spawn_app().await;
+    let app = crate::common::spawn_app().await;
     let db = &app.state.db;
     let (_, shirt, _) = variant_with_stock(db, &[3, 1]).await;
     let (_, shoes, _) = variant_with_stock(db, &[1, 1]).await;
-    let token = common::unique_name("guest");
+    let token = crate::common::unique_name("guest");
     let guest = CartOwner::Guest(token.clone());
     let customer = CartOwner::Customer(42);
 
@@ -145,7 +144,7 @@ async fn logging_in_merges_the_guest_cart_capped_by_stock() {
 
 #[tokio::test]
 async fn a_cart_untouched_for_thirty_days_lapses_and_is_swept() {
-    let app = common::spawn_app().await;
+    let app = crate::common::spawn_app().await;
     let db = &app.state.db;
     let (_, sku, _) = variant_with_stock(db, &[5]).await;
     let (_, other_sku, _) = variant_with_stock(db, &[5]).await;

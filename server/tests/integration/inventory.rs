@@ -1,12 +1,11 @@
 //! Stock reservations: the atomic core of checkout. Runs on SQLite and, with `DATABASE_URL`
 //! pointing at PostgreSQL, on PostgreSQL, where many buyers race for the last units at once.
-mod common;
 
+use crate::common::variant_with_stock;
 use app::server::{
     db::{stock_level, stock_movement},
     inventory::{self, StockError},
 };
-use common::variant_with_stock;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, TransactionTrait,
@@ -36,7 +35,7 @@ async fn movements(
 
 #[tokio::test]
 async fn reservations_split_across_warehouses_and_release_with_an_audit_trail() {
-    let app = common::spawn_app().await;
+    let app = crate::common::spawn_app().await;
     let db = &app.state.db;
     let (variant, sku, warehouses) = variant_with_stock(db, &[6, 4]).await;
 
@@ -101,7 +100,7 @@ async fn reservations_split_across_warehouses_and_release_with_an_audit_trail() 
 
 #[tokio::test]
 async fn a_line_ships_from_one_warehouse_when_one_can_cover_it() {
-    let app = common::spawn_app().await;
+    let app = crate::common::spawn_app().await;
     let db = &app.state.db;
     let (variant, sku, warehouses) = variant_with_stock(db, &[2, 10]).await;
 
@@ -139,7 +138,7 @@ async fn a_line_ships_from_one_warehouse_when_one_can_cover_it() {
 #[tokio::test]
 #[ignore = "needs PostgreSQL (DATABASE_URL): `cargo xtask test` runs it in the PostgreSQL + Redis pass"]
 async fn fifty_concurrent_buyers_get_exactly_the_ten_units_in_stock() {
-    let app = common::spawn_app().await;
+    let app = crate::common::spawn_app().await;
     let db = app.state.db.clone();
     // SQLite serialises writers, so the race only means something on PostgreSQL; asked to run
     // without it, the test fails rather than pass without having raced.

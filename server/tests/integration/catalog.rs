@@ -2,9 +2,8 @@
 //! multi-word, Indonesian), every filter and sort alone and combined, facet counts equal to the
 //! filtered totals, pagination edges, bad parameters, SQL-looking input. Runs on SQLite and, with
 //! `DATABASE_URL`, on PostgreSQL.
-mod common;
 
-use common::{spawn_app, TestApp};
+use crate::common::{spawn_app, TestApp};
 use serde_json::Value;
 
 async fn catalog_app() -> TestApp {

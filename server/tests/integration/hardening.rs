@@ -1,13 +1,12 @@
 //! The shop's defences around every request: security headers (CSP with a per-response nonce,
 //! no framing, HSTS on https), the request deadline and the panic net (answers in the JSON
 //! error shape for the API, a page for browsers), and the header-read timeout.
-mod common;
 
 use std::time::Duration;
 
+use crate::common::{spawn_app, spawn_app_with};
 use app::server::http::safety;
 use axum::{routing::get, Router};
-use common::{spawn_app, spawn_app_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The nonce the page's own scripts carry.
@@ -133,7 +132,7 @@ async fn misbehaving_server() -> String {
 #[tokio::test]
 async fn a_panic_answers_500_in_the_shape_the_client_expects() {
     let base = misbehaving_server().await;
-    let client = common::client();
+    let client = crate::common::client();
     let res = client
         .get(format!("{base}/api/v1/boom"))
         .send()
@@ -167,7 +166,7 @@ async fn a_panic_answers_500_in_the_shape_the_client_expects() {
 #[tokio::test]
 async fn a_response_past_its_deadline_is_a_503_or_a_closed_connection_never_a_hang() {
     let base = misbehaving_server().await;
-    let client = common::client();
+    let client = crate::common::client();
     let res = client
         .get(format!("{base}/slow"))
         .header("accept", "text/html")
@@ -211,7 +210,7 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
 #[tokio::test]
 async fn the_login_redirect_stays_on_the_shop_whatever_next_says() {
     let app = spawn_app().await;
-    let email = format!("{}@contoh.id", common::unique_name("next"));
+    let email = format!("{}@contoh.id", crate::common::unique_name("next"));
     app.register(&app.new_client(), "Next", &email, "rahasia-123")
         .await;
     let page = app
@@ -223,7 +222,7 @@ async fn the_login_redirect_stays_on_the_shop_whatever_next_says() {
         .text()
         .await
         .unwrap();
-    let action = common::form_action(&page, "login");
+    let action = crate::common::form_action(&page, "login");
     for (next, expected) in [
         ("/account/orders", "/account/orders"),
         ("/\t/evil.example", "/"),
@@ -250,7 +249,12 @@ async fn the_login_redirect_stays_on_the_shop_whatever_next_says() {
     }
 }
 
-async fn login_from(app: &common::TestApp, forwarded: &str, email: &str, password: &str) -> u16 {
+async fn login_from(
+    app: &crate::common::TestApp,
+    forwarded: &str,
+    email: &str,
+    password: &str,
+) -> u16 {
     app.new_client()
         .post(app.url("/api/v1/auth/login"))
         .header("x-forwarded-for", forwarded)
@@ -266,7 +270,7 @@ async fn login_from(app: &common::TestApp, forwarded: &str, email: &str, passwor
 async fn a_stranger_cannot_lock_the_owner_out_and_cannot_dodge_the_limit_by_forging_addresses() {
     // One proxy of ours in front: it appends the address it saw to X-Forwarded-For.
     let app = spawn_app_with(&[("PASAR_TRUSTED_PROXY_HOPS", "1".into())]).await;
-    let email = format!("{}@contoh.id", common::unique_name("owner"));
+    let email = format!("{}@contoh.id", crate::common::unique_name("owner"));
     app.register(&app.new_client(), "Owner", &email, "rahasia-123")
         .await;
     // The stranger (203.0.113.9 as our proxy saw it) forges a new left-most address each try.
@@ -294,7 +298,7 @@ async fn registrations_from_one_address_are_limited() {
             .register(
                 &app.new_client(),
                 "Someone",
-                &format!("{}@contoh.id", common::unique_name(&format!("r{i}"))),
+                &format!("{}@contoh.id", crate::common::unique_name(&format!("r{i}"))),
                 "rahasia-123",
             )
             .await;
@@ -310,7 +314,7 @@ async fn registrations_from_one_address_are_limited() {
 #[tokio::test]
 async fn changing_the_password_ends_the_other_sessions_and_keeps_this_one() {
     let app = spawn_app().await;
-    let email = format!("{}@contoh.id", common::unique_name("pw"));
+    let email = format!("{}@contoh.id", crate::common::unique_name("pw"));
     let here = app.new_client();
     assert_eq!(
         app.register(&here, "Pw", &email, "rahasia-123")
@@ -335,7 +339,7 @@ async fn changing_the_password_ends_the_other_sessions_and_keeps_this_one() {
         .text()
         .await
         .unwrap();
-    let action = common::form_action(&page, "change_password");
+    let action = crate::common::form_action(&page, "change_password");
     let res = here
         .post(app.url(&action))
         .header("accept", "text/html")
@@ -364,7 +368,7 @@ fn serve_with(grace_secs: u64, extra: &[(&str, &str)]) -> (std::process::Child, 
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap();
-    let dir = std::env::temp_dir().join(common::unique_name("pasar-grace"));
+    let dir = std::env::temp_dir().join(crate::common::unique_name("pasar-grace"));
     std::fs::create_dir_all(&dir).unwrap();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_pasar"))
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
@@ -387,7 +391,7 @@ fn serve_with(grace_secs: u64, extra: &[(&str, &str)]) -> (std::process::Child, 
 }
 
 async fn wait_until_ready(port: u16) {
-    let client = common::client();
+    let client = crate::common::client();
     for _ in 0..300 {
         if let Ok(res) = client
             .get(format!("http://127.0.0.1:{port}/readyz"))
@@ -492,7 +496,7 @@ async fn a_burst_of_password_hashing_waits_its_turn_then_gets_a_503_never_a_pile
     let burst = (0..24).map(|i| {
         let url = format!("{base}/api/v1/auth/register");
         async move {
-            let res = common::client()
+            let res = crate::common::client()
                 .post(url)
                 .json(&serde_json::json!({
                     "name": "Pembeli", "email": format!("burst{i}@contoh.co.id"), "password": "rahasia-123"
@@ -524,7 +528,7 @@ async fn a_burst_of_password_hashing_waits_its_turn_then_gets_a_503_never_a_pile
         assert_eq!(body["error"]["code"], "unavailable", "{body}");
     }
     // The burst is over: hashing works again.
-    let res = common::client()
+    let res = crate::common::client()
         .post(format!("{base}/api/v1/auth/register"))
         .json(&serde_json::json!({
             "name": "Pembeli", "email": "after-burst@contoh.co.id", "password": "rahasia-123"

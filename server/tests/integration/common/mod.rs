@@ -14,7 +14,7 @@ use app::server::{config::Settings, startup::Shop, state::AppState};
 use leptos::config::LeptosOptions;
 use sea_orm::{ConnectionTrait, Database, EntityTrait, QueryOrder};
 
-pub const SETTINGS: &str = include_str!("../../../Leptos.toml");
+pub const SETTINGS: &str = include_str!("../../../../Leptos.toml");
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 

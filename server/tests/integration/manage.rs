@@ -2,12 +2,11 @@
 //! renditions, cache headers), product and variant editing with publish/unpublish and cache
 //! invalidation, categories, CSV export and all-or-nothing import, and reviews (buyers only, one
 //! per customer, average and count kept). Runs on SQLite and, with `DATABASE_URL`, PostgreSQL.
-mod common;
 
 use std::io::Cursor;
 
+use crate::common::{spawn_app, TestApp};
 use app::server::db::{order, order_item, product, product_image};
-use common::{spawn_app, TestApp};
 use leptos::server_fn::ServerFn;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::Value;

@@ -2,7 +2,6 @@
 //! embedded default, and with Redis configured, a Redis that stops mid-run (one this test
 //! starts itself) leaves browsing, logging in, the cart and checkout working, then Redis is
 //! used again once it is back.
-mod common;
 
 use std::{
     net::TcpListener,
@@ -10,7 +9,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{spawn_app_with, variant_with_stock, TestApp};
+use crate::common::{spawn_app_with, variant_with_stock, TestApp};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

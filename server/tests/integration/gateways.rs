@@ -2,18 +2,17 @@
 //! client code creates intents and Snap transactions; webhooks are verified (signature,
 //! tolerance, tampering), confirmed (Midtrans status API), applied once, never backwards, and
 //! refused when the amount does not match; the reconciler catches a missed webhook.
-mod common;
 
-use app::server::{
-    db::{order, payment, payment_event},
-    payments::signatures::stripe_signature_header,
-};
-use common::{
+use crate::common::{
     gateways::{
         FakeMidtrans, FakeStripe, MIDTRANS_CLIENT_KEY, MIDTRANS_SERVER_KEY, STRIPE_SECRET,
         STRIPE_WEBHOOK_SECRET,
     },
     spawn_app_with, variant_with_stock, TestApp,
+};
+use app::server::{
+    db::{order, payment, payment_event},
+    payments::signatures::stripe_signature_header,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
@@ -256,7 +255,7 @@ async fn stripe_intents_and_webhooks_are_verified_applied_once_and_never_backwar
     let refunded = order_row(&app, &number).await;
     assert_eq!(
         (refunded.status.as_str(), refunded.payment_status.as_str()),
-        ("refunded", "refunded")
+        ("cancelled", "refunded")
     );
 }
 
@@ -793,7 +792,7 @@ async fn midtrans_holds_follow_the_method_and_late_bank_transfers_wait_for_staff
         .unwrap();
     assert!(page.contains("Needs a bank refund"));
     assert!(page.contains(&number));
-    let action = common::form_action(&page, "admin_mark_refund_done");
+    let action = crate::common::form_action(&page, "admin_mark_refund_done");
     let res = staff
         .post(app.url(&action))
         .header("accept", "text/html")

@@ -2,7 +2,6 @@
 //! PostgreSQL database and one Redis: exactly 10 orders, the stock ends at 0 and never below,
 //! and the stock movements add up to the change. Needs `DATABASE_URL` (PostgreSQL) and
 //! `REDIS_URL`; returns early otherwise (SQLite is one process's embedded database).
-mod common;
 
 use std::{
     process::{Child, Command, Stdio},
@@ -50,7 +49,7 @@ async fn start(database_url: &str, redis_url: &str, prefix: &str) -> (Server, St
         .env("PASAR_ADDR", format!("127.0.0.1:{port}"))
         .env(
             "PASAR_MEDIA_DIR",
-            std::env::temp_dir().join(common::unique_name("race-media")),
+            std::env::temp_dir().join(crate::common::unique_name("race-media")),
         )
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -58,7 +57,7 @@ async fn start(database_url: &str, redis_url: &str, prefix: &str) -> (Server, St
         .expect("start pasar serve");
     let server = Server(child);
     let base = format!("http://127.0.0.1:{port}");
-    let client = common::client();
+    let client = crate::common::client();
     for _ in 0..300 {
         if let Ok(res) = client.get(format!("{base}/readyz")).send().await {
             if res.status() == 200 {
@@ -77,12 +76,12 @@ async fn fifty_buyers_on_two_processes_get_exactly_ten_units() {
         std::env::var("DATABASE_URL")
             .ok()
             .filter(|u| u.starts_with("postgres")),
-        common::redis_url(),
+        crate::common::redis_url(),
     ) else {
         panic!("this test needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL)");
     };
-    let database_url = common::fresh_database_url().await;
-    let prefix = format!("{}:", common::unique_name("race"));
+    let database_url = crate::common::fresh_database_url().await;
+    let prefix = format!("{}:", crate::common::unique_name("race"));
     // Migrate once, before either server starts.
     let out = pasar(&database_url, &redis_url, &prefix)
         .arg("migrate")
@@ -94,7 +93,7 @@ async fn fifty_buyers_on_two_processes_get_exactly_ten_units() {
         String::from_utf8_lossy(&out.stderr)
     );
     let db = Database::connect(&database_url).await.unwrap();
-    let (variant_id, sku, _) = common::variant_with_stock(&db, &[6, 4]).await;
+    let (variant_id, sku, _) = crate::common::variant_with_stock(&db, &[6, 4]).await;
 
     let (_a, base_a) = start(&database_url, &redis_url, &prefix).await;
     let (_b, base_b) = start(&database_url, &redis_url, &prefix).await;
@@ -110,7 +109,7 @@ async fn fifty_buyers_on_two_processes_get_exactly_ten_units() {
         };
         let sku = sku.clone();
         tasks.push(tokio::spawn(async move {
-            let client = common::client();
+            let client = crate::common::client();
             let res = client
                 .post(format!("{fill}/api/v1/cart/items"))
                 .json(&json!({ "sku": sku, "quantity": 1 }))

@@ -1,0 +1,145 @@
+//! Store API for the order workflow: a shopper cancels their order; staff read any order with
+//! its full timeline and move it along (processing, shipped with a tracking number, delivered,
+//! cancelled). Every move goes through `orders::workflow`, which decides who may make it.
+use axum::{extract::State, http::HeaderMap, Json};
+use serde::Deserialize;
+use tower_sessions::Session;
+use utoipa::ToSchema;
+
+use super::{shop::OrderKey, ApiJson, ApiPath, ApiQuery};
+use crate::{
+    error::AppError,
+    model::OrderView,
+    server::{
+        db::order,
+        error::ErrorBody,
+        orders::{self, Actor, Change},
+        session,
+        state::AppState,
+    },
+};
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct CancelRequest {
+    /// Why (optional; kept on the order's timeline).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Cancel an order that has not shipped yet. Unpaid: its stock goes back on sale. Paid: its
+/// stock goes back and a refund of what was paid is started (the payment shows refunded once
+/// the gateway confirms it).
+#[utoipa::path(post, path = "/api/v1/orders/{order}/cancel", tag = "orders",
+    params(("order" = String, Path, description = "Order number or id"), OrderKey),
+    request_body(content = CancelRequest, description = "Optional"),
+    responses((status = 200, body = OrderView), (status = 404, body = ErrorBody),
+              (status = 409, description = "Already shipped, cancelled or expired", body = ErrorBody)))]
+pub async fn cancel_order(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    ApiPath(reference): ApiPath<String>,
+    ApiQuery(query): ApiQuery<OrderKey>,
+    body: axum::body::Bytes,
+) -> Result<Json<OrderView>, AppError> {
+    let order =
+        orders::visible_order(&state, &session, &headers, &reference, query.key.as_deref()).await?;
+    let user = session::current_user(&state, &session).await?;
+    // The body is optional: an empty one is a cancel without a reason.
+    let request: CancelRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        CancelRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| AppError::BadRequest(format!("Invalid JSON body: {e}")))?
+    };
+    let reason = request.reason;
+    let fresh = orders::cancel_as_shopper(&state, &order, user.as_ref(), &reason).await?;
+    Ok(Json(orders::order_view(&state.db, &fresh).await?))
+}
+
+/// The order `reference` (number or id), for staff.
+async fn staff_order(state: &AppState, reference: &str) -> Result<order::Model, AppError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let found = match reference.parse::<i32>() {
+        Ok(id) => order::Entity::find_by_id(id).one(&state.db).await?,
+        Err(_) => {
+            order::Entity::find()
+                .filter(order::Column::Number.eq(reference))
+                .one(&state.db)
+                .await?
+        }
+    };
+    found.ok_or_else(|| AppError::NotFound("No such order.".into()))
+}
+
+async fn staff_view(state: &AppState, order: &order::Model) -> Result<OrderView, AppError> {
+    let mut view = orders::order_view(&state.db, order).await?;
+    view.timeline = orders::timeline(&state.db, order.id, true).await?;
+    Ok(view)
+}
+
+/// Any order, with its whole timeline (who did what). Staff only.
+#[utoipa::path(get, path = "/api/v1/admin/orders/{order}", tag = "admin",
+    params(("order" = String, Path, description = "Order number or id")),
+    responses((status = 200, body = OrderView), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn admin_get_order(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(reference): ApiPath<String>,
+) -> Result<Json<OrderView>, AppError> {
+    session::require_staff(&state, &session).await?;
+    let order = staff_order(&state, &reference).await?;
+    Ok(Json(staff_view(&state, &order).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateOrderRequest {
+    /// The status to move to: `processing`, `shipped`, `delivered` or `cancelled`.
+    #[schema(example = "shipped")]
+    pub status: String,
+    /// Required for `shipped`.
+    #[schema(example = "JNE")]
+    pub carrier: Option<String>,
+    /// Required for `shipped`.
+    #[schema(example = "JNE1234567890")]
+    pub tracking_number: Option<String>,
+    /// Kept on the order's timeline.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Move an order along its workflow. Only moves allowed from its current status are accepted;
+/// shipping needs a carrier and a tracking number; cancelling a paid order puts its stock back
+/// and starts a refund. Staff only.
+#[utoipa::path(patch, path = "/api/v1/admin/orders/{order}", tag = "admin",
+    params(("order" = String, Path, description = "Order number or id")),
+    request_body = UpdateOrderRequest,
+    responses((status = 200, body = OrderView), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, description = "Not allowed from the current status, or the order changed meanwhile", body = ErrorBody),
+              (status = 422, description = "Unknown status, or shipping without carrier and tracking number", body = ErrorBody)))]
+pub async fn admin_update_order(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(reference): ApiPath<String>,
+    ApiJson(body): ApiJson<UpdateOrderRequest>,
+) -> Result<Json<OrderView>, AppError> {
+    let staff = session::require_staff(&state, &session).await?;
+    let order = staff_order(&state, &reference).await?;
+    let fresh = orders::change_status(
+        &state.db,
+        state.cache.as_ref(),
+        &state.settings,
+        order.id,
+        &Change {
+            to: body.status,
+            carrier: body.carrier,
+            tracking_number: body.tracking_number,
+            note: body.note,
+        },
+        &Actor::staff(&staff),
+    )
+    .await?;
+    Ok(Json(staff_view(&state, &fresh).await?))
+}

@@ -1,0 +1,18 @@
+//! The integration tests, one binary (linking the whole app once instead of once per file):
+//! each module drives the real server over HTTP, or the real `pasar` binary, against a fresh
+//! database. `cargo xtask test` runs them on SQLite and on PostgreSQL + Redis.
+mod common;
+
+mod api;
+mod cart;
+mod catalog;
+mod checkout;
+mod checkout_race;
+mod cli;
+mod gateways;
+mod hardening;
+mod inventory;
+mod manage;
+mod orders;
+mod resilience;
+mod soak;
