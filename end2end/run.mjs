@@ -515,11 +515,27 @@ await journey('guest cart survives a reload, merges at login, and pays with the 
   await page.goto('/account/orders');
   await page.waitForSelector(`.orders-list :text("${number}")`);
   await shot(page, '25-account-orders');
+
+  // Staff move the order along (the staff API, with the admin's session); Budi follows it.
+  const admin = await newPage();
+  await logIn(admin, ADMIN);
+  for (const body of [{ status: 'processing' }, { status: 'shipped', carrier: 'JNE', tracking_number: `JNE${unique}` }]) {
+    const res = await admin.context().request.patch(`${BASE}/api/v1/admin/orders/${number}`, { data: body });
+    assert.equal(res.status(), 200, await res.text());
+  }
+  await admin.context().close();
+  await page.goto(`/orders/${number}`);
+  await page.waitForSelector('.order-status[data-status=shipped]');
+  assert.equal(await page.locator('.order-tracking').textContent(), `JNE${unique}`);
+  assert.equal(await page.locator('.order-cancel').count(), 0, 'a shipped order cannot be cancelled');
+  const steps = await page.locator('.timeline-entry').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-to')));
+  assert.deepEqual(steps.filter((s) => ['confirmed', 'processing', 'shipped'].includes(s)), ['confirmed', 'processing', 'shipped']);
+  await shot(page, '27-order-shipped');
   assert.deepEqual(page.consoleErrors.filter((e) => !e.includes('status of 4')), []);
   await page.context().close();
 });
 
-await journey('a declined demo payment says so, keeps the order open, and a retry pays it (guest checkout)', async () => {
+await journey('a declined demo payment says so, keeps the order open, and a retry pays it, and the guest cancels it before it ships', async () => {
   const page = await newPage();
   const [first] = await twoProducts(page);
   await addToCart(page, first, 1);
@@ -533,6 +549,12 @@ await journey('a declined demo payment says so, keeps the order open, and a retr
   await page.click('.demo-approve');
   await page.waitForSelector('.order-status[data-status=confirmed]');
   await page.waitForSelector('.cart-badge[data-count="0"]');
+  // Changed their mind before it shipped: the guest cancels on the order page (with its key).
+  await page.fill('.order-cancel input[name=reason]', 'Salah pilih ukuran');
+  await page.click('.order-cancel-button');
+  await page.waitForSelector('.order-status[data-status=cancelled]');
+  await page.waitForSelector('.order-timeline :text("Salah pilih ukuran")');
+  await shot(page, '28-order-cancelled');
   assert.deepEqual(page.consoleErrors.filter((e) => !e.includes('status of 4')), [], 'no console errors (CSP included)');
   await page.context().close();
 });

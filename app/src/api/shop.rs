@@ -418,6 +418,35 @@ pub async fn get_order(number: String, key: Option<String>) -> Result<OrderView,
     Ok(crate::server::orders::order_view(&state.db, &order).await?)
 }
 
+/// The shopper cancels their order while it has not shipped (unpaid: stock released; paid:
+/// stock back and a refund started).
+#[server]
+pub async fn cancel_order(
+    number: String,
+    key: Option<String>,
+    reason: String,
+) -> Result<OrderView, AppError> {
+    let result = async {
+        let state = app_state()?;
+        let session = request_session().await?;
+        let order = order_for_request(&state, &number, key.as_deref()).await?;
+        let user = crate::server::session::current_user(&state, &session).await?;
+        let fresh =
+            crate::server::orders::cancel_as_shopper(&state, &order, user.as_ref(), &reason)
+                .await?;
+        Ok::<_, AppError>(crate::server::orders::order_view(&state.db, &fresh).await?)
+    }
+    .await;
+    match result {
+        Ok(view) => {
+            let key = key.map(|k| format!("?key={k}")).unwrap_or_default();
+            redirect_without_js(&format!("/orders/{}{key}", view.number));
+            Ok(view)
+        }
+        Err(err) => form_error(err),
+    }
+}
+
 /// The logged-in customer's orders.
 #[server]
 pub async fn my_orders() -> Result<Vec<OrderView>, AppError> {

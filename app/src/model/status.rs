@@ -312,6 +312,17 @@ impl Gateway {
     }
 }
 
+/// Where a shopper follows a parcel: an Indonesian tracking aggregator that knows the common
+/// carriers (JNE, J&T, SiCepat, AnterAja, Pos Indonesia…) by the tracking number alone.
+pub fn tracking_url(tracking_number: &str) -> String {
+    let encoded: String = tracking_number
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    format!("https://cekresi.com/?noresi={encoded}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,8 +8,12 @@ use leptos_router::{
 
 use super::checkout::TotalsTable;
 use crate::{
-    components::ui::{ButtonStyle, Card, CardSkeleton, ErrorNotice, PageHeading},
-    model::{payment_method_label, status_label, OrderView},
+    api::CancelOrder,
+    components::ui::{
+        form_error_signal, Alert, ButtonStyle, Card, CardSkeleton, ErrorNotice, PageHeading,
+        SubmitButton,
+    },
+    model::{payment_method_label, status_label, tracking_url, OrderView},
 };
 
 /// `/orders/{number}`: one order (its customer, or a guest with the key from their link).
@@ -20,9 +24,11 @@ pub fn OrderPage() -> impl IntoView {
     let number = move || params.read().get("number").unwrap_or_default();
     let key = move || query.read().get("key");
     let just_paid = move || query.read().get("paid").is_some();
+    let cancel = ServerAction::<CancelOrder>::new();
+    // Read again after a cancel, so the page shows the order as it now is.
     let order = Resource::new(
-        move || (number(), key()),
-        |(n, k)| crate::api::get_order(n, k),
+        move || (number(), key(), cancel.version().get()),
+        |(n, k, _)| crate::api::get_order(n, k),
     );
     view! {
         <Title text="Order" />
@@ -30,7 +36,7 @@ pub fn OrderPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match order.await {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    Ok(o) => view! { <OrderDetail order=o just_paid=just_paid() key=key() /> }.into_any(),
+                    Ok(o) => view! { <OrderDetail order=o just_paid=just_paid() key=key() cancel /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -48,9 +54,24 @@ fn status_class(status: &str) -> &'static str {
 }
 
 #[component]
-fn OrderDetail(order: OrderView, just_paid: bool, key: Option<String>) -> impl IntoView {
+fn OrderDetail(
+    order: OrderView,
+    just_paid: bool,
+    key: Option<String>,
+    cancel: ServerAction<CancelOrder>,
+) -> impl IntoView {
     let a = order.address.clone();
-    let key_query = key.map(|k| format!("?key={k}")).unwrap_or_default();
+    let cancel_error = form_error_signal(cancel);
+    let key_query = key
+        .as_ref()
+        .map(|k| format!("?key={k}"))
+        .unwrap_or_default();
+    let cancel_note = if order.payment_status == "paid" {
+        "It has not shipped yet. The items go back on sale and what you paid is refunded."
+    } else {
+        "It has not been paid. The items go back on sale."
+    };
+    let cancel_number = order.number.clone();
     let pay_href = if order.payment_method == "demo" {
         format!("/pay/demo/{}{key_query}", order.number)
     } else {
@@ -92,8 +113,57 @@ fn OrderDetail(order: OrderView, just_paid: bool, key: Option<String>) -> impl I
                 </address>
                 <p class="mt-2 text-sm text-stone-600">{format!("Payment: {} · {}", payment_method_label(&order.payment_method), status_label(&order.payment_status))}</p>
             </Card>
-            <Card class="h-fit"><TotalsTable totals=order.totals.clone() /></Card>
+            <div class="flex flex-col gap-6">
+                <Card class="h-fit"><TotalsTable totals=order.totals.clone() /></Card>
+                {order.tracking_number.clone().map(|tracking| view! {
+                    <Card class="order-shipment h-fit">
+                        <h2 class="mb-2 font-semibold">"Shipment"</h2>
+                        <p class="text-sm">{order.carrier.clone().unwrap_or_default()} " · " <span class="order-tracking font-mono">{tracking.clone()}</span></p>
+                        <a href=tracking_url(&tracking) rel="external noopener" target="_blank" class="mt-2 inline-block text-sm font-medium text-emerald-700 hover:underline">"Track the parcel"</a>
+                    </Card>
+                })}
+                {order.cancellable.then(|| view! {
+                    <Card class="order-cancel h-fit">
+                        <h2 class="mb-1 font-semibold">"Cancel this order"</h2>
+                        <p class="mb-3 text-sm text-stone-600">{cancel_note}</p>
+                        <Alert message=Signal::derive(move || cancel_error.get().map(|e| e.to_string())) />
+                        <ActionForm action=cancel>
+                            <input type="hidden" name="number" value=cancel_number.clone() />
+                            {key.clone().map(|k| view! { <input type="hidden" name="key" value=k /> })}
+                            <label class="mb-3 block text-sm">
+                                <span class="text-stone-700">"Reason (optional)"</span>
+                                <input name="reason" maxlength="500" class="mt-1 w-full rounded-lg border border-stone-300 px-3 py-2" />
+                            </label>
+                            <SubmitButton label="Cancel order" pending_label="Cancelling…" pending=cancel.pending() style=ButtonStyle::Secondary class="order-cancel-button w-full" />
+                        </ActionForm>
+                    </Card>
+                })}
+            </div>
         </div>
+        {(!order.timeline.is_empty()).then(|| view! {
+            <Card class="order-timeline mt-6">
+                <h2 class="mb-3 font-semibold">"What happened"</h2>
+                <ol class="flex flex-col gap-3 border-l-2 border-stone-200 pl-4 text-sm">
+                    {order.timeline.iter().map(|e| {
+                        let what = match (&e.to, e.kind.as_str()) {
+                            (Some(to), "status") => status_label(to).to_string(),
+                            (Some(to), "payment") => format!("Payment: {}", status_label(to).to_lowercase()),
+                            _ => "Payment".to_string(),
+                        };
+                        view! {
+                            <li class="timeline-entry" data-to=e.to.clone().unwrap_or_default()>
+                                <p class="font-medium">{what}</p>
+                                <p class="text-xs text-stone-500">
+                                    <time datetime=e.at.clone()>{e.at.get(..16).unwrap_or_default().replace('T', " ")}</time>
+                                    {format!(" · {}", e.actor_name)}
+                                </p>
+                                {(!e.note.is_empty()).then(|| view! { <p class="text-stone-700">{e.note.clone()}</p> })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            </Card>
+        })}
     }
 }
 
