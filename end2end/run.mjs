@@ -516,13 +516,31 @@ await journey('guest cart survives a reload, merges at login, and pays with the 
   await page.waitForSelector(`.orders-list :text("${number}")`);
   await shot(page, '25-account-orders');
 
-  // Staff move the order along (the staff API, with the admin's session); Budi follows it.
+  // Staff find the paid order by Budi's email in the orders table, start on it and ship it;
+  // Budi follows it in his account.
   const admin = await newPage();
   await logIn(admin, ADMIN);
-  for (const body of [{ status: 'processing' }, { status: 'shipped', carrier: 'JNE', tracking_number: `JNE${unique}` }]) {
-    const res = await admin.context().request.patch(`${BASE}/api/v1/admin/orders/${number}`, { data: body });
-    assert.equal(res.status(), 200, await res.text());
-  }
+  await admin.goto('/admin/orders');
+  await admin.waitForSelector('#orders-table');
+  await admin.waitForSelector('.new-orders-count');
+  await admin.fill('#order-search', 'budi@pasar.test');
+  await admin.selectOption('select[name=status]', 'confirmed');
+  await admin.click('.orders-filter button[type=submit]');
+  await admin.waitForURL((url) => url.searchParams.get('q') === 'budi@pasar.test');
+  await admin.waitForSelector(`.order-row[data-number="${number}"]`);
+  await shot(admin, '29-admin-orders');
+  await admin.click(`.order-row[data-number="${number}"] a`);
+  await admin.waitForURL(`**/admin/orders/${number}`);
+  await admin.waitForSelector('.admin-timeline');
+  await admin.click('.move-button[data-to=processing]');
+  await admin.waitForSelector('.admin-order-status [data-status=processing]');
+  await admin.fill('#ship-carrier', 'JNE');
+  await admin.fill('#ship-tracking', `JNE${unique}`);
+  await admin.click('.ship-button');
+  await admin.waitForSelector('.admin-order-status [data-status=shipped]');
+  assert.equal(await admin.locator('.admin-tracking').textContent(), `JNE${unique}`);
+  await shot(admin, '30-admin-order-shipped');
+  assert.deepEqual(admin.consoleErrors.filter((e) => !e.includes('status of 4')), [], 'admin pages: no console errors');
   await admin.context().close();
   await page.goto(`/orders/${number}`);
   await page.waitForSelector('.order-status[data-status=shipped]');

@@ -24,8 +24,8 @@ use components::{
 use pages::{
     account::{AccountLayout, AddressesPage, LoginPage, ProfilePage, RegisterPage},
     admin::{
-        AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage, AdminLayout, AdminProductEditPage,
-        AdminProductsPage, AdminRefundsPage, AdminUsersPage,
+        AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage, AdminLayout, AdminOrderPage,
+        AdminOrdersPage, AdminProductEditPage, AdminProductsPage, AdminRefundsPage, AdminUsersPage,
     },
     catalog::{BrandPage, CategoryPage, ProductPage, SearchPage},
     home::HomePage,
@@ -117,6 +117,8 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("catalog") view=AdminCatalogPage />
                             <Route path=path!("users") view=AdminUsersPage />
                             <Route path=path!("refunds") view=AdminRefundsPage />
+                            <Route path=path!("orders") view=AdminOrdersPage />
+                            <Route path=path!("orders/:number") view=AdminOrderPage />
                         </ParentRoute>
                     </Routes>
                 </main>

@@ -4,12 +4,14 @@ pub mod accounts;
 pub mod admin;
 pub mod catalog;
 pub mod manage;
+pub mod orders;
 pub mod shop;
 
 pub use accounts::*;
 pub use admin::*;
 pub use catalog::*;
 pub use manage::*;
+pub use orders::*;
 pub use shop::*;
 
 /// A plain HTML form post (no JavaScript): the browser wants a page back, not data.

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod checkout;
 pub mod manage;
 pub mod money;
+pub mod orders;
 pub mod status;
 pub mod tax;
 
@@ -15,6 +16,7 @@ pub use catalog::*;
 pub use checkout::*;
 pub use manage::*;
 pub use money::*;
+pub use orders::*;
 pub use status::*;
 pub use tax::*;
 

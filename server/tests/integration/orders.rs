@@ -432,3 +432,144 @@ async fn racing_status_changes_on_one_order_leave_one_winner_and_a_consistent_ti
     // Shipped: 4 left; cancelled: all 6 back.
     assert!(on_hand == 4 || on_hand == 6, "{on_hand}");
 }
+
+#[tokio::test]
+async fn staff_find_orders_in_the_table_and_work_on_one_without_javascript() {
+    let app = spawn_app().await;
+    let (_, sku, _) = variant_with_stock(&app.state.db, &[9, 0]).await;
+    let (_, paid_number) = customer_with_paid_order(&app, &sku, 1).await;
+    let guest = app.new_client();
+    let unpaid = place(&app, &guest, &sku, 2).await;
+    let unpaid_number = unpaid["order"]["number"].as_str().unwrap().to_string();
+    let staff = app.new_client();
+    app.login_as_admin(&staff).await;
+
+    let list = |query: String| {
+        let staff = staff.clone();
+        let url = app.url(&format!("/api/v1/admin/orders?{query}"));
+        async move {
+            let res = staff.get(url).send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap())
+        }
+    };
+    let numbers = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["number"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    // By status, by the recipient's name in any case, by order number, by payment method.
+    let (status, page) = list("status=pending".into()).await;
+    assert_eq!(status, 200);
+    assert_eq!(numbers(&page), [unpaid_number.as_str()]);
+    assert_eq!(page["items"][0]["item_count"], 2);
+    let (_, page) = list("payment_status=paid&q=BUDI%20santoso".into()).await;
+    assert_eq!(numbers(&page), [paid_number.as_str()]);
+    assert_eq!(
+        page["items"][0]["quick_moves"],
+        json!(["processing", "cancelled"])
+    );
+    let (_, page) = list(format!("q={}", &paid_number[paid_number.len() - 5..])).await;
+    assert_eq!(numbers(&page), [paid_number.as_str()]);
+    let (_, page) = list("method=stripe".into()).await;
+    assert_eq!(page["total"], 0);
+    // Dates are shop days; both orders are from today, none from tomorrow.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(2))
+        .format("%Y-%m-%d")
+        .to_string();
+    let (_, page) = list(format!("from={tomorrow}")).await;
+    assert_eq!(page["total"], 0);
+    let (_, page) = list(format!("to={tomorrow}&sort=oldest")).await;
+    assert_eq!(numbers(&page), [paid_number.as_str(), unpaid_number.as_str()]);
+    // Wildcards are searched for, not expanded.
+    let (_, page) = list("q=%25".into()).await;
+    assert_eq!(page["total"], 0);
+    // Bad filters are named.
+    let (status, body) = list("status=lost".into()).await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = list("from=03-12-2026".into()).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["fields"]["from"].is_array(), "{body}");
+    // Customers are kept out.
+    let res = guest
+        .get(app.url("/api/v1/admin/orders"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+
+    // The table page, rendered on the server, with the count of new (paid) orders.
+    let html = staff
+        .get(app.url("/admin/orders?status=confirmed"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&paid_number), "the paid order is listed");
+    assert!(!html.contains(&unpaid_number), "the filter applies");
+    assert!(html.contains("new-orders-count"));
+
+    // The order page: a plain form post moves it and comes back to the page.
+    let html = staff
+        .get(app.url(&format!("/admin/orders/{paid_number}")))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Timeline") && html.contains("Mark shipped"));
+    let action = crate::common::form_action(&html, "admin_move_order");
+    let res = staff
+        .post(app.url(&action))
+        .header("accept", "text/html")
+        .form(&[
+            ("number", paid_number.as_str()),
+            ("status", "shipped"),
+            ("carrier", "J&T"),
+            ("tracking_number", "JT778899"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with(&format!("/admin/orders/{paid_number}")),
+        "{location}"
+    );
+    // A refused one comes back with the reason.
+    let res = staff
+        .post(app.url(&action))
+        .header("accept", "text/html")
+        .header("referer", app.url(&format!("/admin/orders/{paid_number}")))
+        .form(&[("number", paid_number.as_str()), ("status", "processing")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    assert!(res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("error="));
+    let (_, detail) = patch(&app, &staff, &paid_number, json!({ "status": "nothing" })).await;
+    assert!(detail["error"].is_object());
+    let view: Value = staff
+        .get(app.url(&format!("/api/v1/admin/orders/{paid_number}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status"], "shipped");
+    assert_eq!(view["carrier"], "J&T");
+}

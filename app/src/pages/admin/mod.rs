@@ -1,10 +1,12 @@
 //! The admin area for shop staff. The server functions check the role; the layout only decides
 //! what to render.
+mod orders;
 mod products;
 mod refunds;
 mod taxonomy;
 mod users;
 
+pub use orders::{AdminOrderPage, AdminOrdersPage};
 pub use products::{AdminProductEditPage, AdminProductsPage};
 pub use refunds::AdminRefundsPage;
 pub use taxonomy::{AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage};
@@ -36,6 +38,7 @@ pub fn AdminLayout() -> impl IntoView {
                         <div class="flex flex-col gap-6">
                             <nav class="flex flex-wrap gap-2 border-b border-stone-200 pb-3" aria-label="Admin sections">
                                 <span class="rounded bg-stone-900 px-2 py-1 text-xs font-bold uppercase tracking-wider text-white">"Admin"</span>
+                                <A href="/admin/orders" attr:class=NAV>"Orders" <NewOrdersBadge /></A>
                                 <A href="/admin/products" attr:class=NAV>"Products"</A>
                                 <A href="/admin/categories" attr:class=NAV>"Categories"</A>
                                 <A href="/admin/brands" attr:class=NAV>"Brands"</A>
@@ -54,6 +57,32 @@ pub fn AdminLayout() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// How many paid orders wait for someone to start on them; asks again every 30 seconds, so
+/// staff see new orders arrive without reloading.
+#[component]
+fn NewOrdersBadge() -> impl IntoView {
+    let tick = RwSignal::new(0u32);
+    // Effects run in the browser only: the server renders the count once.
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(
+            move || tick.update(|t| *t = t.wrapping_add(1)),
+            std::time::Duration::from_secs(30),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let count = Resource::new(move || tick.get(), |_| crate::api::admin_new_orders());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                count.await.ok().filter(|n| *n > 0).map(|n| view! {
+                    <span class="new-orders-count ml-1 rounded-full bg-emerald-700 px-2 py-0.5 text-xs font-bold text-white" title="Paid orders waiting to be processed">{n}</span>
+                })
+            })}
+        </Transition>
     }
 }
 

@@ -357,7 +357,7 @@ fn ReviewStep(state: CheckoutState) -> impl IntoView {
 
 /// Subtotal, shipping, DPP, PPN and the total.
 #[component]
-pub(super) fn TotalsTable(totals: OrderTotals) -> impl IntoView {
+pub(crate) fn TotalsTable(totals: OrderTotals) -> impl IntoView {
     view! {
         <dl class="totals grid grid-cols-[1fr_auto] gap-y-1 text-sm">
             <dt>"Subtotal"</dt><dd class="text-right">{totals.subtotal.formatted.clone()}</dd>

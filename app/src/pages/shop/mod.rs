@@ -8,6 +8,7 @@ mod orders;
 mod payment;
 
 pub use cart::CartPage;
+pub(crate) use checkout::TotalsTable;
 pub use checkout::{
     CheckoutContactPage, CheckoutPaymentPage, CheckoutReviewPage, CheckoutShippingPage,
 };

@@ -7,6 +7,7 @@ mod close;
 mod expiry;
 mod outbox;
 mod payment;
+pub mod staff;
 mod view;
 mod workflow;
 
@@ -16,4 +17,6 @@ pub use expiry::{expire_overdue, spawn_expiry_job, GATEWAY_SILENCE};
 pub use outbox::{emit, outbox_row};
 pub use payment::on_payment_moved;
 pub use view::{order_view, orders_of, timeline, view_from};
-pub use workflow::{cancel_as_shopper, change_status, record, Actor, Change, WorkflowError};
+pub use workflow::{
+    add_note, cancel_as_shopper, change_status, record, Actor, Change, WorkflowError,
+};

@@ -81,6 +81,8 @@ pub enum WorkflowError {
     NotYours { from: String, to: String },
     #[error("Shipping needs a carrier and a tracking number.")]
     MissingTracking,
+    #[error("Write the note first.")]
+    EmptyNote,
     #[error("The order changed meanwhile (it is now {0}). Reload it and try again.")]
     Changed(String),
     #[error(transparent)]
@@ -93,6 +95,7 @@ impl From<WorkflowError> for AppError {
             WorkflowError::NotFound => AppError::NotFound(e.to_string()),
             WorkflowError::UnknownStatus(_) => AppError::field("status", e.to_string()),
             WorkflowError::MissingTracking => AppError::field("tracking_number", e.to_string()),
+            WorkflowError::EmptyNote => AppError::field("note", e.to_string()),
             WorkflowError::NotYours { .. } => AppError::Forbidden(e.to_string()),
             WorkflowError::NotAllowed { .. } | WorkflowError::Changed(_) => {
                 AppError::Conflict(e.to_string())
@@ -471,4 +474,19 @@ pub async fn cancel_as_shopper(
         &actor,
     )
     .await
+}
+
+/// Staff add a note to the order's timeline (a call with the customer, a packing remark).
+pub async fn add_note(
+    db: &DatabaseConnection,
+    order_id: i32,
+    actor: &Actor,
+    note: &str,
+) -> Result<(), WorkflowError> {
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(WorkflowError::EmptyNote);
+    }
+    record(db, order_id, TimelineKind::Note, actor, None, None, note).await?;
+    Ok(())
 }

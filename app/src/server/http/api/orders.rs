@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::{shop::OrderKey, ApiJson, ApiPath, ApiQuery};
 use crate::{
     error::AppError,
-    model::OrderView,
+    model::{AdminOrderRow, OrderFilter, OrderView, Page},
     server::{
         db::order,
         error::ErrorBody,
@@ -59,17 +59,24 @@ pub async fn cancel_order(
 
 /// The order `reference` (number or id), for staff.
 async fn staff_order(state: &AppState, reference: &str) -> Result<order::Model, AppError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let found = match reference.parse::<i32>() {
-        Ok(id) => order::Entity::find_by_id(id).one(&state.db).await?,
-        Err(_) => {
-            order::Entity::find()
-                .filter(order::Column::Number.eq(reference))
-                .one(&state.db)
-                .await?
-        }
-    };
-    found.ok_or_else(|| AppError::NotFound("No such order.".into()))
+    orders::staff::find(&state.db, reference)
+        .await?
+        .ok_or_else(|| AppError::NotFound("No such order.".into()))
+}
+
+/// Every order, filtered like the admin orders table: by status, payment status, payment method,
+/// dates (`YYYY-MM-DD`, WIB) and a search in order number, email and recipient; sorted; 25 per
+/// page. Staff only.
+#[utoipa::path(get, path = "/api/v1/admin/orders", tag = "admin", params(OrderFilter),
+    responses((status = 200, body = Page<AdminOrderRow>), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 422, description = "Unknown status or method, or a bad date", body = ErrorBody)))]
+pub async fn admin_list_orders(
+    State(state): State<AppState>,
+    session: Session,
+    ApiQuery(filter): ApiQuery<OrderFilter>,
+) -> Result<Json<Page<AdminOrderRow>>, AppError> {
+    session::require_staff(&state, &session).await?;
+    Ok(Json(orders::staff::list(&state.db, &filter).await?))
 }
 
 async fn staff_view(state: &AppState, order: &order::Model) -> Result<OrderView, AppError> {
