@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use leptos::{ev, prelude::*, task::spawn_local};
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
 use crate::model::Suggestions;
 
@@ -38,7 +38,17 @@ fn items(s: &Suggestions) -> Vec<Item> {
 #[component]
 pub fn SearchBox() -> impl IntoView {
     let url_query = use_query_map();
-    let text = RwSignal::new(url_query.read_untracked().get("q").unwrap_or_default());
+    let location = use_location();
+    // The shop's search: the admin's own search boxes (orders, products) also use `q`, and the
+    // header should not echo an email typed into the orders table.
+    let shop_query = move || {
+        if location.pathname.read().starts_with("/admin") {
+            String::new()
+        } else {
+            url_query.read().get("q").unwrap_or_default()
+        }
+    };
+    let text = RwSignal::new(untrack(shop_query));
     let suggestions = RwSignal::new(Vec::<Item>::new());
     let open = RwSignal::new(false);
     let active = RwSignal::new(None::<usize>);
@@ -46,8 +56,7 @@ pub fn SearchBox() -> impl IntoView {
     let navigate = use_navigate();
     // Keep the box in step with the page's query after client-side navigation.
     Effect::new(move |_| {
-        let q = url_query.read().get("q").unwrap_or_default();
-        text.set(q);
+        text.set(shop_query());
     });
 
     let fetch = move |q: String| {

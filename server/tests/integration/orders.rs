@@ -484,7 +484,10 @@ async fn staff_find_orders_in_the_table_and_work_on_one_without_javascript() {
     let (_, page) = list(format!("from={tomorrow}")).await;
     assert_eq!(page["total"], 0);
     let (_, page) = list(format!("to={tomorrow}&sort=oldest")).await;
-    assert_eq!(numbers(&page), [paid_number.as_str(), unpaid_number.as_str()]);
+    assert_eq!(
+        numbers(&page),
+        [paid_number.as_str(), unpaid_number.as_str()]
+    );
     // Wildcards are searched for, not expanded.
     let (_, page) = list("q=%25".into()).await;
     assert_eq!(page["total"], 0);

@@ -86,7 +86,7 @@ fn OrderDetail(
                 <a href=pay_href.clone() rel=(order.payment_method != "demo").then_some("external") class=ButtonStyle::Primary.class()>"Complete payment"</a>
             </div>
         })}
-        {(just_paid && order.payment_status == "paid").then(|| view! {
+        {(just_paid && order.payment_status == "paid" && order.status != "cancelled").then(|| view! {
             <div class="order-thanks mb-6 rounded-xl border border-emerald-200 bg-emerald-50 p-5">
                 <p class="text-lg font-bold text-emerald-900">"Terima kasih! Your payment was received."</p>
                 <p class="text-sm text-emerald-900">{format!("A confirmation goes to {}.", order.email)}</p>
