@@ -447,13 +447,13 @@ pub async fn cancel_order(
     }
 }
 
-/// The logged-in customer's orders.
+/// The logged-in customer's order history, newest first, 20 per page.
 #[server]
-pub async fn my_orders() -> Result<Vec<OrderView>, AppError> {
+pub async fn my_orders(page: u64) -> Result<crate::model::Page<OrderView>, AppError> {
     let state = app_state()?;
     let session = request_session().await?;
     let user = crate::server::session::require_user(&state, &session).await?;
-    Ok(crate::server::orders::orders_of(&state.db, user.id).await?)
+    Ok(crate::server::orders::orders_page(&state.db, user.id, page, 20).await?)
 }
 
 /// The demo gateway's Approve / Decline buttons.

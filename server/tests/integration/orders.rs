@@ -576,3 +576,63 @@ async fn staff_find_orders_in_the_table_and_work_on_one_without_javascript() {
     assert_eq!(view["status"], "shipped");
     assert_eq!(view["carrier"], "J&T");
 }
+
+#[tokio::test]
+async fn a_customers_order_history_comes_in_pages_of_twenty_newest_first() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = spawn_app().await;
+    let customer = app.new_client();
+    let email = format!("{}@contoh.id", unique_name("loyal"));
+    let res = app
+        .register(&customer, "Setia", &email, "rahasia-sekali-3")
+        .await;
+    let user: Value = res.json().await.unwrap();
+    let user_id = user["id"].as_i64().unwrap() as i32;
+    let start = chrono::Utc::now() - chrono::Duration::days(30);
+    for n in 0..23 {
+        let at = start + chrono::Duration::hours(n);
+        app::server::db::order::ActiveModel {
+            number: Set(format!("PSR-HIST-{n:03}-{}", &unique_name("x")[..6])),
+            user_id: Set(Some(user_id)),
+            email: Set(email.clone()),
+            status: Set("delivered".into()),
+            payment_status: Set("paid".into()),
+            currency: Set("IDR".into()),
+            subtotal: Set(10_000),
+            shipping_total: Set(0),
+            dpp: Set(0),
+            ppn: Set(0),
+            grand_total: Set(10_000),
+            shipping_address: Set("{}".into()),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+    }
+    let page = |n: u64| {
+        let customer = customer.clone();
+        let url = app.url(&format!("/account/orders?page={n}"));
+        async move {
+            customer
+                .get(url)
+                .header("accept", "text/html")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let first = page(1).await;
+    assert_eq!(first.matches(">PSR-HIST-").count(), 20, "twenty on a page");
+    assert!(first.contains(">PSR-HIST-022"), "the newest first");
+    assert!(!first.contains(">PSR-HIST-002"));
+    assert!(first.contains("Page 1 of 2"));
+    let second = page(2).await;
+    assert_eq!(second.matches(">PSR-HIST-").count(), 3);
+    assert!(second.contains(">PSR-HIST-000"));
+}

@@ -167,10 +167,19 @@ fn OrderDetail(
     }
 }
 
-/// `/account/orders`: the customer's orders.
+/// `/account/orders`: the customer's order history, newest first, 20 per page (`?page=`).
 #[component]
 pub fn OrdersPage() -> impl IntoView {
-    let orders = Resource::new(|| (), |_| crate::api::my_orders());
+    let query = use_query_map();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(1)
+            .max(1)
+    };
+    let orders = Resource::new(page, crate::api::my_orders);
     view! {
         <Title text="Orders" />
         <PageHeading title="My orders" />
@@ -178,21 +187,33 @@ pub fn OrdersPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match orders.await {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="text-sm text-stone-600">"No orders yet."</p> }.into_any(),
-                    Ok(list) => view! {
-                        <ul class="orders-list flex flex-col gap-3">
-                            {list.into_iter().map(|o| view! {
-                                <li>
-                                    <A href=format!("/orders/{}", o.number) attr:class="flex flex-wrap items-center justify-between gap-3 rounded-xl border border-stone-200 bg-white p-4 hover:border-emerald-600">
-                                        <span class="font-semibold">{o.number.clone()}</span>
-                                        <span class="text-sm text-stone-500">{o.created_at.get(..10).unwrap_or_default().to_string()}</span>
-                                        <span class=status_class(&o.status)>{status_label(&o.status)}</span>
-                                        <span class="font-semibold">{o.totals.grand_total.formatted.clone()}</span>
-                                    </A>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
+                    Ok(list) if list.total == 0 => view! { <p class="text-sm text-stone-600">"No orders yet."</p> }.into_any(),
+                    Ok(list) => {
+                        let (current, pages) = (list.page, list.page_count());
+                        view! {
+                            <ul class="orders-list flex flex-col gap-3">
+                                {list.items.into_iter().map(|o| view! {
+                                    <li>
+                                        <A href=format!("/orders/{}", o.number) attr:class="flex flex-wrap items-center justify-between gap-3 rounded-xl border border-stone-200 bg-white p-4 hover:border-emerald-600">
+                                            <span class="font-semibold">{o.number.clone()}</span>
+                                            <span class="text-sm text-stone-500">{o.created_at.get(..10).unwrap_or_default().to_string()}</span>
+                                            <span class=status_class(&o.status)>{status_label(&o.status)}</span>
+                                            <span class="font-semibold">{o.totals.grand_total.formatted.clone()}</span>
+                                        </A>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                            {(pages > 1).then(|| view! {
+                                <nav class="mt-4 flex items-center justify-between text-sm text-stone-600" aria-label="Pagination">
+                                    <span>{format!("Page {current} of {pages}")}</span>
+                                    <span class="flex gap-2">
+                                        {(current > 1).then(|| view! { <A href=format!("/account/orders?page={}", current - 1) attr:class="rounded-lg border border-stone-300 px-3 py-1 hover:bg-stone-100">"← Newer"</A> })}
+                                        {(current < pages).then(|| view! { <A href=format!("/account/orders?page={}", current + 1) attr:class="rounded-lg border border-stone-300 px-3 py-1 hover:bg-stone-100">"Older →"</A> })}
+                                    </span>
+                                </nav>
+                            })}
+                        }.into_any()
+                    }
                 }
             })}
         </Suspense>

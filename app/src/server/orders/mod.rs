@@ -16,7 +16,7 @@ pub use close::{close_unpaid, settle_reservations, Settlement};
 pub use expiry::{expire_overdue, spawn_expiry_job, GATEWAY_SILENCE};
 pub use outbox::{emit, outbox_row};
 pub use payment::on_payment_moved;
-pub use view::{order_view, orders_of, timeline, view_from};
+pub use view::{order_view, orders_of, orders_page, timeline, view_from};
 pub use workflow::{
     add_note, cancel_as_shopper, change_status, record, Actor, Change, WorkflowError,
 };

@@ -1,11 +1,14 @@
 //! What a shopper sees of their orders.
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 
 use crate::{
     model::{
-        ActorKind, Currency, Money, OrderLine, OrderStatus, OrderTotals, OrderView, TimelineEntry,
+        ActorKind, Currency, Money, OrderLine, OrderStatus, OrderTotals, OrderView, Page,
+        TimelineEntry,
     },
     server::db::{order, order_event, order_item, payment},
 };
@@ -125,6 +128,37 @@ pub async fn orders_of(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<Or
         .order_by_desc(order::Column::Id)
         .all(db)
         .await?;
+    views_of(db, orders).await
+}
+
+/// One page of a customer's orders, newest first (their order history).
+pub async fn orders_page(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    page: u64,
+    per_page: u64,
+) -> Result<Page<OrderView>, DbErr> {
+    let page = page.max(1);
+    let paginator = order::Entity::find()
+        .filter(order::Column::UserId.eq(user_id))
+        .order_by_desc(order::Column::CreatedAt)
+        .order_by_desc(order::Column::Id)
+        .paginate(db, per_page.max(1));
+    let total = paginator.num_items().await?;
+    let orders = paginator.fetch_page(page - 1).await?;
+    Ok(Page {
+        items: views_of(db, orders).await?,
+        total,
+        page,
+        per_page: per_page.max(1),
+    })
+}
+
+/// The shopper's views of these orders: three queries whatever their number.
+async fn views_of(
+    db: &impl ConnectionTrait,
+    orders: Vec<order::Model>,
+) -> Result<Vec<OrderView>, DbErr> {
     let mut lines: HashMap<i32, Vec<OrderLine>> = HashMap::new();
     let mut last_payments: HashMap<i32, payment::Model> = HashMap::new();
     let currencies: HashMap<i32, Currency> = orders
