@@ -636,3 +636,92 @@ async fn a_customers_order_history_comes_in_pages_of_twenty_newest_first() {
     assert_eq!(second.matches(">PSR-HIST-").count(), 3);
     assert!(second.contains(">PSR-HIST-000"));
 }
+
+#[tokio::test]
+async fn staff_move_the_selected_orders_at_once_and_see_what_was_refused() {
+    let app = spawn_app().await;
+    let (_, sku, _) = variant_with_stock(&app.state.db, &[9, 0]).await;
+    let (_, first) = customer_with_paid_order(&app, &sku, 1).await;
+    let (customer, second) = customer_with_paid_order(&app, &sku, 1).await;
+    let guest = app.new_client();
+    let unpaid = place(&app, &guest, &sku, 1).await;
+    let unpaid = unpaid["order"]["number"].as_str().unwrap().to_string();
+    let staff = app.new_client();
+    app.login_as_admin(&staff).await;
+
+    let body = |numbers: &[&str], status: &str| {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        for n in numbers {
+            form.append_pair("number", n);
+        }
+        form.append_pair("status", status)
+            .append_pair("back", "/admin/orders?payment_status=paid")
+            .finish()
+    };
+    let post = |client: &reqwest::Client, body: String| {
+        client
+            .post(app.url("/admin/orders/bulk"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html")
+            .body(body)
+            .send()
+    };
+
+    // Customers cannot.
+    let res = post(&customer, body(&[&second], "processing"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    let res = post(
+        &staff,
+        body(&[&first, &second, &unpaid, &first], "processing"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with("/admin/orders?payment_status=paid&saved="),
+        "{location}"
+    );
+    let decoded: String =
+        url::form_urlencoded::parse(location.split('?').nth(1).unwrap().as_bytes())
+            .find(|(k, _)| k == "saved")
+            .map(|(_, v)| v.into_owned())
+            .unwrap();
+    assert!(decoded.starts_with("2 moved to Processing."), "{decoded}");
+    assert!(
+        decoded.contains(&unpaid),
+        "the unpaid one is named: {decoded}"
+    );
+    for (number, status) in [
+        (&first, "processing"),
+        (&second, "processing"),
+        (&unpaid, "pending"),
+    ] {
+        let (_, view) = patch(&app, &staff, number, json!({ "status": "x" })).await;
+        assert!(view["error"].is_object());
+        let order: Value = staff
+            .get(app.url(&format!("/api/v1/admin/orders/{number}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(order["status"], status, "{number}");
+    }
+
+    // Nothing selected, or nothing movable: an error back on the table, nothing changed.
+    let res = post(&staff, body(&[], "delivered")).await.unwrap();
+    assert!(res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("error="));
+    let res = post(&staff, body(&[&first], "delivered")).await.unwrap();
+    assert!(res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("error="));
+}

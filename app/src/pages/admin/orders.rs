@@ -118,8 +118,21 @@ pub fn AdminOrdersPage() -> impl IntoView {
                 <A href="/admin/orders" attr:class=ButtonStyle::Secondary.class()>"Clear"</A>
             </div>
         </form>
+        <Alert message=saved_notice() error=false />
         <Alert message=error_notice() />
         <Alert message=Signal::derive(move || error.get().map(|e| e.to_string())) />
+        // The checked rows' boxes belong to this form (`form="bulk-form"`); a plain post, so it
+        // works the same with or without JavaScript.
+        <form id="bulk-form" method="post" action="/admin/orders/bulk" class="bulk-form mb-3 flex flex-wrap items-center gap-2 text-sm">
+            <input type="hidden" name="back" value=move || format!("/admin/orders?{}", f().to_query()) />
+            <label for="bulk-status" class="text-stone-600">"Move the selected orders to"</label>
+            <select id="bulk-status" name="status" class=SELECT>
+                {[OrderStatus::Processing, OrderStatus::Delivered, OrderStatus::Cancelled].into_iter().map(|s| view! {
+                    <option value=s.as_str()>{s.label()}</option>
+                }).collect_view()}
+            </select>
+            <button type="submit" class=format!("bulk-button {}", ButtonStyle::Secondary.class())>"Apply"</button>
+        </form>
         <Transition fallback=CardSkeleton>
             {move || Suspend::new(async move {
                 match orders.await {
@@ -137,6 +150,7 @@ pub fn AdminOrdersPage() -> impl IntoView {
                                 <table class="min-w-full divide-y divide-stone-200 text-sm" id="orders-table">
                                     <thead class="bg-stone-50 text-left text-xs font-semibold uppercase tracking-wider text-stone-600">
                                         <tr>
+                                            <th scope="col" class="px-4 py-3"><span class="sr-only">"Select"</span></th>
                                             <th scope="col" class="px-4 py-3">"Order"</th>
                                             <th scope="col" class="px-4 py-3">"Customer"</th>
                                             <th scope="col" class="px-4 py-3">"Status"</th>
@@ -147,7 +161,7 @@ pub fn AdminOrdersPage() -> impl IntoView {
                                     </thead>
                                     <tbody class="divide-y divide-stone-100">
                                         {if result.items.is_empty() {
-                                            view! { <tr><td colspan="6" class="px-4 py-8 text-center text-stone-500">"No orders match."</td></tr> }.into_any()
+                                            view! { <tr><td colspan="7" class="px-4 py-8 text-center text-stone-500">"No orders match."</td></tr> }.into_any()
                                         } else {
                                             result.items.into_iter().map(|o| view! { <OrderRow order=o quick /> }).collect_view().into_any()
                                         }}
@@ -182,6 +196,9 @@ fn OrderRow(order: AdminOrderRow, quick: ServerAction<AdminMoveOrder>) -> impl I
     let move_id = format!("move-{}", order.number);
     view! {
         <tr class="order-row" data-number=order.number>
+            <td class="px-4 py-3">
+                <input type="checkbox" form="bulk-form" name="number" value=number.clone() aria-label=format!("Select {number}") class="bulk-select h-4 w-4" />
+            </td>
             <td class="px-4 py-3">
                 <A href=href attr:class="font-mono font-medium text-stone-900 hover:underline">{link_text}</A>
                 <div class="text-xs text-stone-500">{format!("{day} UTC · {} items", order.item_count)}</div>

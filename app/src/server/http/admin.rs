@@ -1,5 +1,6 @@
-//! Admin endpoints that move files, which server functions are awkward for: picture uploads and
-//! CSV import (multipart forms that also work without JavaScript) and CSV export (a download).
+//! Admin endpoints that server functions are awkward for: picture uploads and CSV import
+//! (multipart forms that also work without JavaScript), CSV export (a download), and the bulk
+//! status change of the orders table (a form with one checkbox per selected order).
 //! HTML form posts are answered with a 303 back to the page, carrying `saved` or `error`; clients
 //! asking for JSON get JSON and a proper status.
 use axum::{
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/products/{id}/images", post(upload_image))
         .route("/admin/catalog/export.csv", get(export_csv))
         .route("/admin/catalog/import", post(import_csv))
+        .route("/admin/orders/bulk", post(bulk_move_orders))
         // A little over the picture limit, so an 8.5 MB file still reaches our own check and
         // its clear message; anything bigger is cut off while streaming.
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 1024 * 1024))
@@ -215,4 +217,85 @@ async fn import_csv(
     }
     .await;
     respond(wants_json(&headers), "/admin/catalog", result)
+}
+
+/// The orders table's bulk action: the checked orders (`number`, repeated) move to `status`,
+/// each through the workflow's rules; back to the table (`back`) with what moved and what was
+/// refused and why.
+async fn bulk_move_orders(
+    State(state): State<AppState>,
+    session: Session,
+    body: axum::body::Bytes,
+) -> Response {
+    let mut numbers = Vec::new();
+    let (mut status, mut back) = (String::new(), String::from("/admin/orders"));
+    for (key, value) in form_urlencoded::parse(&body) {
+        match key.as_ref() {
+            "number" => numbers.push(value.into_owned()),
+            "status" => status = value.into_owned(),
+            // Only ever back to the orders table (never an address a form could smuggle in).
+            "back" if value.starts_with("/admin/orders") && !value.contains("//") => {
+                back = value.into_owned()
+            }
+            _ => {}
+        }
+    }
+    let back_with = |key: &str, message: &str| {
+        let mut url = url::Url::parse(&format!("http://shop{back}"))
+            .unwrap_or_else(|_| url::Url::parse("http://shop/admin/orders").expect("static url"));
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| k != "saved" && k != "error")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        url.query_pairs_mut()
+            .clear()
+            .extend_pairs(kept)
+            .append_pair(key, message);
+        let target = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        Redirect::to(&target).into_response()
+    };
+    let staff = match session::require_staff(&state, &session).await {
+        Ok(user) => user,
+        Err(err) => return err.into_response(),
+    };
+    if numbers.is_empty() {
+        return back_with("error", "Select the orders to move first.");
+    }
+    let label = match status.parse::<crate::model::OrderStatus>() {
+        Ok(s) => s.label(),
+        Err(_) => return back_with("error", "Choose the status to move them to."),
+    };
+    let outcome = match crate::server::orders::change_many(
+        &state.db,
+        state.cache.as_ref(),
+        &state.settings,
+        &numbers,
+        &status,
+        &crate::server::orders::Actor::staff(&staff),
+    )
+    .await
+    {
+        Ok(outcome) => outcome,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let mut message = format!("{} moved to {label}.", outcome.moved.len());
+    if !outcome.refused.is_empty() {
+        let refused: Vec<String> = outcome
+            .refused
+            .iter()
+            .take(10)
+            .map(|(n, why)| format!("{n}: {why}"))
+            .collect();
+        message.push_str(&format!(" Not moved: {}", refused.join(" ")));
+    }
+    let key = if outcome.moved.is_empty() {
+        "error"
+    } else {
+        "saved"
+    };
+    back_with(key, &message)
 }

@@ -18,5 +18,5 @@ pub use outbox::{emit, outbox_row};
 pub use payment::on_payment_moved;
 pub use view::{order_view, orders_of, orders_page, timeline, view_from};
 pub use workflow::{
-    add_note, cancel_as_shopper, change_status, record, Actor, Change, WorkflowError,
+    add_note, cancel_as_shopper, change_many, change_status, record, Actor, Change, WorkflowError,
 };

@@ -490,3 +490,43 @@ pub async fn add_note(
     record(db, order_id, TimelineKind::Note, actor, None, None, note).await?;
     Ok(())
 }
+
+/// What a bulk change did: the orders moved, and those refused with the reason.
+#[derive(Debug, Default)]
+pub struct BulkOutcome {
+    pub moved: Vec<String>,
+    pub refused: Vec<(String, String)>,
+}
+
+/// Moves each of these orders (by number) to `to`, each in its own transaction and through the
+/// same rules as one at a time: an order that cannot make the move is listed with the reason,
+/// and the others still move.
+pub async fn change_many(
+    db: &DatabaseConnection,
+    cache: &dyn Cache,
+    settings: &Settings,
+    numbers: &[String],
+    to: &str,
+    actor: &Actor,
+) -> Result<BulkOutcome, DbErr> {
+    let mut outcome = BulkOutcome::default();
+    let mut seen = std::collections::HashSet::new();
+    for number in numbers.iter().filter(|n| seen.insert(n.as_str())).take(200) {
+        let Some(order) = super::staff::find(db, number).await? else {
+            outcome
+                .refused
+                .push((number.clone(), WorkflowError::NotFound.to_string()));
+            continue;
+        };
+        let change = Change {
+            to: to.to_string(),
+            ..Change::default()
+        };
+        match change_status(db, cache, settings, order.id, &change, actor).await {
+            Ok(_) => outcome.moved.push(order.number),
+            Err(WorkflowError::Db(e)) => return Err(e),
+            Err(e) => outcome.refused.push((order.number, e.to_string())),
+        }
+    }
+    Ok(outcome)
+}
