@@ -154,6 +154,15 @@ async fn staff_ship_a_paid_order_and_the_customer_follows_it() {
     assert_eq!(status, 422, "{body}");
     let (status, body) = patch(&app, &staff, &number, json!({ "status": "pending" })).await;
     assert_eq!(status, 409, "{body}");
+    let (status, body) = patch(&app, &staff, &number, json!({ "status": "expired" })).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be moved"),
+        "a paid order never expires: {body}"
+    );
 
     let (status, body) = patch(
         &app,
@@ -712,6 +721,17 @@ async fn staff_move_the_selected_orders_at_once_and_see_what_was_refused() {
             .unwrap();
         assert_eq!(order["status"], status, "{number}");
     }
+
+    // Staff cannot mark an unpaid order paid: only its payment does that.
+    let (status, refused) = patch(&app, &staff, &unpaid, json!({ "status": "confirmed" })).await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("by itself"),
+        "{refused}"
+    );
 
     // Nothing selected, or nothing movable: an error back on the table, nothing changed.
     let res = post(&staff, body(&[], "delivered")).await.unwrap();

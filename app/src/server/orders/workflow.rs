@@ -79,6 +79,8 @@ pub enum WorkflowError {
     NotAllowed { from: String, to: String },
     #[error("Only shop staff can move an order from {from} to {to}.")]
     NotYours { from: String, to: String },
+    #[error("An order goes from {from} to {to} by itself (its payment arrives, or its time runs out), not by hand.")]
+    OnlyBySystem { from: String, to: String },
     #[error("Shipping needs a carrier and a tracking number.")]
     MissingTracking,
     #[error("Write the note first.")]
@@ -97,9 +99,9 @@ impl From<WorkflowError> for AppError {
             WorkflowError::MissingTracking => AppError::field("tracking_number", e.to_string()),
             WorkflowError::EmptyNote => AppError::field("note", e.to_string()),
             WorkflowError::NotYours { .. } => AppError::Forbidden(e.to_string()),
-            WorkflowError::NotAllowed { .. } | WorkflowError::Changed(_) => {
-                AppError::Conflict(e.to_string())
-            }
+            WorkflowError::NotAllowed { .. }
+            | WorkflowError::OnlyBySystem { .. }
+            | WorkflowError::Changed(_) => AppError::Conflict(e.to_string()),
             WorkflowError::Db(e) => e.into(),
         }
     }
@@ -203,9 +205,11 @@ pub async fn change_status(
         to: to.label().to_lowercase(),
     })?;
     if !rule.allows(actor.kind) {
-        return Err(WorkflowError::NotYours {
-            from: from.label().to_lowercase(),
-            to: to.label().to_lowercase(),
+        let (from, to) = (from.label().to_lowercase(), to.label().to_lowercase());
+        return Err(if rule.by_staff {
+            WorkflowError::NotYours { from, to }
+        } else {
+            WorkflowError::OnlyBySystem { from, to }
         });
     }
     let carrier = change
