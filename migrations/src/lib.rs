@@ -17,6 +17,7 @@ mod m20261202_000011_order_client_ip;
 mod m20261202_000012_cart_lines;
 mod m20261202_000013_orders_cart_key_index;
 mod m20261203_000014_order_workflow;
+mod m20261203_000015_refund_ledger;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_cart_lines::Migration),
             Box::new(m20261202_000013_orders_cart_key_index::Migration),
             Box::new(m20261203_000014_order_workflow::Migration),
+            Box::new(m20261203_000015_refund_ledger::Migration),
         ]
     }
 }

@@ -56,11 +56,17 @@ pub struct OrderTotals {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OrderLine {
+    /// Names the line in a refund request.
+    #[serde(default)]
+    pub item_id: i32,
     pub sku: String,
     pub name: String,
     pub unit_price: PriceView,
     pub quantity: i32,
     pub line_total: PriceView,
+    /// Units refunded so far.
+    #[serde(default)]
+    pub refunded: i32,
 }
 
 /// A placed order.
@@ -97,6 +103,9 @@ pub struct OrderView {
     /// What happened to the order, oldest first.
     #[serde(default)]
     pub timeline: Vec<TimelineEntry>,
+    /// Money given back, oldest first.
+    #[serde(default)]
+    pub refunds: Vec<crate::model::OrderRefund>,
 }
 
 /// One entry of an order's timeline.

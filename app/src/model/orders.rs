@@ -83,6 +83,13 @@ pub struct AdminOrderDetail {
     pub moves: Vec<String>,
     /// Whether the customer has an account (else a guest order).
     pub registered_customer: bool,
+    /// What the captured payment can still give back (nothing captured: zero).
+    pub refundable: PriceView,
+    /// Whether the shipping fee can still be refunded.
+    pub shipping_refundable: bool,
+    /// A fresh idempotency key for the refund form: submitting the same form twice (a double
+    /// click, a resubmitted page) makes one refund.
+    pub refund_key: String,
 }
 
 /// A payment of an order, with what the gateway said about it.
@@ -129,4 +136,76 @@ mod tests {
         );
         assert_eq!(OrderFilter::default().to_query(), "");
     }
+}
+
+/// A refund staff ask for (`POST /api/v1/admin/orders/{number}/refunds`, with an
+/// `Idempotency-Key` header): by `amount`, or by `lines` (each with a restock choice) and/or
+/// the `shipping` fee, in which case the amount is what those cost the customer. The money
+/// comes from the order's captured payment; the server recomputes and bounds every figure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RefundRequest {
+    /// Whole rupiah. Alone: a refund of that much. With lines: at most what they cost (a
+    /// partial refund of those lines).
+    #[serde(default)]
+    pub amount: Option<i64>,
+    #[serde(default)]
+    pub lines: Vec<RefundLineRequest>,
+    /// Give back the shipping fee too (once per order).
+    #[serde(default)]
+    pub shipping: bool,
+    /// Why, for the timeline, the customer's email and the gateway.
+    pub reason: String,
+}
+
+/// Units of one order line to refund.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RefundLineRequest {
+    /// The line's `item_id` (see the order's `lines`).
+    pub item_id: i32,
+    pub quantity: i32,
+    /// `true`: the units go back on sale; `false`: not resellable (damaged), written off.
+    #[serde(default)]
+    pub restock: bool,
+}
+
+/// A refund of an order, as staff and the customer see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OrderRefund {
+    pub id: i32,
+    pub amount: PriceView,
+    /// [`crate::model::RefundStatus`]: `pending`, `issued`, `confirmed`, `failed`, `manual`,
+    /// `done`.
+    pub status: String,
+    pub status_label: String,
+    pub reason: String,
+    pub lines: Vec<OrderRefundLine>,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// What one refund gave money back for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OrderRefundLine {
+    /// Empty for the shipping fee.
+    pub sku: String,
+    pub name: String,
+    pub quantity: i32,
+    pub amount: PriceView,
+    /// Back on sale (`false`: written off, or the shipping fee).
+    pub restock: bool,
+}
+
+/// What a refund request did: the refund, and whether it was made now (`false`: the same
+/// idempotency key had made it before, nothing new happened).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RefundOutcome {
+    pub refund: OrderRefund,
+    pub created: bool,
+    /// The order after it.
+    pub order: OrderView,
 }

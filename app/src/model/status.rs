@@ -92,8 +92,44 @@ stored_as_text! {
         Held = "held",
         Sold = "sold",
         Released = "released",
-        /// Sold, then put back on the shelf (the order was cancelled before it shipped).
+        /// Sold, then put back on the shelf (the order was cancelled before it shipped, or
+        /// staff refunded units and chose to restock them).
         Restocked = "restocked",
+        /// Sold, refunded and not resellable (damaged): never back on sale.
+        WrittenOff = "written_off",
+    }
+}
+
+stored_as_text! {
+    /// Where a refund is. Every state but none counts against what the payment can still give
+    /// back: a failed one is outstanding until staff retry it or send it by hand.
+    RefundStatus, "refund status" {
+        /// To send through the gateway (after the commit that queued it).
+        Pending = "pending",
+        /// The gateway accepted it; its confirmation (webhook) is awaited.
+        Issued = "issued",
+        /// The gateway confirms the money went back.
+        Confirmed = "confirmed",
+        /// The gateway refused it; staff retry or send it by hand.
+        Failed = "failed",
+        /// A bank refund staff must send (the gateway cannot send this payment back).
+        Manual = "manual",
+        /// Sent by hand and marked done by staff.
+        Done = "done",
+    }
+}
+
+impl RefundStatus {
+    /// The state in words for shoppers and staff.
+    pub fn label(self) -> &'static str {
+        match self {
+            RefundStatus::Pending => "Being sent",
+            RefundStatus::Issued => "Sent, awaiting the gateway",
+            RefundStatus::Confirmed => "Refunded",
+            RefundStatus::Failed => "Failed: staff will follow up",
+            RefundStatus::Manual => "To be sent by bank transfer",
+            RefundStatus::Done => "Refunded by bank transfer",
+        }
     }
 }
 
@@ -108,7 +144,8 @@ stored_as_text! {
         Release = "release",
         /// Held units sold when the order was paid.
         Sell = "sell",
-        /// Sold units back on the shelf (a paid order cancelled before shipping).
+        /// Sold units back on the shelf (a paid order cancelled before shipping, refunded units
+        /// staff chose to restock).
         Restock = "restock",
         /// A level set right by the invariant check.
         Reconcile = "reconcile",
@@ -346,6 +383,7 @@ mod tests {
         round_trip(OrderStatus::ALL);
         round_trip(PaymentStatus::ALL);
         round_trip(ReservationState::ALL);
+        round_trip(RefundStatus::ALL);
         round_trip(MovementKind::ALL);
         round_trip(Gateway::ALL);
         round_trip(ActorKind::ALL);

@@ -29,7 +29,7 @@ fn checkout_body(method: &str) -> Value {
     })
 }
 
-async fn place(app: &TestApp, client: &reqwest::Client, method: &str, key: &str) -> Value {
+pub(crate) async fn place(app: &TestApp, client: &reqwest::Client, method: &str, key: &str) -> Value {
     let (_, sku, _) = variant_with_stock(&app.state.db, &[5, 5]).await;
     let res = client
         .post(app.url("/api/v1/cart/items"))
@@ -60,7 +60,7 @@ async fn order_row(app: &TestApp, number: &str) -> order::Model {
         .unwrap()
 }
 
-async fn stripe_app() -> (TestApp, FakeStripe) {
+pub(crate) async fn stripe_app() -> (TestApp, FakeStripe) {
     let (fake, base) = FakeStripe::start().await;
     let app = spawn_app_with(&[
         ("STRIPE_SECRET_KEY", STRIPE_SECRET.to_string()),
@@ -72,7 +72,7 @@ async fn stripe_app() -> (TestApp, FakeStripe) {
     (app, fake)
 }
 
-async fn post_stripe(app: &TestApp, body: &str, signature: Option<String>) -> reqwest::Response {
+pub(crate) async fn post_stripe(app: &TestApp, body: &str, signature: Option<String>) -> reqwest::Response {
     let mut req = app
         .client
         .post(app.url("/webhooks/stripe"))
@@ -84,7 +84,7 @@ async fn post_stripe(app: &TestApp, body: &str, signature: Option<String>) -> re
     req.send().await.unwrap()
 }
 
-fn stripe_event(id: &str, kind: &str, intent: &str, amount: i64) -> String {
+pub(crate) fn stripe_event(id: &str, kind: &str, intent: &str, amount: i64) -> String {
     json!({
         "id": id,
         "object": "event",
@@ -100,7 +100,7 @@ fn stripe_event(id: &str, kind: &str, intent: &str, amount: i64) -> String {
     .to_string()
 }
 
-fn signed(body: &str) -> Option<String> {
+pub(crate) fn signed(body: &str) -> Option<String> {
     Some(stripe_signature_header(
         body.as_bytes(),
         STRIPE_WEBHOOK_SECRET,

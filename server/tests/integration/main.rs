@@ -14,5 +14,6 @@ mod hardening;
 mod inventory;
 mod manage;
 mod orders;
+mod refunds;
 mod resilience;
 mod soak;

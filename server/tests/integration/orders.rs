@@ -27,7 +27,7 @@ fn checkout_body() -> Value {
 
 /// Puts `quantity` of `sku` in the client's cart and checks out with the demo gateway; returns
 /// the order as placed.
-async fn place(app: &TestApp, client: &reqwest::Client, sku: &str, quantity: i32) -> Value {
+pub(crate) async fn place(app: &TestApp, client: &reqwest::Client, sku: &str, quantity: i32) -> Value {
     let res = client
         .post(app.url("/api/v1/cart/items"))
         .json(&json!({ "sku": sku, "quantity": quantity }))
@@ -48,7 +48,7 @@ async fn place(app: &TestApp, client: &reqwest::Client, sku: &str, quantity: i32
 
 /// A registered customer's client with a paid order of `quantity` units; returns the client and
 /// the order number.
-async fn customer_with_paid_order(
+pub(crate) async fn customer_with_paid_order(
     app: &TestApp,
     sku: &str,
     quantity: i32,
@@ -88,7 +88,7 @@ async fn patch(app: &TestApp, client: &reqwest::Client, number: &str, body: Valu
 }
 
 /// (on_hand, reserved) summed over the warehouses.
-async fn stock(app: &TestApp, variant_id: i32) -> (i32, i32) {
+pub(crate) async fn stock(app: &TestApp, variant_id: i32) -> (i32, i32) {
     let levels = stock_level::Entity::find()
         .filter(stock_level::Column::VariantId.eq(variant_id))
         .all(&app.state.db)

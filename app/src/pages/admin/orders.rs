@@ -1,6 +1,7 @@
 //! `/admin/orders`: the orders table (filters, search, sort and page in the URL; a quick move
 //! on each row) and `/admin/orders/{number}`: one order with its items, totals, customer,
-//! payments and the gateways' events, timeline, shipment and the moves open from its status.
+//! payments and the gateways' events, refunds (and the refund form), timeline, shipment and
+//! the moves open from its status.
 //! Every form posts and redirects without JavaScript; with it, the page updates in place.
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,7 +19,7 @@ use crate::{
     },
     model::{
         payment_method_label, status_label, tracking_url, AdminOrderRow, Gateway, OrderFilter,
-        OrderStatus, PaymentStatus,
+        AdminOrderDetail, OrderStatus, PaymentStatus,
     },
     pages::shop::TotalsTable,
 };
@@ -253,6 +254,7 @@ pub fn AdminOrderPage() -> impl IntoView {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     Ok(d) => {
                         let o = d.order.clone();
+                        let refund_detail = d.clone();
                         let a = o.address.clone();
                         let number = o.number.clone();
                         let ship_number = number.clone();
@@ -295,6 +297,7 @@ pub fn AdminOrderPage() -> impl IntoView {
                                             </div>
                                         }).collect_view()}
                                     </Card>
+                                    <RefundCard detail=refund_detail />
                                     <Card class="admin-timeline">
                                         <h2 class="mb-3 font-semibold">"Timeline"</h2>
                                         <ol class="flex flex-col gap-3 border-l-2 border-stone-200 pl-4 text-sm">
@@ -380,5 +383,75 @@ pub fn AdminOrderPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// An order's refunds and the refund form: a quantity and a restock choice per line still
+/// refundable, the shipping fee, or an amount. A plain form with the page's idempotency key
+/// (works before hydration; a double submit makes one refund).
+#[component]
+fn RefundCard(detail: AdminOrderDetail) -> impl IntoView {
+    let o = detail.order;
+    let can_refund = detail.refundable.amount > 0;
+    let refundable_lines: Vec<_> = o
+        .lines
+        .iter()
+        .filter(|l| l.quantity > l.refunded)
+        .cloned()
+        .collect();
+    view! {
+        <Card class="admin-refunds">
+            <h2 class="mb-2 font-semibold">"Refunds"</h2>
+            {o.refunds.is_empty().then(|| view! { <p class="text-sm text-stone-600">"No refunds."</p> })}
+            <ul class="mb-3 flex flex-col gap-2 text-sm">
+                {o.refunds.iter().map(|r| view! {
+                    <li class="refund-entry" data-status=r.status.clone()>
+                        <p><span class="font-medium">{r.amount.formatted.clone()}</span> " · " {r.status_label.clone()}</p>
+                        <p class="text-xs text-stone-600">{r.reason.clone()}</p>
+                        {(!r.lines.is_empty()).then(|| view! {
+                            <p class="text-xs text-stone-500">{r.lines.iter().map(|l| if l.sku.is_empty() {
+                                format!("{} ({})", l.name, l.amount.formatted)
+                            } else {
+                                format!("{} × {} ({}{})", l.quantity, l.sku, l.amount.formatted, if l.restock { ", back in stock" } else { ", written off" })
+                            }).collect::<Vec<_>>().join(" · ")}</p>
+                        })}
+                    </li>
+                }).collect_view()}
+            </ul>
+            {can_refund.then(|| view! {
+                <form method="post" action=format!("/admin/orders/{}/refund", o.number) class="refund-form flex flex-col gap-3 border-t border-stone-100 pt-3 text-sm">
+                    <input type="hidden" name="key" value=detail.refund_key.clone() />
+                    <p class="text-stone-600">{format!("Up to {} can still be refunded. Choose units, the shipping fee, or an amount.", detail.refundable.formatted)}</p>
+                    {refundable_lines.iter().map(|l| {
+                        let left = l.quantity - l.refunded;
+                        view! {
+                            <div class="flex flex-wrap items-center gap-3">
+                                <label class="flex items-center gap-2">
+                                    <input type="number" name=format!("qty_{}", l.item_id) min="0" max=left.to_string() value="0" class="refund-qty w-20 rounded-lg border border-stone-300 px-2 py-1" data-sku=l.sku.clone() />
+                                    <span>{format!("of {left} × ")}<span class="font-mono">{l.sku.clone()}</span></span>
+                                </label>
+                                <label class="flex items-center gap-1 text-xs text-stone-600">
+                                    <input type="checkbox" name=format!("restock_{}", l.item_id) checked />
+                                    "back in stock (untick if damaged)"
+                                </label>
+                            </div>
+                        }
+                    }).collect_view()}
+                    {detail.shipping_refundable.then(|| view! {
+                        <label class="flex items-center gap-2">
+                            <input type="checkbox" name="shipping" />
+                            {format!("Shipping fee ({})", o.totals.shipping.formatted)}
+                        </label>
+                    })}
+                    <label class="text-xs text-stone-600">"Or an amount in rupiah (instead of units)"
+                        <input name="amount" inputmode="numeric" placeholder="150.000" class=INPUT />
+                    </label>
+                    <label class="text-xs text-stone-600">"Reason"
+                        <input name="reason" required maxlength="200" placeholder="Damaged in transit" class=INPUT />
+                    </label>
+                    <button type="submit" class=format!("refund-button {}", ButtonStyle::Secondary.class())>"Refund"</button>
+                </form>
+            })}
+        </Card>
     }
 }

@@ -122,6 +122,19 @@ fn OrderDetail(
                         <a href=tracking_url(&tracking) rel="external noopener" target="_blank" class="mt-2 inline-block text-sm font-medium text-emerald-700 hover:underline">"Track the parcel"</a>
                     </Card>
                 })}
+                {(!order.refunds.is_empty()).then(|| view! {
+                    <Card class="order-refunds h-fit">
+                        <h2 class="mb-2 font-semibold">"Refunds"</h2>
+                        <ul class="flex flex-col gap-2 text-sm">
+                            {order.refunds.iter().map(|r| view! {
+                                <li class="refund-entry" data-status=r.status.clone()>
+                                    <span class="font-medium">{r.amount.formatted.clone()}</span> " · " {r.status_label.clone()}
+                                    <p class="text-xs text-stone-600">{r.reason.clone()}</p>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </Card>
+                })}
                 {order.cancellable.then(|| view! {
                     <Card class="order-cancel h-fit">
                         <h2 class="mb-1 font-semibold">"Cancel this order"</h2>

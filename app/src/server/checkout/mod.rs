@@ -425,6 +425,9 @@ pub async fn place_order(
             format!("{} — {}", item.product_name, item.title)
         };
         order_lines.push(OrderLine {
+            // Not written yet; the order's own page names its lines.
+            item_id: 0,
+            refunded: 0,
             sku: item.sku.clone(),
             name: name.clone(),
             unit_price: money(item.price),

@@ -21,6 +21,7 @@ pub mod product;
 pub mod product_image;
 pub mod product_variant;
 pub mod refund;
+pub mod refund_line;
 pub mod review;
 pub mod stock_level;
 pub mod stock_movement;

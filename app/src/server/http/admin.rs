@@ -1,6 +1,7 @@
 //! Admin endpoints that server functions are awkward for: picture uploads and CSV import
 //! (multipart forms that also work without JavaScript), CSV export (a download), and the bulk
-//! status change of the orders table (a form with one checkbox per selected order).
+//! status change of the orders table (a form with one checkbox per selected order), and an
+//! order's refund form (a quantity and a restock choice per line).
 //! HTML form posts are answered with a 303 back to the page, carrying `saved` or `error`; clients
 //! asking for JSON get JSON and a proper status.
 use axum::{
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/catalog/export.csv", get(export_csv))
         .route("/admin/catalog/import", post(import_csv))
         .route("/admin/orders/bulk", post(bulk_move_orders))
+        .route("/admin/orders/{number}/refund", post(refund_order))
         // A little over the picture limit, so an 8.5 MB file still reaches our own check and
         // its clear message; anything bigger is cut off while streaming.
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 1024 * 1024))
@@ -298,4 +300,96 @@ async fn bulk_move_orders(
         "saved"
     };
     back_with(key, &message)
+}
+
+/// The refund form of an order's admin page (a plain form, so it works before hydration):
+/// `key` (the form's idempotency key), `reason`, then either `amount` or, per line,
+/// `qty_{item}` with `restock_{item}` ticked to put the units back on sale, and `shipping`.
+/// Back to the order page with what happened.
+async fn refund_order(
+    State(state): State<AppState>,
+    session: Session,
+    axum::extract::Path(number): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let staff = match session::require_staff(&state, &session).await {
+        Ok(user) => user,
+        Err(err) => return err.into_response(),
+    };
+    let order = match crate::server::orders::staff::find(&state.db, &number).await {
+        Ok(Some(order)) => order,
+        Ok(None) => return AppError::NotFound("No such order.".into()).into_response(),
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let back = |key: &str, message: &str| {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair(key, message)
+            .finish();
+        Redirect::to(&format!("/admin/orders/{}?{query}", order.number)).into_response()
+    };
+    let mut ask = crate::model::RefundRequest::default();
+    let (mut key, mut quantities, mut restock) = (String::new(), Vec::new(), Vec::new());
+    for (name, value) in form_urlencoded::parse(&body) {
+        let value = value.trim();
+        match name.as_ref() {
+            "key" => key = value.to_string(),
+            "reason" => ask.reason = value.to_string(),
+            "shipping" => ask.shipping = !value.is_empty(),
+            "amount" if !value.is_empty() => {
+                // Staff may type "150.000" the way rupiah are written.
+                let digits: String = value.chars().filter(|c| *c != '.').collect();
+                match digits.parse::<i64>() {
+                    Ok(amount) => ask.amount = Some(amount),
+                    Err(_) => return back("error", "Write the amount in whole rupiah."),
+                }
+            }
+            other => {
+                if let Some(item) = other.strip_prefix("qty_").and_then(|i| i.parse::<i32>().ok()) {
+                    match value.parse::<i32>() {
+                        Ok(0) => {}
+                        Ok(quantity) => quantities.push((item, quantity)),
+                        Err(_) if value.is_empty() => {}
+                        Err(_) => return back("error", "Quantities are whole numbers."),
+                    }
+                } else if let Some(item) =
+                    other.strip_prefix("restock_").and_then(|i| i.parse::<i32>().ok())
+                {
+                    restock.push(item);
+                }
+            }
+        }
+    }
+    ask.lines = quantities
+        .into_iter()
+        .map(|(item_id, quantity)| crate::model::RefundLineRequest {
+            item_id,
+            quantity,
+            restock: restock.contains(&item_id),
+        })
+        .collect();
+    match crate::server::orders::refunds::request(
+        &state,
+        order.id,
+        &key,
+        &ask,
+        &crate::server::orders::Actor::staff(&staff),
+    )
+    .await
+    {
+        Ok((made, created)) => {
+            let currency =
+                crate::model::Currency::parse(&made.currency).unwrap_or(crate::model::Currency::Idr);
+            let amount = crate::model::Money::new(made.amount, currency).format();
+            let message = match (created, made.status.parse::<crate::model::RefundStatus>()) {
+                (false, _) => format!("This refund of {amount} was made already."),
+                (true, Ok(status)) => format!("Refund of {amount}: {}.", status.label()),
+                (true, Err(_)) => format!("Refund of {amount} asked for."),
+            };
+            back("saved", &message)
+        }
+        Err(crate::server::orders::refunds::RefundError::Db(e)) => {
+            AppError::from(e).into_response()
+        }
+        Err(e) => back("error", &e.to_string()),
+    }
 }

@@ -7,6 +7,7 @@ mod close;
 mod expiry;
 mod outbox;
 mod payment;
+pub mod refunds;
 pub mod staff;
 mod view;
 mod workflow;

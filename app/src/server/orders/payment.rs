@@ -147,7 +147,11 @@ pub async fn on_payment_moved(
                 &system,
                 Some(order.payment_status.as_str()),
                 Some(to),
-                &format!("{gateway} confirms the refund."),
+                &if to == "refunded" {
+                    format!("Refunded in full (confirmed by {gateway}).")
+                } else {
+                    format!("Partly refunded (confirmed by {gateway}).")
+                },
             )
             .await?;
             // Refunded in full before it shipped: the sale is off and the goods are still

@@ -237,7 +237,12 @@ pub async fn detail(
                 .collect()
         })
         .unwrap_or_default();
+    let (refundable, shipping_refundable) = super::refunds::refundable(db, order).await?;
+    let currency = Currency::parse(&order.currency).unwrap_or(Currency::Idr);
     Ok(AdminOrderDetail {
+        refundable: Money::new(refundable, currency).into(),
+        shipping_refundable,
+        refund_key: format!("staff-{}", crate::server::checkout::random_token(24)),
         order: view,
         payments: payments
             .into_iter()

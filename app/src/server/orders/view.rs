@@ -30,9 +30,12 @@ pub async fn order_view(
         .order_by_desc(payment::Column::Id)
         .one(db)
         .await?;
+    let (refunds, refunded) = super::refunds::refunds_of(db, order, &items).await?;
     let lines = items
         .into_iter()
         .map(|i| OrderLine {
+            item_id: i.id,
+            refunded: refunded.get(&i.id).copied().unwrap_or(0),
             sku: i.sku,
             name: i.name,
             unit_price: money(i.unit_price),
@@ -42,6 +45,7 @@ pub async fn order_view(
         .collect();
     let mut view = view_from(order, lines, last_payment.as_ref());
     view.timeline = timeline(db, order.id, false).await?;
+    view.refunds = refunds;
     Ok(view)
 }
 
@@ -87,6 +91,7 @@ pub fn view_from(
             .parse::<OrderStatus>()
             .is_ok_and(|s| s.may_move_to(OrderStatus::Cancelled, ActorKind::Customer)),
         timeline: Vec::new(),
+        refunds: Vec::new(),
     }
 }
 
@@ -178,6 +183,9 @@ async fn views_of(
                 .copied()
                 .unwrap_or(Currency::Idr);
             lines.entry(item.order_id).or_default().push(OrderLine {
+                item_id: item.id,
+                // Lists leave refunds to the order's own page.
+                refunded: 0,
                 unit_price: Money::new(item.unit_price, currency).into(),
                 line_total: Money::new(item.line_total, currency).into(),
                 sku: item.sku,

@@ -6,7 +6,8 @@
 //! the order's timeline, all in one transaction.
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr,
     EntityTrait, QueryFilter, QuerySelect, Set, Statement, TransactionTrait,
 };
 
@@ -17,7 +18,7 @@ use crate::{
     server::{
         cache::Cache,
         config::Settings,
-        db::{order, order_event, order_reservation, payment, refund},
+        db::{order, order_event, order_reservation, payment},
         inventory,
     },
 };
@@ -107,6 +108,33 @@ impl From<WorkflowError> for AppError {
     }
 }
 
+/// Locks an order and its payments for the rest of the transaction, payments first (the order
+/// the payment path takes them in), and reads the order. On SQLite a write first takes the
+/// write lock: the reads after it see the latest state, and a racing writer waits instead of
+/// failing to upgrade its read to a write.
+pub(super) async fn lock_order(
+    txn: &DatabaseTransaction,
+    order_id: i32,
+) -> Result<Option<order::Model>, DbErr> {
+    if txn.get_database_backend() == DbBackend::Sqlite {
+        txn.execute(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "UPDATE orders SET updated_at = updated_at WHERE id = ?",
+            [order_id.into()],
+        ))
+        .await?;
+    }
+    payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order_id))
+        .lock_exclusive()
+        .all(txn)
+        .await?;
+    order::Entity::find_by_id(order_id)
+        .lock_exclusive()
+        .one(txn)
+        .await
+}
+
 /// A requested change of status, with what the move may need.
 #[derive(Debug, Clone, Default)]
 pub struct Change {
@@ -173,24 +201,7 @@ pub async fn change_status(
         .parse()
         .map_err(|_| WorkflowError::UnknownStatus(change.to.clone()))?;
     let txn = db.begin().await?;
-    if txn.get_database_backend() == DbBackend::Sqlite {
-        // A write first takes SQLite's write lock: the reads below see the latest state, and a
-        // racing change waits here instead of failing to upgrade its read to a write.
-        txn.execute(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            "UPDATE orders SET updated_at = updated_at WHERE id = ?",
-            [order_id.into()],
-        ))
-        .await?;
-    }
-    payment::Entity::find()
-        .filter(payment::Column::OrderId.eq(order_id))
-        .lock_exclusive()
-        .all(&txn)
-        .await?;
-    let order = order::Entity::find_by_id(order_id)
-        .lock_exclusive()
-        .one(&txn)
+    let order = lock_order(&txn, order_id)
         .await?
         .ok_or(WorkflowError::NotFound)?;
     let from: OrderStatus = order
@@ -348,7 +359,7 @@ pub async fn change_status(
     }
     if effects.refund_queued {
         // Sent now for a quick answer; the background round retries whatever fails.
-        if let Err(e) = crate::server::payments::refunds::issue_pending(db, settings).await {
+        if let Err(e) = crate::server::payments::refunds::issue_pending(db, cache, settings).await {
             tracing::warn!(error = %e, "refunds: will retry next round");
         }
     }
@@ -405,14 +416,7 @@ pub(super) async fn undo_sale(
         .all(txn)
         .await?;
     for p in &paid {
-        let already: i64 = refund::Entity::find()
-            .filter(refund::Column::PaymentId.eq(p.id))
-            .filter(refund::Column::Status.ne("failed"))
-            .all(txn)
-            .await?
-            .iter()
-            .map(|r| r.amount)
-            .sum();
+        let already = crate::server::payments::refunds::committed_for(txn, p.id).await?;
         let remaining = p.amount - already;
         if remaining <= 0 {
             continue;

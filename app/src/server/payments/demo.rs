@@ -52,6 +52,7 @@ pub async fn decide(
             status: Some(if approve { "paid" } else { "failed" }.into()),
             amount: Some(payment.amount),
             currency: Some(payment.currency.clone()),
+            refunded: None,
             message: if approve {
                 String::new()
             } else {
@@ -81,7 +82,7 @@ pub async fn decide_for(
         Some(EventOutcome::UnknownPayment) => Err(AppError::NotFound("No such order.".into())),
         Some(outcome) => {
             if outcome == EventOutcome::Applied {
-                if let Err(e) = super::refunds::issue_pending(&state.db, &state.settings).await {
+                if let Err(e) = super::refunds::issue_pending(&state.db, state.cache.as_ref(), &state.settings).await {
                     tracing::warn!(error = %e, "refunds: will retry next round");
                 }
             }
@@ -95,4 +96,52 @@ pub async fn decide_for(
             Ok(orders::order_view(&state.db, &fresh).await?)
         }
     }
+}
+
+/// The demo gateway confirms a refund it was given, as a real gateway's webhook would and
+/// through the same event path: the refunded total so far, the payment refunded in full or in
+/// part. A repeat is the same event id, a no-op.
+pub async fn confirm_refund(
+    db: &DatabaseConnection,
+    cache: &dyn Cache,
+    payment: &payment::Model,
+    refund_id: i32,
+) -> Result<(), DbErr> {
+    let sent: i64 = crate::server::db::refund::Entity::find()
+        .filter(crate::server::db::refund::Column::PaymentId.eq(payment.id))
+        .filter(crate::server::db::refund::Column::Status.is_in([
+            crate::model::RefundStatus::Issued.as_str(),
+            crate::model::RefundStatus::Confirmed.as_str(),
+        ]))
+        .all(db)
+        .await?
+        .iter()
+        .map(|r| r.amount)
+        .sum();
+    let status = if sent >= payment.amount {
+        "refunded"
+    } else {
+        "partially_refunded"
+    };
+    let reference = payment.gateway_ref.clone().unwrap_or_default();
+    apply_event(
+        db,
+        cache,
+        GatewayEvent {
+            gateway: GATEWAY.into(),
+            event_id: format!("demo-refund-{refund_id}"),
+            kind: "demo.refund".into(),
+            payment_ref: reference.clone(),
+            channel: String::new(),
+            status: Some(status.into()),
+            amount: Some(payment.amount),
+            currency: Some(payment.currency.clone()),
+            refunded: Some(sent),
+            message: String::new(),
+            payload: serde_json::json!({ "order": reference, "refund": refund_id, "refunded": sent })
+                .to_string(),
+        },
+    )
+    .await?;
+    Ok(())
 }

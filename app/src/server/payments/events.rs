@@ -32,6 +32,9 @@ pub struct GatewayEvent {
     /// In our units (whole rupiah for IDR), when the event states an amount.
     pub amount: Option<i64>,
     pub currency: Option<String>,
+    /// On a refund event: how much of the payment the gateway has refunded in all, when it
+    /// says (Stripe `amount_refunded`, Midtrans `refund_amount`).
+    pub refunded: Option<i64>,
     /// Why it failed, in words for the shopper.
     pub message: String,
     /// The raw body, kept for audits.
@@ -177,7 +180,17 @@ async fn apply_to_payment(
         let outcome = record_declined_attempt(txn, event, payment).await?;
         return Ok((outcome, false));
     }
+    // A refund confirmation settles the refunds the gateway accepted, whether or not the
+    // payment's status moves (a second partial refund leaves it partially refunded).
+    let confirmed = if matches!(to, "refunded" | "partially_refunded") {
+        super::refunds::confirm_issued(txn, payment, event.refunded).await?
+    } else {
+        0
+    };
     if !can_move(&payment.status, to) {
+        if confirmed > 0 {
+            return Ok((EventOutcome::Applied, false));
+        }
         return Ok((
             EventOutcome::Ignored(format!("stale: {} → {to} not allowed", payment.status)),
             false,

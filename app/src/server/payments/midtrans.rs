@@ -252,6 +252,9 @@ pub struct Notification {
     /// How the shopper paid: `credit_card`, `gopay`, `qris`, `bank_transfer`, `cstore`…
     #[serde(default)]
     pub payment_type: Option<String>,
+    /// On a refunded transaction: how much has been refunded in all.
+    #[serde(default)]
+    pub refund_amount: Option<String>,
 }
 
 /// Our payment status for a Midtrans transaction status; `None` while it is still open
@@ -334,15 +337,21 @@ pub fn to_event(report: Notification, payload: &str) -> GatewayEvent {
     let fraud = report.fraud_status.clone();
     GatewayEvent {
         gateway: GATEWAY.into(),
+        // Each partial refund changes the refunded sum, so it is a new event.
         event_id: format!(
-            "{}:{}:{}:{}",
+            "{}:{}:{}:{}{}",
             report
                 .transaction_id
                 .clone()
                 .unwrap_or_else(|| report.order_id.clone()),
             report.transaction_status,
             fraud.as_deref().unwrap_or("-"),
-            report.gross_amount
+            report.gross_amount,
+            report
+                .refund_amount
+                .as_deref()
+                .map(|r| format!(":{r}"))
+                .unwrap_or_default()
         ),
         kind: report.transaction_status.clone(),
         payment_ref: report.order_id.clone(),
@@ -351,6 +360,10 @@ pub fn to_event(report: Notification, payload: &str) -> GatewayEvent {
         // An amount with cents can never match a rupiah order: reject it.
         amount: Some(parse_midtrans_amount(&report.gross_amount).unwrap_or(-1)),
         currency: Some(report.currency.clone().unwrap_or_else(|| "IDR".into())),
+        refunded: report
+            .refund_amount
+            .as_deref()
+            .and_then(parse_midtrans_amount),
         message: match report.transaction_status.as_str() {
             "deny" | "failure" => "The payment was refused by the bank or Midtrans.".into(),
             "expire" => "The payment was not completed in time.".into(),

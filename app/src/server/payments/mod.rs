@@ -226,6 +226,7 @@ pub async fn ask_gateway(
                 status: intent.status.map(str::to_string),
                 amount: intent.amount,
                 currency: Some(intent.currency),
+                refunded: None,
                 message: intent.failure,
                 payload: String::new(),
             }))

@@ -214,6 +214,7 @@ pub fn parse_event(payload: &str) -> Result<Option<GatewayEvent>, String> {
         (Some(a), Some(c)) => Some(from_stripe_amount(a, c).unwrap_or(-1)),
         _ => None,
     };
+    let refunded = ours(object.amount_refunded);
     let (status, payment_ref, amount, message) = match event.kind.as_str() {
         "payment_intent.succeeded" => (
             "paid",
@@ -261,6 +262,7 @@ pub fn parse_event(payload: &str) -> Result<Option<GatewayEvent>, String> {
         status: Some(status.into()),
         amount,
         currency: object.currency.map(|c| c.to_ascii_uppercase()),
+        refunded,
         message,
         payload: payload.to_string(),
     }))

@@ -150,3 +150,66 @@ pub async fn admin_update_order(
     .await?;
     Ok(Json(staff_view(&state, &fresh).await?))
 }
+
+/// Refund an order, in full or in part: by `amount`, or by `lines` (each `{ "item_id",
+/// "quantity", "restock" }`: restocked units go back on sale, the others are written off as not
+/// resellable) and/or the `shipping` fee. The `Idempotency-Key` header is required: the same key
+/// again answers 200 with the refund it made, never a second refund. What was paid bounds every
+/// refund (pending ones included), and each line's units bound its refunds. The money goes back
+/// through the gateway where it can (else staff send it and mark it done); the payment shows
+/// refunded once the gateway confirms. Staff only.
+#[utoipa::path(post, path = "/api/v1/admin/orders/{order}/refunds", tag = "admin",
+    params(("order" = String, Path, description = "Order number or id"),
+           ("Idempotency-Key" = String, Header, description = "One per refund you mean to make")),
+    request_body = crate::model::RefundRequest,
+    responses((status = 201, body = crate::model::RefundOutcome),
+              (status = 200, description = "This key made the refund before; nothing new happened", body = crate::model::RefundOutcome),
+              (status = 400, description = "No Idempotency-Key", body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, description = "Nothing paid, or the key belongs to another order", body = ErrorBody),
+              (status = 422, description = "Above what can still be refunded, unknown line, too many units, shipping refunded already", body = ErrorBody)))]
+pub async fn admin_refund_order(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    ApiPath(reference): ApiPath<String>,
+    ApiJson(body): ApiJson<crate::model::RefundRequest>,
+) -> Result<(axum::http::StatusCode, Json<crate::model::RefundOutcome>), AppError> {
+    let staff = session::require_staff(&state, &session).await?;
+    let order = staff_order(&state, &reference).await?;
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let outcome = refund_outcome(&state, &order, key, &body, &Actor::staff(&staff)).await?;
+    let status = if outcome.created {
+        axum::http::StatusCode::CREATED
+    } else {
+        axum::http::StatusCode::OK
+    };
+    Ok((status, Json(outcome)))
+}
+
+/// Makes (or finds, by its key) a refund and answers with it and the order after it.
+pub async fn refund_outcome(
+    state: &AppState,
+    order: &order::Model,
+    key: &str,
+    ask: &crate::model::RefundRequest,
+    actor: &Actor,
+) -> Result<crate::model::RefundOutcome, AppError> {
+    let (made, created) = orders::refunds::request(state, order.id, key, ask, actor).await?;
+    let fresh = staff_order(state, &order.id.to_string()).await?;
+    let view = staff_view(state, &fresh).await?;
+    let refund = view
+        .refunds
+        .iter()
+        .find(|r| r.id == made.id)
+        .cloned()
+        .ok_or(AppError::Internal)?;
+    Ok(crate::model::RefundOutcome {
+        refund,
+        created,
+        order: view,
+    })
+}
