@@ -18,6 +18,7 @@ mod m20261202_000012_cart_lines;
 mod m20261202_000013_orders_cart_key_index;
 mod m20261203_000014_order_workflow;
 mod m20261203_000015_refund_ledger;
+mod m20261203_000016_emails;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_orders_cart_key_index::Migration),
             Box::new(m20261203_000014_order_workflow::Migration),
             Box::new(m20261203_000015_refund_ledger::Migration),
+            Box::new(m20261203_000016_emails::Migration),
         ]
     }
 }

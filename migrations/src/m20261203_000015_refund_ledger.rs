@@ -40,6 +40,16 @@ enum OrderItems {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // `partially_refunded` (18 characters) did not fit the order's payment status on
+        // PostgreSQL (SQLite does not enforce lengths, nor can it alter a column).
+        if manager.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            manager
+                .get_connection()
+                .execute_unprepared(
+                    "ALTER TABLE orders ALTER COLUMN payment_status TYPE varchar(24)",
+                )
+                .await?;
+        }
         manager
             .drop_index(
                 Index::drop()
@@ -53,7 +63,10 @@ impl MigrationTrait for Migration {
                 .string_len(128)
                 .null()
                 .to_owned(),
-            ColumnDef::new(Refunds::RequestedBy).integer().null().to_owned(),
+            ColumnDef::new(Refunds::RequestedBy)
+                .integer()
+                .null()
+                .to_owned(),
             ColumnDef::new(Refunds::ConfirmedAt)
                 .timestamp_with_time_zone()
                 .null()

@@ -37,6 +37,10 @@ pub struct Settings {
     /// Prefix of every cache key, so several shops can share one Redis.
     pub cache_prefix: String,
     pub smtp_url: Option<String>,
+    /// Where emails go as `.eml` files when no SMTP server is set (`PASAR_MAIL_DIR`).
+    pub mail_dir: std::path::PathBuf,
+    /// How often the worker drains the outbox and sends due emails (`PASAR_MAIL_EVERY_SECS`).
+    pub mail_every: std::time::Duration,
     /// Folder of uploaded pictures and their renditions, served at `/media`.
     pub media_dir: std::path::PathBuf,
     /// Listing/suggestion/page caches on (the default); off only to measure the uncached path.
@@ -68,6 +72,16 @@ pub struct ShopSettings {
     pub seller_address: String,
     /// The seller's tax number (NPWP), printed on invoices.
     pub seller_npwp: String,
+    /// The sender of the shop's emails (`PASAR_EMAIL_FROM`), e.g. `Pasar <halo@toko.id>`.
+    #[serde(default = "default_email_from")]
+    pub email_from: String,
+    /// Where new-order emails for staff go (`PASAR_STAFF_EMAIL`); empty: none are sent.
+    #[serde(default)]
+    pub staff_email: String,
+}
+
+fn default_email_from() -> String {
+    "Pasar <no-reply@pasar.local>".into()
 }
 
 impl ShopSettings {
@@ -294,6 +308,8 @@ struct FileServer {
     redis_url: Option<String>,
     cache_prefix: Option<String>,
     smtp_url: Option<String>,
+    mail_dir: Option<String>,
+    mail_every_secs: Option<u64>,
     media_dir: Option<String>,
     catalog_cache: Option<bool>,
     request_timeout_secs: Option<u64>,
@@ -667,7 +683,38 @@ impl Settings {
             file.server.shutdown_grace_secs,
             20,
         )?;
+        let mail_dir = non_empty("PASAR_MAIL_DIR")
+            .or(file.server.mail_dir.clone())
+            .unwrap_or_else(|| "data/outbox".into())
+            .into();
+        let mail_every = seconds("PASAR_MAIL_EVERY_SECS", file.server.mail_every_secs, 5)?;
+        let mut shop = file.shop;
+        if let Some(from) = non_empty("PASAR_EMAIL_FROM") {
+            shop.email_from = from;
+        }
+        if let Some(staff) = non_empty("PASAR_STAFF_EMAIL") {
+            shop.staff_email = staff;
+        }
+        if shop.email_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::new(
+                "shop.email_from",
+                format!("`{}` is not an email address", shop.email_from),
+            ));
+        }
+        if !shop.staff_email.is_empty()
+            && shop
+                .staff_email
+                .parse::<lettre::message::Mailbox>()
+                .is_err()
+        {
+            return Err(ConfigError::new(
+                "shop.staff_email",
+                format!("`{}` is not an email address", shop.staff_email),
+            ));
+        }
         Ok(Settings {
+            mail_dir,
+            mail_every,
             request_timeout,
             header_read_timeout,
             shutdown_grace,
@@ -679,7 +726,7 @@ impl Settings {
             cache_prefix,
             smtp_url,
             media_dir,
-            shop: file.shop,
+            shop,
             tax: file.tax,
             payments,
             shipping: file.shipping,

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod checkout;
 pub mod config;
 pub mod db;
+pub mod emails;
 pub mod error;
 pub mod http;
 pub mod inventory;

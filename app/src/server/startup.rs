@@ -109,6 +109,7 @@ impl Shop {
         // Background work that lives with the server: unpaid orders give their stock back.
         super::orders::spawn_expiry_job(self.state.clone(), std::time::Duration::from_secs(30));
         super::payments::spawn_reconciler(self.state.clone());
+        super::emails::spawn_worker(self.state.clone(), self.state.settings.mail_every);
         let settings = self.state.settings.clone();
         let app = self.router();
         serve_connections(listener, app, &settings).await

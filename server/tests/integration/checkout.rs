@@ -623,16 +623,21 @@ async fn late_money_whose_stock_is_gone_is_queued_for_a_refund_staff_can_see() {
         .unwrap();
     assert_eq!(flagged.len(), 1);
     // The demo gateway "sends" it back (no money moved, and it says so).
-    let issued = app::server::payments::refunds::issue_pending(&app.state.db, &app.state.settings)
-        .await
-        .unwrap();
+    let issued = app::server::payments::refunds::issue_pending(
+        &app.state.db,
+        app.state.cache.as_ref(),
+        &app.state.settings,
+    )
+    .await
+    .unwrap();
     assert_eq!(issued, 1);
     let r = app::server::db::refund::Entity::find()
         .one(&app.state.db)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(r.status, "issued");
+    // The demo gateway confirms at once (a real one confirms by its webhook).
+    assert_eq!(r.status, "confirmed");
     assert!(r.note.contains("Demo"), "{}", r.note);
 
     // Staff see it on the refunds page, with the amount.

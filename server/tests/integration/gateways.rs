@@ -29,7 +29,12 @@ fn checkout_body(method: &str) -> Value {
     })
 }
 
-pub(crate) async fn place(app: &TestApp, client: &reqwest::Client, method: &str, key: &str) -> Value {
+pub(crate) async fn place(
+    app: &TestApp,
+    client: &reqwest::Client,
+    method: &str,
+    key: &str,
+) -> Value {
     let (_, sku, _) = variant_with_stock(&app.state.db, &[5, 5]).await;
     let res = client
         .post(app.url("/api/v1/cart/items"))
@@ -72,7 +77,11 @@ pub(crate) async fn stripe_app() -> (TestApp, FakeStripe) {
     (app, fake)
 }
 
-pub(crate) async fn post_stripe(app: &TestApp, body: &str, signature: Option<String>) -> reqwest::Response {
+pub(crate) async fn post_stripe(
+    app: &TestApp,
+    body: &str,
+    signature: Option<String>,
+) -> reqwest::Response {
     let mut req = app
         .client
         .post(app.url("/webhooks/stripe"))

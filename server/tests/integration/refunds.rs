@@ -8,7 +8,7 @@ use crate::common::{spawn_app, unique_name, variant_with_stock, TestApp};
 use crate::gateways;
 use crate::orders::{customer_with_paid_order, stock};
 use app::server::db::{refund, refund_line, stock_movement};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
 
 async fn ask(
@@ -69,6 +69,14 @@ async fn refund_rows(app: &TestApp, order_id: i64) -> Vec<refund::Model> {
 async fn staff_refund_an_order_line_by_line_within_what_was_paid() {
     let app = spawn_app().await;
     let (variant_id, sku, _) = variant_with_stock(&app.state.db, &[5, 0]).await;
+    // Below the free-shipping threshold, so there is a shipping fee to refund.
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE product_variants SET price = 99999 WHERE id = {variant_id}"
+        ))
+        .await
+        .unwrap();
     let (customer, number) = customer_with_paid_order(&app, &sku, 2).await;
     assert_eq!(stock(&app, variant_id).await, (3, 0));
     let staff = app.new_client();
@@ -110,7 +118,10 @@ async fn staff_refund_an_order_line_by_line_within_what_was_paid() {
     assert_eq!(status, 201, "{first}");
     assert_eq!(first["created"], true);
     assert_eq!(amount(&first["refund"]["amount"]), goods / 2);
-    assert_eq!(first["refund"]["status"], "confirmed", "the demo gateway confirms at once");
+    assert_eq!(
+        first["refund"]["status"], "confirmed",
+        "the demo gateway confirms at once"
+    );
     assert_eq!(first["refund"]["lines"][0]["quantity"], 1);
     assert_eq!(first["refund"]["lines"][0]["restock"], true);
     assert_eq!(first["order"]["payment_status"], "partially_refunded");
@@ -149,7 +160,11 @@ async fn staff_refund_an_order_line_by_line_within_what_was_paid() {
         goods - goods / 2,
         "the units add up to the line"
     );
-    assert_eq!(stock(&app, variant_id).await, (3, 0), "written off, not restocked");
+    assert_eq!(
+        stock(&app, variant_id).await,
+        (3, 0),
+        "written off, not restocked"
+    );
     assert_eq!(restocked(&app, variant_id).await, 1);
 
     // Refused: a unit more than was bought, an amount above what is left, amount and lines,
@@ -159,7 +174,10 @@ async fn staff_refund_an_order_line_by_line_within_what_was_paid() {
             json!({ "lines": [{ "item_id": item, "quantity": 1, "restock": true }], "reason": "again" }),
             "lines",
         ),
-        (json!({ "amount": shipping + 1, "reason": "too much" }), "amount"),
+        (
+            json!({ "amount": shipping + 1, "reason": "too much" }),
+            "amount",
+        ),
         (
             json!({ "amount": 1, "lines": [{ "item_id": item, "quantity": 1, "restock": true }], "reason": "both" }),
             "lines",
@@ -217,7 +235,11 @@ async fn staff_refund_an_order_line_by_line_within_what_was_paid() {
     // and neither the restocked nor the written-off units go back on the shelf a second time.
     let after = staff_view(&app, &staff, &number).await;
     assert_eq!(after["status"], "cancelled");
-    assert_eq!(refund_rows(&app, order_id).await.len(), 3, "no refund of its own");
+    assert_eq!(
+        refund_rows(&app, order_id).await.len(),
+        3,
+        "no refund of its own"
+    );
     assert_eq!(stock(&app, variant_id).await, (3, 0));
     assert_eq!(restocked(&app, variant_id).await, 1);
 
@@ -383,7 +405,10 @@ async fn staff_refund_from_the_order_page_without_javascript() {
             .unwrap();
         assert_eq!(res.status(), 303);
         let to = res.headers()["location"].to_str().unwrap().to_string();
-        assert!(to.starts_with(&format!("/admin/orders/{number}?saved=")), "{to}");
+        assert!(
+            to.starts_with(&format!("/admin/orders/{number}?saved=")),
+            "{to}"
+        );
     }
     assert_eq!(
         refund_rows(&app, order["id"].as_i64().unwrap()).await.len(),
@@ -449,8 +474,14 @@ async fn a_stripe_refund_shows_refunded_only_once_stripe_confirms_it() {
     )
     .await;
     assert_eq!(status, 201, "{made}");
-    assert_eq!(made["refund"]["status"], "issued", "sent, not yet confirmed");
-    assert_eq!(made["order"]["payment_status"], "paid", "not until Stripe says so");
+    assert_eq!(
+        made["refund"]["status"], "issued",
+        "sent, not yet confirmed"
+    );
+    assert_eq!(
+        made["order"]["payment_status"], "paid",
+        "not until Stripe says so"
+    );
     let refund_id = made["refund"]["id"].as_i64().unwrap();
     let sent = fake.refunds.lock().unwrap().clone();
     assert_eq!(sent.len(), 1);

@@ -18,8 +18,8 @@ use crate::{
         SubmitButton,
     },
     model::{
-        payment_method_label, status_label, tracking_url, AdminOrderRow, Gateway, OrderFilter,
-        AdminOrderDetail, OrderStatus, PaymentStatus,
+        payment_method_label, status_label, tracking_url, AdminOrderDetail, AdminOrderRow, Gateway,
+        OrderFilter, OrderStatus, PaymentStatus,
     },
     pages::shop::TotalsTable,
 };

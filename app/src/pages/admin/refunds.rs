@@ -1,5 +1,5 @@
-//! `/admin/refunds`: money to give back. Late payments for orders whose stock was gone are
-//! listed with their amount, gateway and state; the gateway sends card and e-wallet refunds by
+//! `/admin/refunds`: money to give back. Every refund (staff refunds, cancelled paid orders,
+//! late payments for orders whose stock was gone) is listed with its amount, gateway and state; the gateway sends card and e-wallet refunds by
 //! itself, and staff mark a bank refund done once they have transferred it.
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,7 +13,8 @@ use crate::{
 fn status_text(status: &str) -> &'static str {
     match status {
         "pending" => "Sending through the gateway",
-        "issued" => "Refunded by the gateway",
+        "issued" => "Sent, awaiting the gateway's confirmation",
+        "confirmed" => "Refunded by the gateway",
         "failed" => "Gateway refused: refund by hand",
         "manual" => "Needs a bank refund",
         "done" => "Refunded by hand",
@@ -31,7 +32,7 @@ pub fn AdminRefundsPage() -> impl IntoView {
     let error = form_error_signal(mark);
     view! {
         <Title text="Refunds · Admin" />
-        <PageHeading title="Refunds" subtitle="Payments that arrived after their order closed and could not be filled." />
+        <PageHeading title="Refunds" subtitle="Every refund: staff refunds from the order pages, cancelled paid orders, and late payments whose stock was gone." />
         <Alert message=Signal::derive(move || error.get().map(|e| e.to_string())) />
         <Transition fallback=CardSkeleton>
             {move || Suspend::new(async move {

@@ -344,15 +344,19 @@ async fn refund_order(
                 }
             }
             other => {
-                if let Some(item) = other.strip_prefix("qty_").and_then(|i| i.parse::<i32>().ok()) {
+                if let Some(item) = other
+                    .strip_prefix("qty_")
+                    .and_then(|i| i.parse::<i32>().ok())
+                {
                     match value.parse::<i32>() {
                         Ok(0) => {}
                         Ok(quantity) => quantities.push((item, quantity)),
                         Err(_) if value.is_empty() => {}
                         Err(_) => return back("error", "Quantities are whole numbers."),
                     }
-                } else if let Some(item) =
-                    other.strip_prefix("restock_").and_then(|i| i.parse::<i32>().ok())
+                } else if let Some(item) = other
+                    .strip_prefix("restock_")
+                    .and_then(|i| i.parse::<i32>().ok())
                 {
                     restock.push(item);
                 }
@@ -377,8 +381,8 @@ async fn refund_order(
     .await
     {
         Ok((made, created)) => {
-            let currency =
-                crate::model::Currency::parse(&made.currency).unwrap_or(crate::model::Currency::Idr);
+            let currency = crate::model::Currency::parse(&made.currency)
+                .unwrap_or(crate::model::Currency::Idr);
             let amount = crate::model::Money::new(made.amount, currency).format();
             let message = match (created, made.status.parse::<crate::model::RefundStatus>()) {
                 (false, _) => format!("This refund of {amount} was made already."),

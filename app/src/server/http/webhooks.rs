@@ -37,7 +37,13 @@ async fn apply(state: &AppState, event: payments::GatewayEvent) -> Response {
         Ok(outcome) => {
             if outcome == EventOutcome::Applied {
                 // A late payment may have queued a refund: send it now rather than next round.
-                if let Err(e) = payments::refunds::issue_pending(&state.db, state.cache.as_ref(), &state.settings).await {
+                if let Err(e) = payments::refunds::issue_pending(
+                    &state.db,
+                    state.cache.as_ref(),
+                    &state.settings,
+                )
+                .await
+                {
                     tracing::warn!(error = %e, "refunds: will retry next round");
                 }
             }

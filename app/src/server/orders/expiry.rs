@@ -132,7 +132,12 @@ pub fn spawn_expiry_job(state: crate::server::state::AppState, every: std::time:
                 Ok(n) => tracing::info!(orders = n, "expired unpaid orders"),
                 Err(e) => tracing::warn!(error = %e, "order expiry failed; retrying next round"),
             }
-            match crate::server::payments::refunds::issue_pending(&state.db, state.cache.as_ref(), &state.settings).await
+            match crate::server::payments::refunds::issue_pending(
+                &state.db,
+                state.cache.as_ref(),
+                &state.settings,
+            )
+            .await
             {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(refunds = n, "refunds issued through the gateways"),

@@ -5,7 +5,7 @@
 mod access;
 mod close;
 mod expiry;
-mod outbox;
+pub mod outbox;
 mod payment;
 pub mod refunds;
 pub mod staff;

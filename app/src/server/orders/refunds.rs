@@ -56,7 +56,9 @@ pub enum RefundError {
     ShippingRefunded,
     #[error("Nothing has been paid for this order, so nothing can be refunded.")]
     NothingCaptured,
-    #[error("At most {left} can still be refunded (what was paid, less refunds already asked for).")]
+    #[error(
+        "At most {left} can still be refunded (what was paid, less refunds already asked for)."
+    )]
     AboveCaptured { left: String },
     #[error(transparent)]
     Db(#[from] DbErr),

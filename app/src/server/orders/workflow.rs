@@ -7,8 +7,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr,
-    EntityTrait, QueryFilter, QuerySelect, Set, Statement, TransactionTrait,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, Set, Statement, TransactionTrait,
 };
 
 use super::{close_unpaid, emit};

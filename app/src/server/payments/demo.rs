@@ -82,7 +82,10 @@ pub async fn decide_for(
         Some(EventOutcome::UnknownPayment) => Err(AppError::NotFound("No such order.".into())),
         Some(outcome) => {
             if outcome == EventOutcome::Applied {
-                if let Err(e) = super::refunds::issue_pending(&state.db, state.cache.as_ref(), &state.settings).await {
+                if let Err(e) =
+                    super::refunds::issue_pending(&state.db, state.cache.as_ref(), &state.settings)
+                        .await
+                {
                     tracing::warn!(error = %e, "refunds: will retry next round");
                 }
             }
@@ -138,8 +141,9 @@ pub async fn confirm_refund(
             currency: Some(payment.currency.clone()),
             refunded: Some(sent),
             message: String::new(),
-            payload: serde_json::json!({ "order": reference, "refund": refund_id, "refunded": sent })
-                .to_string(),
+            payload:
+                serde_json::json!({ "order": reference, "refund": refund_id, "refunded": sent })
+                    .to_string(),
         },
     )
     .await?;

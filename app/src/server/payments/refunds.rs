@@ -256,7 +256,10 @@ pub async fn confirm_issued(
         covered += r.amount;
         let now = Utc::now();
         refund::Entity::update_many()
-            .col_expr(refund::Column::Status, RefundStatus::Confirmed.as_str().into())
+            .col_expr(
+                refund::Column::Status,
+                RefundStatus::Confirmed.as_str().into(),
+            )
             .col_expr(refund::Column::ConfirmedAt, Some(now).into())
             .col_expr(refund::Column::UpdatedAt, now.into())
             .filter(refund::Column::Id.eq(r.id))
@@ -291,7 +294,10 @@ pub async fn confirm_issued(
 /// Staff send a failed refund through the gateway again (the same refund: the same key).
 pub async fn retry(db: &DatabaseConnection, id: i32) -> Result<bool, DbErr> {
     let changed = refund::Entity::update_many()
-        .col_expr(refund::Column::Status, RefundStatus::Pending.as_str().into())
+        .col_expr(
+            refund::Column::Status,
+            RefundStatus::Pending.as_str().into(),
+        )
         .col_expr(refund::Column::UpdatedAt, Utc::now().into())
         .filter(refund::Column::Id.eq(id))
         .filter(refund::Column::Status.eq(RefundStatus::Failed.as_str()))
@@ -351,10 +357,10 @@ pub async fn mark_done(
         )
         .col_expr(refund::Column::UpdatedAt, Utc::now().into())
         .filter(refund::Column::Id.eq(id))
-        .filter(refund::Column::Status.is_in([
-            RefundStatus::Manual.as_str(),
-            RefundStatus::Failed.as_str(),
-        ]))
+        .filter(
+            refund::Column::Status
+                .is_in([RefundStatus::Manual.as_str(), RefundStatus::Failed.as_str()]),
+        )
         .exec(db)
         .await?
         .rows_affected;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod gateways;
+pub mod smtp;
 
 use std::{
     net::SocketAddr,
@@ -180,6 +181,12 @@ pub async fn spawn_app_with(extra: &[(&str, String)]) -> TestApp {
     // Every app gets its own cache namespace: tests share one Redis.
     let cache_prefix = format!("{}:", unique_name("pasar-test"));
     let media_dir = std::env::temp_dir().join(unique_name("pasar-media"));
+    let mail_dir = given("PASAR_MAIL_DIR").unwrap_or_else(|| {
+        std::env::temp_dir()
+            .join(unique_name("pasar-mail"))
+            .display()
+            .to_string()
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -190,6 +197,7 @@ pub async fn spawn_app_with(extra: &[(&str, String)]) -> TestApp {
         "PASAR_ADDR" => Some(addr.to_string()),
         "PASAR_CACHE_PREFIX" => Some(cache_prefix.clone()),
         "PASAR_MEDIA_DIR" => Some(media_dir.display().to_string()),
+        "PASAR_MAIL_DIR" => Some(mail_dir.clone()),
         // Every test client comes from 127.0.0.1: the per-address checkout limits would
         // throttle the load tests. Tests of those limits set them themselves.
         "PASAR_CHECKOUTS_PER_IP_PER_MINUTE" | "PASAR_UNPAID_ORDERS_PER_IP" => extra
