@@ -19,6 +19,7 @@ mod m20261202_000013_orders_cart_key_index;
 mod m20261203_000014_order_workflow;
 mod m20261203_000015_refund_ledger;
 mod m20261203_000016_emails;
+mod m20261204_000017_documents;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_order_workflow::Migration),
             Box::new(m20261203_000015_refund_ledger::Migration),
             Box::new(m20261203_000016_emails::Migration),
+            Box::new(m20261204_000017_documents::Migration),
         ]
     }
 }

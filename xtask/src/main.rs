@@ -98,7 +98,8 @@ fn stage<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
 }
 
 /// Installs whatever is missing: the wasm target, cargo-leptos, the wasm-bindgen CLI, the npm
-/// packages (tailwindcss, wasm-opt, playwright-core) and, for browser tests, Chromium.
+/// packages (tailwindcss, wasm-opt, playwright-core), poppler's pdftotext (the invoice tests)
+/// and, for browser tests, Chromium.
 fn install_tools(browser: bool) -> Result {
     stage("tools", || {
         let targets = output(Command::new("rustup").args(["target", "list", "--installed"]))
@@ -126,6 +127,16 @@ fn install_tools(browser: bool) -> Result {
             .is_some_and(|(a, b)| a >= b);
         if !fresh {
             run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+        }
+        // `pdftotext` reads the invoices back in the integration tests.
+        if output(Command::new("pdftotext").arg("-v")).is_none()
+            && !Path::new("/usr/bin/pdftotext").exists()
+        {
+            println!("installing Debian's poppler-utils (pdftotext) for the invoice tests");
+            run(Command::new("apt-get").arg("update").arg("-q"))?;
+            run(Command::new("apt-get")
+                .args(["install", "-y", "-q", "poppler-utils"])
+                .env("DEBIAN_FRONTEND", "noninteractive"))?;
         }
         if browser && !Path::new("/usr/bin/chromium").exists() {
             println!("installing Debian's chromium for the browser tests");

@@ -9,6 +9,7 @@ mod catalog;
 mod checkout;
 mod checkout_race;
 mod cli;
+mod documents;
 mod emails;
 mod gateways;
 mod hardening;

@@ -133,6 +133,9 @@ pub fn AdminOrdersPage() -> impl IntoView {
                 }).collect_view()}
             </select>
             <button type="submit" class=format!("bulk-button {}", ButtonStyle::Secondary.class())>"Apply"</button>
+            // One PDF of the ticked orders' invoices, in a new tab (each print goes on the order's
+            // timeline).
+            <button type="submit" formaction="/admin/orders/invoices" formtarget="_blank" class=format!("bulk-print ml-auto {}", ButtonStyle::Secondary.class())>"Print invoices"</button>
         </form>
         <Transition fallback=CardSkeleton>
             {move || Suspend::new(async move {
@@ -266,6 +269,9 @@ pub fn AdminOrderPage() -> impl IntoView {
                                 <h1 class="admin-order-number font-mono text-2xl font-bold">{o.number.clone()}</h1>
                                 <span class="admin-order-status">{badge(&o.status)}</span>
                                 {badge(&o.payment_status)}
+                                {matches!(o.payment_status.as_str(), "paid" | "partially_refunded" | "refunded").then(|| view! {
+                                    <a href=format!("/admin/orders/{}/invoice.pdf", o.number) rel="external" target="_blank" class=format!("admin-invoice ml-auto {}", ButtonStyle::Secondary.class())>"Print invoice"</a>
+                                })}
                             </div>
                             <div class="grid gap-6 lg:grid-cols-[1fr_22rem]">
                                 <div class="flex flex-col gap-6">
@@ -414,6 +420,9 @@ fn RefundCard(detail: AdminOrderDetail) -> impl IntoView {
                             } else {
                                 format!("{} × {} ({}{})", l.quantity, l.sku, l.amount.formatted, if l.restock { ", back in stock" } else { ", written off" })
                             }).collect::<Vec<_>>().join(" · ")}</p>
+                        })}
+                        {matches!(r.status.as_str(), "confirmed" | "done").then(|| view! {
+                            <a href=format!("/admin/refunds/{}/credit-note.pdf", r.id) rel="external" target="_blank" class="admin-credit-note text-xs font-medium text-emerald-700 hover:underline">"Credit note (PDF)"</a>
                         })}
                     </li>
                 }).collect_view()}

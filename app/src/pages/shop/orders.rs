@@ -72,6 +72,12 @@ fn OrderDetail(
         "It has not been paid. The items go back on sale."
     };
     let cancel_number = order.number.clone();
+    // Money came in: the order has (or gets, on first download) its invoice.
+    let invoiced = matches!(
+        order.payment_status.as_str(),
+        "paid" | "partially_refunded" | "refunded"
+    );
+    let invoice_href = format!("/api/v1/orders/{}/invoice.pdf{key_query}", order.number);
     let pay_href = if order.payment_method == "demo" {
         format!("/pay/demo/{}{key_query}", order.number)
     } else {
@@ -112,6 +118,10 @@ fn OrderDetail(
                     {format!("Kec. {}, {}, {} {}", a.district, a.city, a.province, a.postal_code)}
                 </address>
                 <p class="mt-2 text-sm text-stone-600">{format!("Payment: {} · {}", payment_method_label(&order.payment_method), status_label(&order.payment_status))}</p>
+                {invoiced.then(|| view! {
+                    // A file download: the router must leave it to the browser.
+                    <a href=invoice_href.clone() rel="external" download class="order-invoice mt-3 inline-block text-sm font-medium text-emerald-700 hover:underline">"Download invoice (PDF)"</a>
+                })}
             </Card>
             <div class="flex flex-col gap-6">
                 <Card class="h-fit"><TotalsTable totals=order.totals.clone() /></Card>
@@ -130,6 +140,9 @@ fn OrderDetail(
                                 <li class="refund-entry" data-status=r.status.clone()>
                                     <span class="font-medium">{r.amount.formatted.clone()}</span> " · " {r.status_label.clone()}
                                     <p class="text-xs text-stone-600">{r.reason.clone()}</p>
+                                    {matches!(r.status.as_str(), "confirmed" | "done").then(|| view! {
+                                        <a href=format!("/api/v1/orders/{}/refunds/{}/credit-note.pdf{key_query}", order.number, r.id) rel="external" download class="refund-credit-note text-xs font-medium text-emerald-700 hover:underline">"Credit note (PDF)"</a>
+                                    })}
                                 </li>
                             }).collect_view()}
                         </ul>
@@ -161,6 +174,7 @@ fn OrderDetail(
                         let what = match (&e.to, e.kind.as_str()) {
                             (Some(to), "status") => status_label(to).to_string(),
                             (Some(to), "payment") => format!("Payment: {}", status_label(to).to_lowercase()),
+                            (_, "shipment") => "Shipment".to_string(),
                             _ => "Payment".to_string(),
                         };
                         view! {

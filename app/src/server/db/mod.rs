@@ -10,6 +10,7 @@ use super::config::{redact_url, ConfigError};
 pub mod address;
 pub mod brand;
 pub mod category;
+pub mod document;
 pub mod email;
 pub mod order;
 pub mod order_event;

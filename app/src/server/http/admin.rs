@@ -1,7 +1,8 @@
 //! Admin endpoints that server functions are awkward for: picture uploads and CSV import
 //! (multipart forms that also work without JavaScript), CSV export (a download), and the bulk
 //! status change of the orders table (a form with one checkbox per selected order), and an
-//! order's refund form (a quantity and a restock choice per line).
+//! order's refund form (a quantity and a restock choice per line), and printing invoices and
+//! credit notes (one, or the invoices of the orders ticked in the table as one PDF).
 //! HTML form posts are answered with a 303 back to the page, carrying `saved` or `error`; clients
 //! asking for JSON get JSON and a proper status.
 use axum::{
@@ -13,12 +14,13 @@ use axum::{
 };
 use tower_sessions::Session;
 
-use super::api::ApiPath;
+use super::api::{orders::pdf_response, ApiPath};
 use crate::{
     error::AppError,
     server::{
         catalog::{import_export, manage},
         media::MAX_UPLOAD_BYTES,
+        orders::{self, Actor},
         session,
         state::AppState,
     },
@@ -30,6 +32,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/catalog/export.csv", get(export_csv))
         .route("/admin/catalog/import", post(import_csv))
         .route("/admin/orders/bulk", post(bulk_move_orders))
+        .route("/admin/orders/invoices", post(bulk_print_invoices))
+        .route("/admin/orders/{number}/invoice.pdf", get(print_invoice))
+        .route(
+            "/admin/refunds/{id}/credit-note.pdf",
+            get(print_credit_note),
+        )
         .route("/admin/orders/{number}/refund", post(refund_order))
         // A little over the picture limit, so an 8.5 MB file still reaches our own check and
         // its clear message; anything bigger is cut off while streaming.
@@ -395,5 +403,99 @@ async fn refund_order(
             AppError::from(e).into_response()
         }
         Err(e) => back("error", &e.to_string()),
+    }
+}
+
+/// Staff print an order's invoice (issued if it has none yet); each print is noted on the
+/// order's timeline.
+async fn print_invoice(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Response, AppError> {
+    let staff = session::require_staff(&state, &session).await?;
+    let order = orders::staff::find(&state.db, &number)
+        .await?
+        .ok_or_else(|| AppError::NotFound("No such order.".into()))?;
+    let document = orders::documents::print_invoice(
+        &state.db,
+        &state.settings,
+        order.id,
+        &Actor::staff(&staff),
+    )
+    .await?;
+    Ok(pdf_response(&document, false))
+}
+
+/// Staff print a refund's credit note (issued if it has none yet).
+async fn print_credit_note(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(id): ApiPath<i32>,
+) -> Result<Response, AppError> {
+    let staff = session::require_staff(&state, &session).await?;
+    let document =
+        orders::documents::credit_note(&state.db, &state.settings, id, &Actor::staff(&staff))
+            .await?;
+    Ok(pdf_response(&document, false))
+}
+
+/// The orders table's "Print invoices": one PDF of the ticked orders' invoices. When any of
+/// them is unpaid (no invoice), nothing is printed and the table says which to untick.
+async fn bulk_print_invoices(
+    State(state): State<AppState>,
+    session: Session,
+    body: axum::body::Bytes,
+) -> Response {
+    let mut numbers = Vec::new();
+    for (key, value) in form_urlencoded::parse(&body) {
+        if key == "number" {
+            numbers.push(value.into_owned());
+        }
+    }
+    let back = |key: &str, message: &str| {
+        Redirect::to(&with_param("/admin/orders", key, message)).into_response()
+    };
+    let staff = match session::require_staff(&state, &session).await {
+        Ok(user) => user,
+        Err(err) => return err.into_response(),
+    };
+    if numbers.is_empty() {
+        return back("error", "Select the orders whose invoices to print first.");
+    }
+    let unpaid = match orders::documents::not_invoiceable(&state.db, &numbers).await {
+        Ok(unpaid) => unpaid,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    if !unpaid.is_empty() {
+        let listed: Vec<&str> = unpaid.iter().take(10).map(String::as_str).collect();
+        return back(
+            "error",
+            &format!(
+                "Nothing printed: {} not paid, so without an invoice. Untick them and print again.",
+                listed.join(", ")
+            ),
+        );
+    }
+    match orders::documents::print_many(&state.db, &state.settings, &numbers, &Actor::staff(&staff))
+        .await
+    {
+        Ok(printed) if !printed.pdf.is_empty() => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "inline; filename=\"invoices-{}.pdf\"",
+                        printed.printed.len()
+                    ),
+                ),
+                (header::CACHE_CONTROL, "private, no-store".to_string()),
+            ],
+            printed.pdf,
+        )
+            .into_response(),
+        Ok(_) => back("error", "None of the selected orders has an invoice."),
+        Err(e) => AppError::from(e).into_response(),
     }
 }

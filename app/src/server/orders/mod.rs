@@ -4,6 +4,7 @@
 //! creates orders; payments move payments and hand the order's side to this module.
 mod access;
 mod close;
+pub mod documents;
 mod expiry;
 pub mod outbox;
 mod payment;

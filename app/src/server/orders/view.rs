@@ -8,7 +8,7 @@ use sea_orm::{
 use crate::{
     model::{
         ActorKind, Currency, Money, OrderLine, OrderStatus, OrderTotals, OrderView, Page,
-        TimelineEntry,
+        TimelineEntry, TimelineKind,
     },
     server::db::{order, order_event, order_item, payment},
 };
@@ -108,6 +108,8 @@ pub async fn timeline(
         .all(db)
         .await?
         .into_iter()
+        // Notes are staff's: internal remarks, invoice prints.
+        .filter(|e| for_staff || e.kind != TimelineKind::Note.as_str())
         .map(|e| TimelineEntry {
             at: e.created_at.to_rfc3339(),
             actor_name: match (for_staff, e.actor.as_str()) {

@@ -2,6 +2,7 @@
 //! its full timeline and move it along (processing, shipped with a tracking number, delivered,
 //! cancelled). Every move goes through `orders::workflow`, which decides who may make it.
 use axum::{extract::State, http::HeaderMap, Json};
+use sea_orm::EntityTrait;
 use serde::Deserialize;
 use tower_sessions::Session;
 use utoipa::ToSchema;
@@ -212,4 +213,77 @@ pub async fn refund_outcome(
         created,
         order: view,
     })
+}
+
+/// A stored document as a PDF response. `download`: saved as a file; otherwise shown in the
+/// browser (to print).
+pub(crate) fn pdf_response(
+    document: &crate::server::db::document::Model,
+    download: bool,
+) -> axum::response::Response {
+    use axum::{http::header, response::IntoResponse};
+    let disposition = format!(
+        "{}; filename=\"{}\"",
+        if download { "attachment" } else { "inline" },
+        orders::documents::file_name(&document.number)
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        document.pdf.clone(),
+    )
+        .into_response()
+}
+
+/// The order's invoice as PDF: issued the first time it is asked for once the order is paid,
+/// the same stored file every time after.
+#[utoipa::path(get, path = "/api/v1/orders/{order}/invoice.pdf", tag = "orders",
+    params(("order" = String, Path, description = "Order number or id"), OrderKey),
+    responses((status = 200, content_type = "application/pdf", description = "The invoice"),
+              (status = 404, body = ErrorBody),
+              (status = 409, description = "Not paid: no invoice yet", body = ErrorBody)))]
+pub async fn order_invoice(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    ApiPath(reference): ApiPath<String>,
+    ApiQuery(query): ApiQuery<OrderKey>,
+) -> Result<axum::response::Response, AppError> {
+    let order =
+        orders::visible_order(&state, &session, &headers, &reference, query.key.as_deref()).await?;
+    let document =
+        orders::documents::invoice(&state.db, &state.settings, order.id, &Actor::system()).await?;
+    Ok(pdf_response(&document, true))
+}
+
+/// The credit note of one of the order's refunds, as PDF (once the money is back).
+#[utoipa::path(get, path = "/api/v1/orders/{order}/refunds/{refund}/credit-note.pdf", tag = "orders",
+    params(("order" = String, Path, description = "Order number or id"),
+           ("refund" = i32, Path, description = "Refund id"), OrderKey),
+    responses((status = 200, content_type = "application/pdf", description = "The credit note"),
+              (status = 404, body = ErrorBody),
+              (status = 409, description = "The refund has not gone through yet", body = ErrorBody)))]
+pub async fn order_credit_note(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    ApiPath((reference, refund_id)): ApiPath<(String, i32)>,
+    ApiQuery(query): ApiQuery<OrderKey>,
+) -> Result<axum::response::Response, AppError> {
+    let order =
+        orders::visible_order(&state, &session, &headers, &reference, query.key.as_deref()).await?;
+    let belongs = crate::server::db::refund::Entity::find_by_id(refund_id)
+        .one(&state.db)
+        .await?
+        .is_some_and(|r| r.order_id == order.id);
+    if !belongs {
+        return Err(AppError::NotFound("No such refund.".into()));
+    }
+    let document =
+        orders::documents::credit_note(&state.db, &state.settings, refund_id, &Actor::system())
+            .await?;
+    Ok(pdf_response(&document, true))
 }
