@@ -540,6 +540,12 @@ await journey('guest cart survives a reload, merges at login, and pays with the 
   await admin.waitForSelector('.admin-order-status [data-status=shipped]');
   assert.equal(await admin.locator('.admin-tracking').textContent(), `JNE${unique}`);
   await shot(admin, '30-admin-order-shipped');
+  // Staff print the invoice: a PDF, issued on the first print.
+  const printHref = await admin.locator('.admin-invoice').getAttribute('href');
+  const printed = await admin.request.get(printHref);
+  assert.equal(printed.status(), 200);
+  assert.equal(printed.headers()['content-type'], 'application/pdf');
+  const printedBody = await printed.body();
   assert.deepEqual(admin.consoleErrors.filter((e) => !e.includes('status of 4')), [], 'admin pages: no console errors');
   await admin.context().close();
   await page.goto(`/orders/${number}`);
@@ -549,6 +555,12 @@ await journey('guest cart survives a reload, merges at login, and pays with the 
   const steps = await page.locator('.timeline-entry').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-to')));
   assert.deepEqual(steps.filter((s) => ['confirmed', 'processing', 'shipped'].includes(s)), ['confirmed', 'processing', 'shipped']);
   await shot(page, '27-order-shipped');
+  // Budi downloads the same invoice.
+  const invoiceHref = await page.locator('.order-invoice').getAttribute('href');
+  const invoice = await page.request.get(invoiceHref);
+  assert.equal(invoice.status(), 200);
+  assert.ok(invoice.headers()['content-disposition'].startsWith('attachment; filename="INV-'));
+  assert.deepEqual(await invoice.body(), printedBody, 'the stored invoice, byte for byte');
   assert.deepEqual(page.consoleErrors.filter((e) => !e.includes('status of 4')), []);
   await page.context().close();
 });
