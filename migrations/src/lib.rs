@@ -20,6 +20,7 @@ mod m20261203_000014_order_workflow;
 mod m20261203_000015_refund_ledger;
 mod m20261203_000016_emails;
 mod m20261204_000017_documents;
+mod m20261204_000018_return_requests;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_refund_ledger::Migration),
             Box::new(m20261203_000016_emails::Migration),
             Box::new(m20261204_000017_documents::Migration),
+            Box::new(m20261204_000018_return_requests::Migration),
         ]
     }
 }

@@ -106,6 +106,13 @@ pub struct OrderView {
     /// Money given back, oldest first.
     #[serde(default)]
     pub refunds: Vec<crate::model::OrderRefund>,
+    /// The customer's return requests, oldest first.
+    #[serde(default)]
+    pub returns: Vec<crate::model::OrderReturn>,
+    /// Whether the customer may ask to return items now (shipped or delivered, paid, no
+    /// request open).
+    #[serde(default)]
+    pub returnable: bool,
 }
 
 /// One entry of an order's timeline.

@@ -186,6 +186,57 @@ pub struct OrderRefund {
     pub created_at: String,
 }
 
+/// A customer's request to send items back, and what staff decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OrderReturn {
+    pub id: i32,
+    /// [`crate::model::ReturnStatus`]: `requested`, `approved`, `rejected`.
+    pub status: String,
+    pub status_label: String,
+    pub reason: String,
+    pub lines: Vec<OrderReturnLine>,
+    /// Staff's answer (shown to the customer).
+    pub decision_note: String,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OrderReturnLine {
+    pub item_id: i32,
+    pub sku: String,
+    pub name: String,
+    pub quantity: i32,
+}
+
+/// What a customer asks to send back: a reason, and some units of the order's lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReturnRequestInput {
+    pub reason: String,
+    pub lines: Vec<ReturnLineInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReturnLineInput {
+    pub item_id: i32,
+    pub quantity: i32,
+}
+
+/// Staff's answer to a return request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReturnDecision {
+    /// `approve` or `reject`.
+    pub decision: String,
+    /// Told to the customer (required when rejecting).
+    #[serde(default)]
+    pub note: String,
+}
+
 /// What one refund gave money back for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

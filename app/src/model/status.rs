@@ -178,7 +178,30 @@ stored_as_text! {
         Status = "status",
         Payment = "payment",
         Shipment = "shipment",
+        /// Staff's remarks and prints: staff only.
         Note = "note",
+        /// A return request and staff's decision on it.
+        Return = "return",
+    }
+}
+
+stored_as_text! {
+    /// Where a customer's return request is.
+    ReturnStatus, "return status" {
+        Requested = "requested",
+        Approved = "approved",
+        Rejected = "rejected",
+    }
+}
+
+impl ReturnStatus {
+    /// The state in words for shoppers and staff.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReturnStatus::Requested => "Return requested: awaiting the shop's answer",
+            ReturnStatus::Approved => "Return approved: send the items back",
+            ReturnStatus::Rejected => "Return declined",
+        }
     }
 }
 
@@ -388,6 +411,7 @@ mod tests {
         round_trip(Gateway::ALL);
         round_trip(ActorKind::ALL);
         round_trip(TimelineKind::ALL);
+        round_trip(ReturnStatus::ALL);
         assert_eq!(
             "partially_refunded".parse::<PaymentStatus>(),
             Ok(PaymentStatus::PartiallyRefunded)

@@ -18,4 +18,5 @@ mod manage;
 mod orders;
 mod refunds;
 mod resilience;
+mod returns;
 mod soak;

@@ -304,11 +304,17 @@ pub fn AdminOrderPage() -> impl IntoView {
                                         }).collect_view()}
                                     </Card>
                                     <RefundCard detail=refund_detail />
+                                    {(!o.returns.is_empty()).then(|| view! { <AdminReturns returns=o.returns.clone() /> })}
                                     <Card class="admin-timeline">
                                         <h2 class="mb-3 font-semibold">"Timeline"</h2>
                                         <ol class="flex flex-col gap-3 border-l-2 border-stone-200 pl-4 text-sm">
                                             {o.timeline.iter().map(|e| {
                                                 let what = match (&e.from, &e.to, e.kind.as_str()) {
+                                                    (_, Some(to), "return") => match to.as_str() {
+                                                        "requested" => "Return requested".to_string(),
+                                                        "approved" => "Return approved".to_string(),
+                                                        _ => "Return rejected".to_string(),
+                                                    },
                                                     (Some(from), Some(to), _) => format!("{} → {}", status_label(from), status_label(to)),
                                                     (None, Some(to), _) => status_label(to).to_string(),
                                                     (_, None, "note") => "Note".to_string(),
@@ -395,6 +401,40 @@ pub fn AdminOrderPage() -> impl IntoView {
 /// An order's refunds and the refund form: a quantity and a restock choice per line still
 /// refundable, the shipping fee, or an amount. A plain form with the page's idempotency key
 /// (works before hydration; a double submit makes one refund).
+#[component]
+fn AdminReturns(returns: Vec<crate::model::OrderReturn>) -> impl IntoView {
+    view! {
+        <Card class="admin-returns">
+            <h2 class="mb-2 font-semibold">"Return requests"</h2>
+            <ul class="flex flex-col gap-3 text-sm">
+                {returns.into_iter().map(|r| {
+                    let open = r.status == "requested";
+                    view! {
+                        <li class="admin-return" data-status=r.status.clone()>
+                            <p class="font-medium">{r.status_label.clone()}</p>
+                            <p class="text-xs text-stone-600">
+                                {r.lines.iter().map(|l| format!("{} × {} ({})", l.quantity, l.sku, l.name)).collect::<Vec<_>>().join(", ")}
+                            </p>
+                            <p class="text-xs text-stone-800">{format!("Reason: {}", r.reason)}</p>
+                            {(!r.decision_note.is_empty()).then(|| view! { <p class="text-xs text-stone-600">{format!("Answer: {}", r.decision_note)}</p> })}
+                            {open.then(|| view! {
+                                // A plain form: works before hydration.
+                                <form method="post" action=format!("/admin/returns/{}", r.id) class="return-decision mt-2 flex flex-col gap-2">
+                                    <input name="note" maxlength="1000" placeholder="Note for the customer (needed to reject)" class=INPUT />
+                                    <div class="flex gap-2">
+                                        <button type="submit" name="decision" value="approve" class=format!("return-approve {}", ButtonStyle::Primary.class())>"Approve"</button>
+                                        <button type="submit" name="decision" value="reject" class=format!("return-reject {}", ButtonStyle::Secondary.class())>"Reject"</button>
+                                    </div>
+                                </form>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </Card>
+    }
+}
+
 #[component]
 fn RefundCard(detail: AdminOrderDetail) -> impl IntoView {
     let o = detail.order;

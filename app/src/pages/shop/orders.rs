@@ -16,6 +16,59 @@ use crate::{
     model::{payment_method_label, status_label, tracking_url, OrderView},
 };
 
+/// The customer's return requests, and the form to ask for one (a plain post, so it works
+/// before hydration): how many of each line and why.
+#[component]
+fn ReturnCard(order: OrderView, key: Option<String>) -> impl IntoView {
+    let lines: Vec<_> = order
+        .lines
+        .iter()
+        .filter(|l| l.quantity > l.refunded)
+        .cloned()
+        .collect();
+    view! {
+        <Card class="order-returns h-fit">
+            <h2 class="mb-2 font-semibold">"Returns"</h2>
+            <ul class="mb-3 flex flex-col gap-2 text-sm">
+                {order.returns.iter().map(|r| view! {
+                    <li class="return-entry" data-status=r.status.clone()>
+                        <p class="font-medium">{r.status_label.clone()}</p>
+                        <p class="text-xs text-stone-600">
+                            {r.lines.iter().map(|l| format!("{} × {}", l.quantity, l.name)).collect::<Vec<_>>().join(", ")}
+                            {format!(" · {}", r.reason)}
+                        </p>
+                        {(!r.decision_note.is_empty()).then(|| view! {
+                            <p class="return-answer text-xs text-stone-800">{format!("The shop: {}", r.decision_note)}</p>
+                        })}
+                    </li>
+                }).collect_view()}
+            </ul>
+            {order.returnable.then(|| view! {
+                <form method="post" action=format!("/orders/{}/returns", order.number) class="return-form flex flex-col gap-2 text-sm">
+                    {key.clone().map(|k| view! { <input type="hidden" name="key" value=k /> })}
+                    <p class="text-stone-600">"Something wrong? Ask to send items back."</p>
+                    {lines.iter().map(|l| {
+                        let left = l.quantity - l.refunded;
+                        view! {
+                            <label class="flex items-center justify-between gap-2">
+                                <span>{l.name.clone()}</span>
+                                <select name=format!("qty_{}", l.item_id) class="return-qty rounded-lg border border-stone-300 px-2 py-1">
+                                    {(0..=left).map(|n| view! { <option value=n.to_string()>{n.to_string()}</option> }).collect_view()}
+                                </select>
+                            </label>
+                        }
+                    }).collect_view()}
+                    <label class="block">
+                        <span class="text-stone-700">"Why?"</span>
+                        <textarea name="reason" required maxlength="1000" rows="2" class="return-reason mt-1 w-full rounded-lg border border-stone-300 px-3 py-2"></textarea>
+                    </label>
+                    <button type="submit" class=format!("return-button {}", ButtonStyle::Secondary.class())>"Request a return"</button>
+                </form>
+            })}
+        </Card>
+    }
+}
+
 /// `/orders/{number}`: one order (its customer, or a guest with the key from their link).
 #[component]
 pub fn OrderPage() -> impl IntoView {
@@ -71,6 +124,10 @@ fn OrderDetail(
     } else {
         "It has not been paid. The items go back on sale."
     };
+    let query = use_query_map();
+    // What a plain form post (the return request) left in the URL.
+    let saved_notice = Signal::derive(move || query.read().get("saved").filter(|s| !s.is_empty()));
+    let error_notice = Signal::derive(move || query.read().get("error").filter(|s| !s.is_empty()));
     let cancel_number = order.number.clone();
     // Money came in: the order has (or gets, on first download) its invoice.
     let invoiced = matches!(
@@ -78,6 +135,9 @@ fn OrderDetail(
         "paid" | "partially_refunded" | "refunded"
     );
     let invoice_href = format!("/api/v1/orders/{}/invoice.pdf{key_query}", order.number);
+    let return_card = (!order.returns.is_empty() || order.returnable).then(|| {
+        view! { <ReturnCard order=order.clone() key=key.clone() /> }
+    });
     let pay_href = if order.payment_method == "demo" {
         format!("/pay/demo/{}{key_query}", order.number)
     } else {
@@ -98,6 +158,8 @@ fn OrderDetail(
                 <p class="text-sm text-emerald-900">{format!("A confirmation goes to {}.", order.email)}</p>
             </div>
         })}
+        <Alert message=saved_notice error=false />
+        <Alert message=error_notice />
         <div class="mb-6 flex flex-wrap items-center gap-3">
             <h1 class="order-number text-2xl font-bold">{format!("Order {}", order.number)}</h1>
             <span class=format!("order-status {}", status_class(&order.status)) data-status=order.status.clone()>{status_label(&order.status)}</span>
@@ -148,6 +210,7 @@ fn OrderDetail(
                         </ul>
                     </Card>
                 })}
+                {return_card}
                 {order.cancellable.then(|| view! {
                     <Card class="order-cancel h-fit">
                         <h2 class="mb-1 font-semibold">"Cancel this order"</h2>
@@ -175,6 +238,12 @@ fn OrderDetail(
                             (Some(to), "status") => status_label(to).to_string(),
                             (Some(to), "payment") => format!("Payment: {}", status_label(to).to_lowercase()),
                             (_, "shipment") => "Shipment".to_string(),
+                            (Some(to), "return") => match to.as_str() {
+                                "requested" => "Return requested",
+                                "approved" => "Return approved",
+                                _ => "Return declined",
+                            }
+                            .to_string(),
                             _ => "Payment".to_string(),
                         };
                         view! {

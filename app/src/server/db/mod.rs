@@ -24,6 +24,7 @@ pub mod product_image;
 pub mod product_variant;
 pub mod refund;
 pub mod refund_line;
+pub mod return_request;
 pub mod review;
 pub mod stock_level;
 pub mod stock_movement;

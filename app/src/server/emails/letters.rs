@@ -106,6 +106,24 @@ pub async fn for_event(
                 out.push((customer, "refund.confirmed", write.refunded(amount)));
             }
         }
+        "return.requested" | "return.decided" => {
+            let found = payload["return_id"]
+                .as_i64()
+                .and_then(|id| view.returns.iter().find(|r| i64::from(r.id) == id));
+            if let Some(request) = found {
+                if event.kind == "return.requested" {
+                    if !staff.is_empty() {
+                        out.push((
+                            staff,
+                            "staff.return_requested",
+                            write.return_requested(request),
+                        ));
+                    }
+                } else {
+                    out.push((customer, "return.decided", write.return_decided(request)));
+                }
+            }
+        }
         _ => {}
     }
     Ok(out)
@@ -256,6 +274,70 @@ impl Writer<'_> {
             .unwrap_or_default();
         letter.footer = format!("{} staff notification.", self.settings.shop.name);
         Self::with_order(letter, self.view)
+    }
+
+    fn return_lines(request: &crate::model::OrderReturn) -> String {
+        request
+            .lines
+            .iter()
+            .map(|l| format!("{} × {} ({})", l.quantity, l.name, l.sku))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn return_requested(&self, request: &crate::model::OrderReturn) -> Letter {
+        let n = &self.order.number;
+        let mut letter = self.letter(
+            format!("Return requested for order {n}"),
+            format!("{} asks to return items of {n}", self.order.email),
+            vec![
+                format!("Items: {}.", Self::return_lines(request)),
+                format!("Reason: {}", request.reason),
+                "Approve or reject it on the order's admin page.".into(),
+            ],
+        );
+        letter.link_label = "Open in the admin".into();
+        letter.link_url = self
+            .settings
+            .public_url
+            .join(&format!("/admin/orders/{n}"))
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        letter.footer = format!("{} staff notification.", self.settings.shop.name);
+        letter
+    }
+
+    fn return_decided(&self, request: &crate::model::OrderReturn) -> Letter {
+        let n = &self.order.number;
+        let approved = request.status == "approved";
+        let mut paragraphs = vec![self.greeting()];
+        if approved {
+            paragraphs.push(format!(
+                "We accepted your return of {} from order {n}. Please send the items back; we refund them once they arrive.",
+                Self::return_lines(request)
+            ));
+        } else {
+            paragraphs.push(format!(
+                "We could not accept your return of {} from order {n}.",
+                Self::return_lines(request)
+            ));
+        }
+        if !request.decision_note.is_empty() {
+            paragraphs.push(request.decision_note.clone());
+        }
+        self.letter(
+            if approved {
+                format!("Your return for order {n} is approved")
+            } else {
+                format!("Your return for order {n}")
+            },
+            if approved {
+                "Return approved".into()
+            } else {
+                "Return declined".into()
+            },
+            paragraphs,
+        )
     }
 
     fn moved(&self, to: &str) -> Option<Letter> {

@@ -20,6 +20,7 @@ pub mod admin;
 pub mod api;
 pub mod headers;
 pub mod page_cache;
+pub mod returns;
 pub mod safety;
 pub mod seo;
 pub mod webhooks;
@@ -41,6 +42,7 @@ pub fn router(state: AppState, sessions: SessionBackend) -> Router {
         .route("/sitemap.xml", get(seo::sitemap))
         .nest("/api/v1", api::router())
         .merge(admin::router())
+        .merge(returns::router())
         .merge(webhooks::router())
         .nest_service("/media", media_files(&state))
         .merge(pages)

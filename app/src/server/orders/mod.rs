@@ -9,6 +9,7 @@ mod expiry;
 pub mod outbox;
 mod payment;
 pub mod refunds;
+pub mod returns;
 pub mod staff;
 mod view;
 mod workflow;

@@ -46,6 +46,8 @@ pub async fn order_view(
     let mut view = view_from(order, lines, last_payment.as_ref());
     view.timeline = timeline(db, order.id, false).await?;
     view.refunds = refunds;
+    view.returns = super::returns::of_order(db, order.id, &view.lines).await?;
+    view.returnable = super::returns::may_request(order, &view.returns);
     Ok(view)
 }
 
@@ -92,6 +94,8 @@ pub fn view_from(
             .is_ok_and(|s| s.may_move_to(OrderStatus::Cancelled, ActorKind::Customer)),
         timeline: Vec::new(),
         refunds: Vec::new(),
+        returns: Vec::new(),
+        returnable: false,
     }
 }
 

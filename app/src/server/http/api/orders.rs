@@ -287,3 +287,69 @@ pub async fn order_credit_note(
             .await?;
     Ok(pdf_response(&document, true))
 }
+
+/// Who is acting on a shopper's order: its customer, or the guest holding its key.
+async fn shopper_actor(
+    state: &AppState,
+    session: &Session,
+    order: &order::Model,
+) -> Result<Actor, AppError> {
+    let user = session::current_user(state, session).await?;
+    Ok(match user {
+        Some(user) if order.user_id == Some(user.id) => Actor::customer(&user),
+        _ => Actor::guest(&order.email),
+    })
+}
+
+/// Ask to send back units of a shipped or delivered order, with a reason. Staff approve or
+/// reject it; the order's `returns` show where it is.
+#[utoipa::path(post, path = "/api/v1/orders/{order}/returns", tag = "orders",
+    params(("order" = String, Path, description = "Order number or id"), OrderKey),
+    request_body = crate::model::ReturnRequestInput,
+    responses((status = 201, body = OrderView), (status = 404, body = ErrorBody),
+              (status = 409, description = "Not shipped yet, not paid, or a request is already open", body = ErrorBody),
+              (status = 422, description = "No reason, no items, or more units than were bought", body = ErrorBody)))]
+pub async fn request_return(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    ApiPath(reference): ApiPath<String>,
+    ApiQuery(query): ApiQuery<OrderKey>,
+    ApiJson(input): ApiJson<crate::model::ReturnRequestInput>,
+) -> Result<(axum::http::StatusCode, Json<OrderView>), AppError> {
+    let order =
+        orders::visible_order(&state, &session, &headers, &reference, query.key.as_deref()).await?;
+    let actor = shopper_actor(&state, &session, &order).await?;
+    orders::returns::request(&state.db, order.id, &input, &actor).await?;
+    let fresh = staff_order(&state, &order.number).await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(orders::order_view(&state.db, &fresh).await?),
+    ))
+}
+
+/// Approve or reject a customer's return request (a rejection says why). Staff only.
+#[utoipa::path(post, path = "/api/v1/admin/returns/{id}", tag = "admin",
+    params(("id" = i32, Path, description = "Return request id")),
+    request_body = crate::model::ReturnDecision,
+    responses((status = 200, body = OrderView), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, description = "Answered already", body = ErrorBody),
+              (status = 422, description = "Unknown decision, or a rejection without a note", body = ErrorBody)))]
+pub async fn decide_return(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(id): ApiPath<i32>,
+    ApiJson(decision): ApiJson<crate::model::ReturnDecision>,
+) -> Result<Json<OrderView>, AppError> {
+    let staff = session::require_staff(&state, &session).await?;
+    let (_, order) = orders::returns::decide(
+        &state.db,
+        id,
+        &decision.decision,
+        &decision.note,
+        &Actor::staff(&staff),
+    )
+    .await?;
+    Ok(Json(staff_view(&state, &order).await?))
+}
