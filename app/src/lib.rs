@@ -25,7 +25,8 @@ use pages::{
     account::{AccountLayout, AddressesPage, LoginPage, ProfilePage, RegisterPage},
     admin::{
         AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage, AdminLayout, AdminOrderPage,
-        AdminOrdersPage, AdminProductEditPage, AdminProductsPage, AdminRefundsPage, AdminUsersPage,
+        AdminOrdersPage, AdminProductEditPage, AdminProductsPage, AdminRefundsPage,
+        AdminSettingsPage, AdminUsersPage,
     },
     catalog::{BrandPage, CategoryPage, ProductPage, SearchPage},
     home::HomePage,
@@ -117,6 +118,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("catalog") view=AdminCatalogPage />
                             <Route path=path!("users") view=AdminUsersPage />
                             <Route path=path!("refunds") view=AdminRefundsPage />
+                            <Route path=path!("settings") view=AdminSettingsPage />
                             <Route path=path!("orders") view=AdminOrdersPage />
                             <Route path=path!("orders/:number") view=AdminOrderPage />
                         </ParentRoute>

@@ -21,6 +21,7 @@ mod m20261203_000015_refund_ledger;
 mod m20261203_000016_emails;
 mod m20261204_000017_documents;
 mod m20261204_000018_return_requests;
+mod m20261204_000019_api_tokens;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000016_emails::Migration),
             Box::new(m20261204_000017_documents::Migration),
             Box::new(m20261204_000018_return_requests::Migration),
+            Box::new(m20261204_000019_api_tokens::Migration),
         ]
     }
 }

@@ -90,3 +90,51 @@ pub async fn admin_mark_refund_done(id: i32, note: String) -> Result<(), AppErro
         Err(err) => form_error(err),
     }
 }
+
+#[cfg(feature = "ssr")]
+async fn require_admin() -> Result<(crate::server::state::AppState, User), AppError> {
+    let state = app_state()?;
+    match session::require_admin(&state, &request_session().await?).await {
+        Ok(user) => Ok((state, user)),
+        Err(err) => {
+            crate::server::set_status(err.status());
+            Err(err)
+        }
+    }
+}
+
+/// Every staff API token (never the tokens themselves). Admins only.
+#[server]
+pub async fn admin_api_tokens() -> Result<Vec<crate::model::ApiTokenView>, AppError> {
+    let (state, _) = require_admin().await?;
+    Ok(domain::tokens::list(&state.db).await?)
+}
+
+/// A new staff API token acting as the admin making it; the answer is the only time the token
+/// is shown. Admins only.
+#[server]
+pub async fn create_api_token(name: String) -> Result<crate::model::CreatedApiToken, AppError> {
+    let result = async {
+        let (state, admin) = require_admin().await?;
+        Ok(domain::tokens::create(&state.db, &admin, &name).await?)
+    }
+    .await;
+    match result {
+        Ok(created) => Ok(created),
+        Err(err) => form_error(err),
+    }
+}
+
+/// Ends a staff API token at once. Admins only.
+#[server]
+pub async fn revoke_api_token(id: i32) -> Result<crate::model::ApiTokenView, AppError> {
+    let result = async {
+        let (state, _) = require_admin().await?;
+        Ok(domain::tokens::revoke(&state.db, id).await?)
+    }
+    .await;
+    match result {
+        Ok(view) => Ok(view),
+        Err(err) => form_error(err),
+    }
+}

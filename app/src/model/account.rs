@@ -158,3 +158,25 @@ mod tests {
         assert!(!Role::Customer.is_staff());
     }
 }
+
+/// A staff API token as admins see it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokenView {
+    pub id: i32,
+    pub name: String,
+    /// The token's first characters (`psr_1a2b3c4d`), to tell tokens apart.
+    pub prefix: String,
+    /// Whom it acts as.
+    pub owner_email: String,
+    /// RFC 3339.
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked: bool,
+}
+
+/// A token just made: the only time the token itself is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedApiToken {
+    pub token: String,
+    pub view: ApiTokenView,
+}

@@ -250,8 +250,17 @@ pub async fn log_out(session: &Session) -> Result<(), AppError> {
     Ok(())
 }
 
+tokio::task_local! {
+    /// The staff member a request's API token acts as, for the length of that request.
+    pub static BEARER_USER: User;
+}
+
 /// The logged-in, still-active user, if any.
 pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<User>, AppError> {
+    // A staff API call with a bearer token acts as the token's owner (see `http::api::bearer`).
+    if let Ok(user) = BEARER_USER.try_with(User::clone) {
+        return Ok(Some(user));
+    }
     let Some(id) = session.get::<i32>(USER_ID).await? else {
         return Ok(None);
     };

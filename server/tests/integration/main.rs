@@ -20,3 +20,4 @@ mod refunds;
 mod resilience;
 mod returns;
 mod soak;
+mod tokens;

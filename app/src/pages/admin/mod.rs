@@ -3,12 +3,14 @@
 mod orders;
 mod products;
 mod refunds;
+mod settings;
 mod taxonomy;
 mod users;
 
 pub use orders::{AdminOrderPage, AdminOrdersPage};
 pub use products::{AdminProductEditPage, AdminProductsPage};
 pub use refunds::AdminRefundsPage;
+pub use settings::AdminSettingsPage;
 pub use taxonomy::{AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage};
 pub use users::AdminUsersPage;
 
@@ -44,7 +46,10 @@ pub fn AdminLayout() -> impl IntoView {
                                 <A href="/admin/brands" attr:class=NAV>"Brands"</A>
                                 <A href="/admin/catalog" attr:class=NAV>"Import & export"</A>
                                 <A href="/admin/refunds" attr:class=NAV>"Refunds"</A>
-                                {(user.role == Role::Admin).then(|| view! { <A href="/admin/users" attr:class=NAV>"Users"</A> })}
+                                {(user.role == Role::Admin).then(|| view! {
+                                    <A href="/admin/users" attr:class=NAV>"Users"</A>
+                                    <A href="/admin/settings" attr:class=NAV>"Settings"</A>
+                                })}
                             </nav>
                             <Outlet />
                         </div>

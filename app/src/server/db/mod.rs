@@ -8,6 +8,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, DbErr};
 use super::config::{redact_url, ConfigError};
 
 pub mod address;
+pub mod api_token;
 pub mod brand;
 pub mod category;
 pub mod document;

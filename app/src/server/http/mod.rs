@@ -40,7 +40,10 @@ pub fn router(state: AppState, sessions: SessionBackend) -> Router {
         .route("/readyz", get(readyz))
         .route("/robots.txt", get(seo::robots))
         .route("/sitemap.xml", get(seo::sitemap))
-        .nest("/api/v1", api::router())
+        .nest(
+            "/api/v1",
+            api::router().layer(middleware::from_fn_with_state(state.clone(), api::bearer)),
+        )
         .merge(admin::router())
         .merge(returns::router())
         .merge(webhooks::router())

@@ -44,6 +44,37 @@ pub struct ApiQuery<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(AppError))]
 pub struct ApiPath<T>(pub T);
 
+/// Staff API calls may carry `Authorization: Bearer psr_…` (a token an admin made at
+/// `/admin/settings`) instead of a session: the request then acts as the token's owner. Only
+/// for `/api/v1/admin/…`; an unknown or revoked token is a 401.
+pub async fn bearer(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path();
+    let staff_api = path.starts_with("/admin/") || path.starts_with("/api/v1/admin/");
+    let Some(value) = request.headers().get(axum::http::header::AUTHORIZATION) else {
+        return next.run(request).await;
+    };
+    if !staff_api {
+        return next.run(request).await;
+    }
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_string();
+    match accounts::tokens::authenticate(&state.db, &token).await {
+        Ok(Some(user)) => session::BEARER_USER.scope(user, next.run(request)).await,
+        Ok(None) => AppError::Unauthorized("This API token is not valid or was revoked.".into())
+            .into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))

@@ -1,5 +1,8 @@
 //! Accounts: registration, password login (Argon2id), profiles, roles, the address book and the
-//! login rate limit. Pure domain code over the database; HTTP lives elsewhere.
+//! login rate limit, and staff API tokens (`tokens`). Pure domain code over the database; HTTP
+//! lives elsewhere.
+pub mod tokens;
+
 use std::{
     net::IpAddr,
     num::NonZeroU32,
