@@ -561,6 +561,39 @@ await journey('guest cart survives a reload, merges at login, and pays with the 
   assert.equal(invoice.status(), 200);
   assert.ok(invoice.headers()['content-disposition'].startsWith('attachment; filename="INV-'));
   assert.deepEqual(await invoice.body(), printedBody, 'the stored invoice, byte for byte');
+
+  // Budi asks to return one unit (a plain form); staff approve it with a note; an admin makes an
+  // API token for a script, which then reads the orders with it.
+  await page.locator('.return-qty').first().selectOption('1');
+  await page.fill('.return-reason', 'Too spicy for me');
+  await page.click('.return-button');
+  await page.waitForSelector('.return-entry[data-status=requested]');
+  await page.waitForSelector('.form-success');
+  await shot(page, '31-return-requested');
+  const staff = await newPage();
+  await logIn(staff, ADMIN);
+  await staff.goto(`/admin/orders/${number}`);
+  await staff.waitForSelector('.admin-return[data-status=requested]');
+  await staff.fill('.return-decision input[name=note]', 'Send it back with JNE, we refund on arrival');
+  await staff.click('.return-approve');
+  await staff.waitForSelector('.admin-return[data-status=approved]');
+  await shot(staff, '32-admin-return-approved');
+  await staff.goto('/admin/settings');
+  await staff.waitForSelector('.api-token-form');
+  await staff.waitForLoadState('networkidle');
+  await staff.fill('.api-token-name', `Warehouse sync ${unique}`);
+  await staff.click('.api-token-create');
+  await staff.waitForSelector('.api-token-value');
+  const token = (await staff.locator('.api-token-value').textContent()).trim();
+  assert.ok(token.startsWith('psr_'), token);
+  await staff.waitForSelector('.api-token-row');
+  await shot(staff, '33-admin-api-token');
+  const viaToken = await staff.context().request.get('/api/v1/admin/orders', { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(viaToken.status(), 200);
+  assert.deepEqual(staff.consoleErrors.filter((e) => !e.includes('status of 4')), [], 'return and settings pages: no console errors');
+  await staff.context().close();
+  await page.goto(`/orders/${number}`);
+  await page.waitForSelector('.return-entry[data-status=approved] .return-answer');
   assert.deepEqual(page.consoleErrors.filter((e) => !e.includes('status of 4')), []);
   await page.context().close();
 });

@@ -283,11 +283,8 @@ impl Issuer<'_> {
             .iter()
             .map(|i| ContentLine {
                 sku: i.sku.clone(),
-                name: if i.options.trim().is_empty() || i.name.contains(i.options.trim()) {
-                    i.name.clone()
-                } else {
-                    format!("{} ({})", i.name, i.options.trim())
-                },
+                // The name already carries the variant ("… — Merah, L").
+                name: i.name.clone(),
                 quantity: i.quantity,
                 unit_price: money(i.unit_price),
                 amount: money(i.line_total),

@@ -296,7 +296,10 @@ fn lay_out(content: &DocumentContent, layout: &mut Layout) {
         }
         let weight = if last { Weight::Bold } else { Weight::Regular };
         let size = if last { 11.0 } else { 9.0 };
-        layout.right(COL_UNIT_RIGHT, layout.y, size, weight, &total.label);
+        // The label ends left of its amount, however wide the amount is.
+        let label_right =
+            COL_UNIT_RIGHT.min(COL_AMOUNT_RIGHT - text_width(&total.value, size, weight) - 14.0);
+        layout.right(label_right, layout.y, size, weight, &total.label);
         layout.right(COL_AMOUNT_RIGHT, layout.y, size, weight, &total.value);
         layout.y += if last { 18.0 } else { 14.0 };
     }
