@@ -413,24 +413,36 @@ impl Issuer<'_> {
     }
 }
 
-async fn store(
-    txn: &DatabaseTransaction,
-    kind: &str,
-    subject: String,
-    order: &order::Model,
+/// What a document is about, beside its content.
+struct Subject<'a> {
+    kind: &'a str,
+    key: String,
+    order: &'a order::Model,
     refund_id: Option<i32>,
     total: i64,
+}
+
+async fn store(
+    txn: &DatabaseTransaction,
+    subject: Subject<'_>,
     content: &DocumentContent,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<document::Model, DocumentError> {
+    let Subject {
+        kind,
+        key,
+        order,
+        refund_id,
+        total,
+    } = subject;
     let bytes = pdf::render(&[content], &format!("{} {}", content.title, content.number))?;
     let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
     let json = serde_json::to_string(content).map_err(|e| DbErr::Custom(e.to_string()))?;
     let model = document::ActiveModel {
         kind: Set(kind.into()),
         number: Set(content.number.clone()),
-        subject: Set(subject),
+        subject: Set(key),
         order_id: Set(order.id),
         refund_id: Set(refund_id),
         total: Set(total),
@@ -464,11 +476,13 @@ async fn invoice_in(
     let content = issuer.invoice_content(txn, order, &number).await?;
     let stored = store(
         txn,
-        "invoice",
-        invoice_subject(order.id),
-        order,
-        None,
-        order.grand_total,
+        Subject {
+            kind: "invoice",
+            key: invoice_subject(order.id),
+            order,
+            refund_id: None,
+            total: order.grand_total,
+        },
         &content,
         actor,
         issuer.now,
@@ -582,11 +596,13 @@ pub async fn credit_note(
         .await?;
     let stored = store(
         &txn,
-        "credit_note",
-        credit_note_subject(refund.id),
-        &order,
-        Some(refund.id),
-        refund.amount,
+        Subject {
+            kind: "credit_note",
+            key: credit_note_subject(refund.id),
+            order: &order,
+            refund_id: Some(refund.id),
+            total: refund.amount,
+        },
         &content,
         actor,
         issuer.now,
