@@ -120,6 +120,11 @@ stored_as_text! {
 }
 
 impl RefundStatus {
+    /// The money is back with the customer (a credit note can be issued).
+    pub fn is_settled(self) -> bool {
+        matches!(self, RefundStatus::Confirmed | RefundStatus::Done)
+    }
+
     /// The state in words for shoppers and staff.
     pub fn label(self) -> &'static str {
         match self {
@@ -338,6 +343,14 @@ impl PaymentStatus {
             (PartiallyRefunded, Refunded) => true,
             _ => false,
         }
+    }
+
+    /// Money came in (and may have gone back since): the order has an invoice.
+    pub fn has_captured(self) -> bool {
+        matches!(
+            self,
+            PaymentStatus::Paid | PaymentStatus::PartiallyRefunded | PaymentStatus::Refunded
+        )
     }
 
     /// Still waiting for money (a declined attempt included).

@@ -28,6 +28,15 @@ async fn make_token(app: &TestApp, admin: &reqwest::Client, name: &str) -> Value
     res.json().await.unwrap()
 }
 
+/// The status a script without cookies gets listing the orders with `token` (or none).
+async fn list_orders_with(app: &TestApp, token: Option<&str>) -> u16 {
+    let mut request = reqwest::Client::new().get(app.url("/api/v1/admin/orders"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
 #[tokio::test]
 async fn a_token_acts_as_its_admin_on_the_staff_api_until_revoked() {
     let app = spawn_app().await;
@@ -112,20 +121,9 @@ async fn a_token_acts_as_its_admin_on_the_staff_api_until_revoked() {
     assert_eq!(res.status(), 401);
     // A made-up token, or none, is refused.
     for bad in [format!("psr_{}", "0".repeat(64)), "hunter2".to_string()] {
-        let res = script
-            .get(app.url("/api/v1/admin/orders"))
-            .bearer_auth(&bad)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 401);
+        assert_eq!(list_orders_with(&app, Some(&bad)).await, 401);
     }
-    let res = script
-        .get(app.url("/api/v1/admin/orders"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
+    assert_eq!(list_orders_with(&app, None).await, 401);
 
     // Revoked: refused at once.
     let (_, page) = settings_page(&app, &admin).await;
@@ -137,24 +135,12 @@ async fn a_token_acts_as_its_admin_on_the_staff_api_until_revoked() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let res = script
-        .get(app.url("/api/v1/admin/orders"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
+    assert_eq!(list_orders_with(&app, Some(&token)).await, 401);
 
     // A token whose owner is no longer staff stops working too.
     let second = make_token(&app, &admin, &unique_name("report")).await;
     let second = second["token"].as_str().unwrap().to_string();
-    let ok = script
-        .get(app.url("/api/v1/admin/orders"))
-        .bearer_auth(&second)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ok.status(), 200);
+    assert_eq!(list_orders_with(&app, Some(&second)).await, 200);
     app.state
         .db
         .execute_unprepared(&format!(
@@ -162,11 +148,5 @@ async fn a_token_acts_as_its_admin_on_the_staff_api_until_revoked() {
         ))
         .await
         .unwrap();
-    let res = script
-        .get(app.url("/api/v1/admin/orders"))
-        .bearer_auth(&second)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
+    assert_eq!(list_orders_with(&app, Some(&second)).await, 401);
 }

@@ -19,7 +19,7 @@ use crate::{
     },
     model::{
         payment_method_label, status_label, tracking_url, AdminOrderDetail, AdminOrderRow, Gateway,
-        OrderFilter, OrderStatus, PaymentStatus,
+        OrderFilter, OrderStatus, PaymentStatus, RefundStatus,
     },
     pages::shop::TotalsTable,
 };
@@ -269,7 +269,7 @@ pub fn AdminOrderPage() -> impl IntoView {
                                 <h1 class="admin-order-number font-mono text-2xl font-bold">{o.number.clone()}</h1>
                                 <span class="admin-order-status">{badge(&o.status)}</span>
                                 {badge(&o.payment_status)}
-                                {matches!(o.payment_status.as_str(), "paid" | "partially_refunded" | "refunded").then(|| view! {
+                                {o.payment_status.parse::<PaymentStatus>().is_ok_and(PaymentStatus::has_captured).then(|| view! {
                                     <a href=format!("/admin/orders/{}/invoice.pdf", o.number) rel="external" target="_blank" class=format!("admin-invoice ml-auto {}", ButtonStyle::Secondary.class())>"Print invoice"</a>
                                 })}
                             </div>
@@ -461,7 +461,7 @@ fn RefundCard(detail: AdminOrderDetail) -> impl IntoView {
                                 format!("{} × {} ({}{})", l.quantity, l.sku, l.amount.formatted, if l.restock { ", back in stock" } else { ", written off" })
                             }).collect::<Vec<_>>().join(" · ")}</p>
                         })}
-                        {matches!(r.status.as_str(), "confirmed" | "done").then(|| view! {
+                        {r.status.parse::<RefundStatus>().is_ok_and(RefundStatus::is_settled).then(|| view! {
                             <a href=format!("/admin/refunds/{}/credit-note.pdf", r.id) rel="external" target="_blank" class="admin-credit-note text-xs font-medium text-emerald-700 hover:underline">"Credit note (PDF)"</a>
                         })}
                     </li>

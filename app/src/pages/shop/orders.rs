@@ -13,7 +13,9 @@ use crate::{
         form_error_signal, Alert, ButtonStyle, Card, CardSkeleton, ErrorNotice, PageHeading,
         SubmitButton,
     },
-    model::{payment_method_label, status_label, tracking_url, OrderView},
+    model::{
+        payment_method_label, status_label, tracking_url, OrderView, PaymentStatus, RefundStatus,
+    },
 };
 
 /// The customer's return requests, and the form to ask for one (a plain post, so it works
@@ -130,10 +132,10 @@ fn OrderDetail(
     let error_notice = Signal::derive(move || query.read().get("error").filter(|s| !s.is_empty()));
     let cancel_number = order.number.clone();
     // Money came in: the order has (or gets, on first download) its invoice.
-    let invoiced = matches!(
-        order.payment_status.as_str(),
-        "paid" | "partially_refunded" | "refunded"
-    );
+    let invoiced = order
+        .payment_status
+        .parse::<PaymentStatus>()
+        .is_ok_and(PaymentStatus::has_captured);
     let invoice_href = format!("/api/v1/orders/{}/invoice.pdf{key_query}", order.number);
     let return_card = (!order.returns.is_empty() || order.returnable).then(|| {
         view! { <ReturnCard order=order.clone() key=key.clone() /> }
@@ -202,7 +204,7 @@ fn OrderDetail(
                                 <li class="refund-entry" data-status=r.status.clone()>
                                     <span class="font-medium">{r.amount.formatted.clone()}</span> " · " {r.status_label.clone()}
                                     <p class="text-xs text-stone-600">{r.reason.clone()}</p>
-                                    {matches!(r.status.as_str(), "confirmed" | "done").then(|| view! {
+                                    {r.status.parse::<RefundStatus>().is_ok_and(RefundStatus::is_settled).then(|| view! {
                                         <a href=format!("/api/v1/orders/{}/refunds/{}/credit-note.pdf{key_query}", order.number, r.id) rel="external" download class="refund-credit-note text-xs font-medium text-emerald-700 hover:underline">"Credit note (PDF)"</a>
                                     })}
                                 </li>

@@ -42,12 +42,12 @@ fn digest(token: &str) -> String {
     hex::encode(sha2::Sha256::digest(token.as_bytes()))
 }
 
-fn view(row: api_token::Model, owner: Option<&user::Model>) -> ApiTokenView {
+fn view(row: api_token::Model, owner_email: &str) -> ApiTokenView {
     ApiTokenView {
         id: row.id,
         name: row.name,
         prefix: row.prefix,
-        owner_email: owner.map(|u| u.email.clone()).unwrap_or_default(),
+        owner_email: owner_email.to_string(),
         created_at: row.created_at.to_rfc3339(),
         last_used_at: row.last_used_at.map(|t| t.to_rfc3339()),
         revoked: row.revoked_at.is_some(),
@@ -79,10 +79,9 @@ pub async fn create(
     }
     .insert(db)
     .await?;
-    let owner_row = user::Entity::find_by_id(owner.id).one(db).await?;
     Ok(CreatedApiToken {
         token,
-        view: view(row, owner_row.as_ref()),
+        view: view(row, &owner.email),
     })
 }
 
@@ -100,7 +99,7 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<ApiTokenView>, DbErr> {
         .into_iter()
         .map(|r| {
             let owner = owners.iter().find(|u| u.id == r.user_id);
-            view(r, owner)
+            view(r, owner.map(|u| u.email.as_str()).unwrap_or_default())
         })
         .collect())
 }
@@ -119,7 +118,10 @@ pub async fn revoke(db: &DatabaseConnection, id: i32) -> Result<ApiTokenView, To
         row
     };
     let owner = user::Entity::find_by_id(row.user_id).one(db).await?;
-    Ok(view(row, owner.as_ref()))
+    Ok(view(
+        row,
+        owner.map(|u| u.email).as_deref().unwrap_or_default(),
+    ))
 }
 
 /// The staff member a bearer token acts as: `None` for an unknown or revoked token, or one

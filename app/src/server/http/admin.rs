@@ -14,7 +14,10 @@ use axum::{
 };
 use tower_sessions::Session;
 
-use super::api::{orders::pdf_response, ApiPath};
+use super::api::{
+    orders::{pdf_file, pdf_response},
+    ApiPath,
+};
 use crate::{
     error::AppError,
     server::{
@@ -463,39 +466,13 @@ async fn bulk_print_invoices(
     if numbers.is_empty() {
         return back("error", "Select the orders whose invoices to print first.");
     }
-    let unpaid = match orders::documents::not_invoiceable(&state.db, &numbers).await {
-        Ok(unpaid) => unpaid,
-        Err(e) => return AppError::from(e).into_response(),
-    };
-    if !unpaid.is_empty() {
-        let listed: Vec<&str> = unpaid.iter().take(10).map(String::as_str).collect();
-        return back(
-            "error",
-            &format!(
-                "Nothing printed: {} not paid, so without an invoice. Untick them and print again.",
-                listed.join(", ")
-            ),
-        );
-    }
     match orders::documents::print_many(&state.db, &state.settings, &numbers, &Actor::staff(&staff))
         .await
     {
-        Ok(printed) if !printed.pdf.is_empty() => (
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!(
-                        "inline; filename=\"invoices-{}.pdf\"",
-                        printed.printed.len()
-                    ),
-                ),
-                (header::CACHE_CONTROL, "private, no-store".to_string()),
-            ],
-            printed.pdf,
-        )
-            .into_response(),
-        Ok(_) => back("error", "None of the selected orders has an invoice."),
+        Ok(pdf) => pdf_file("invoices.pdf", pdf, false),
+        Err(e @ orders::documents::DocumentError::NotInvoiceable(_)) => {
+            back("error", &e.to_string())
+        }
         Err(e) => AppError::from(e).into_response(),
     }
 }

@@ -85,10 +85,7 @@ async fn request_return(
         Ok(user) => user,
         Err(err) => return err.into_response(),
     };
-    let actor = match user {
-        Some(user) if order.user_id == Some(user.id) => Actor::customer(&user),
-        _ => Actor::guest(&order.email),
-    };
+    let actor = Actor::on_order(&order, user.as_ref());
     match orders::returns::request(&state.db, order.id, &input, &actor).await {
         Ok(_) => back(
             &page,

@@ -58,6 +58,16 @@ impl Actor {
         }
     }
 
+    /// Whoever acts on an order through the shopper's pages or API: its customer, staff, or
+    /// the guest holding its key.
+    pub fn on_order(order: &order::Model, user: Option<&User>) -> Self {
+        match user {
+            Some(user) if order.user_id == Some(user.id) => Actor::customer(user),
+            Some(user) if user.role.is_staff() => Actor::staff(user),
+            _ => Actor::guest(&order.email),
+        }
+    }
+
     /// A guest acting on their order with its access key.
     pub fn guest(email: &str) -> Self {
         Actor {
@@ -463,11 +473,7 @@ pub async fn cancel_as_shopper(
     user: Option<&User>,
     reason: &str,
 ) -> Result<order::Model, WorkflowError> {
-    let actor = match user {
-        Some(user) if order.user_id == Some(user.id) => Actor::customer(user),
-        Some(user) if user.role.is_staff() => Actor::staff(user),
-        _ => Actor::guest(&order.email),
-    };
+    let actor = Actor::on_order(order, user);
     change_status(
         &state.db,
         state.cache.as_ref(),

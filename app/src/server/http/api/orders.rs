@@ -221,11 +221,23 @@ pub(crate) fn pdf_response(
     document: &crate::server::db::document::Model,
     download: bool,
 ) -> axum::response::Response {
+    pdf_file(
+        &orders::documents::file_name(&document.number),
+        document.pdf.clone(),
+        download,
+    )
+}
+
+/// PDF bytes as a response named `file_name`.
+pub(crate) fn pdf_file(
+    file_name: &str,
+    bytes: Vec<u8>,
+    download: bool,
+) -> axum::response::Response {
     use axum::{http::header, response::IntoResponse};
     let disposition = format!(
-        "{}; filename=\"{}\"",
+        "{}; filename=\"{file_name}\"",
         if download { "attachment" } else { "inline" },
-        orders::documents::file_name(&document.number)
     );
     (
         [
@@ -233,7 +245,7 @@ pub(crate) fn pdf_response(
             (header::CONTENT_DISPOSITION, disposition),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],
-        document.pdf.clone(),
+        bytes,
     )
         .into_response()
 }
@@ -288,19 +300,6 @@ pub async fn order_credit_note(
     Ok(pdf_response(&document, true))
 }
 
-/// Who is acting on a shopper's order: its customer, or the guest holding its key.
-async fn shopper_actor(
-    state: &AppState,
-    session: &Session,
-    order: &order::Model,
-) -> Result<Actor, AppError> {
-    let user = session::current_user(state, session).await?;
-    Ok(match user {
-        Some(user) if order.user_id == Some(user.id) => Actor::customer(&user),
-        _ => Actor::guest(&order.email),
-    })
-}
-
 /// Ask to send back units of a shipped or delivered order, with a reason. Staff approve or
 /// reject it; the order's `returns` show where it is.
 #[utoipa::path(post, path = "/api/v1/orders/{order}/returns", tag = "orders",
@@ -319,12 +318,13 @@ pub async fn request_return(
 ) -> Result<(axum::http::StatusCode, Json<OrderView>), AppError> {
     let order =
         orders::visible_order(&state, &session, &headers, &reference, query.key.as_deref()).await?;
-    let actor = shopper_actor(&state, &session, &order).await?;
+    let user = session::current_user(&state, &session).await?;
+    let actor = Actor::on_order(&order, user.as_ref());
     orders::returns::request(&state.db, order.id, &input, &actor).await?;
-    let fresh = staff_order(&state, &order.number).await?;
+    // A request changes no column of the order: the row read above is still current.
     Ok((
         axum::http::StatusCode::CREATED,
-        Json(orders::order_view(&state.db, &fresh).await?),
+        Json(orders::order_view(&state.db, &order).await?),
     ))
 }
 

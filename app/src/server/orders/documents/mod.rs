@@ -82,6 +82,11 @@ pub enum DocumentError {
     #[error("An invoice is issued once the order is paid; order {0} has not been paid.")]
     NotPaid(String),
     #[error(
+        "Nothing printed: {} not paid, so without an invoice. Untick them and print again.",
+        .0.iter().take(10).cloned().collect::<Vec<_>>().join(", ")
+    )]
+    NotInvoiceable(Vec<String>),
+    #[error(
         "A credit note is issued once the money is back with the customer; this refund is {0}."
     )]
     RefundNotSettled(String),
@@ -97,9 +102,9 @@ impl From<DocumentError> for AppError {
             DocumentError::OrderNotFound | DocumentError::RefundNotFound => {
                 AppError::NotFound(e.to_string())
             }
-            DocumentError::NotPaid(_) | DocumentError::RefundNotSettled(_) => {
-                AppError::Conflict(e.to_string())
-            }
+            DocumentError::NotPaid(_)
+            | DocumentError::NotInvoiceable(_)
+            | DocumentError::RefundNotSettled(_) => AppError::Conflict(e.to_string()),
             DocumentError::Pdf(e) => {
                 tracing::error!(error = %e, "drawing a document failed");
                 AppError::Internal
@@ -124,10 +129,10 @@ fn credit_note_subject(refund_id: i32) -> String {
 
 /// Whether money for the order is (or was) in: the condition for its invoice.
 fn invoiceable(order: &order::Model) -> bool {
-    matches!(
-        order.payment_status.parse::<PaymentStatus>(),
-        Ok(PaymentStatus::Paid | PaymentStatus::PartiallyRefunded | PaymentStatus::Refunded)
-    )
+    order
+        .payment_status
+        .parse::<PaymentStatus>()
+        .is_ok_and(PaymentStatus::has_captured)
 }
 
 async fn by_subject(
@@ -572,10 +577,10 @@ pub async fn credit_note(
         .one(&txn)
         .await?
         .ok_or(DocumentError::RefundNotFound)?;
-    let settled = matches!(
-        refund.status.parse::<RefundStatus>(),
-        Ok(RefundStatus::Confirmed | RefundStatus::Done)
-    );
+    let settled = refund
+        .status
+        .parse::<RefundStatus>()
+        .is_ok_and(RefundStatus::is_settled);
     if !settled {
         let status = refund
             .status
@@ -637,75 +642,46 @@ pub async fn of_order(
         .await
 }
 
-/// Which of these orders (by number) cannot have an invoice: unknown or not paid.
-pub async fn not_invoiceable(
-    db: &impl ConnectionTrait,
-    numbers: &[String],
-) -> Result<Vec<String>, DbErr> {
-    let found = order::Entity::find()
-        .filter(order::Column::Number.is_in(numbers.iter().map(String::as_str)))
-        .all(db)
-        .await?;
-    Ok(numbers
-        .iter()
-        .filter(|n| !found.iter().any(|o| &o.number == *n && invoiceable(o)))
-        .cloned()
-        .collect())
-}
-
-/// What a bulk print did: one PDF of the invoices, the orders it holds, and those left out
-/// (not paid) with the reason.
-pub struct BulkPrint {
-    pub pdf: Vec<u8>,
-    pub printed: Vec<String>,
-    pub refused: Vec<(String, String)>,
-}
-
-/// Staff print the invoices of several orders (by number) as one PDF: each issued if need be
-/// and each print noted on its order's timeline. Orders without an invoice (unpaid) are left
-/// out and listed.
+/// Staff print the invoices of several orders (by number) as one PDF, each starting on a new
+/// page: each issued if need be and each print noted on its order's timeline. If any of them
+/// is unknown or unpaid (no invoice), nothing is issued or printed and the error names them.
 pub async fn print_many(
     db: &DatabaseConnection,
     settings: &Settings,
     numbers: &[String],
     actor: &Actor,
-) -> Result<BulkPrint, DocumentError> {
-    let mut contents = Vec::new();
-    let mut printed = Vec::new();
-    let mut refused = Vec::new();
+) -> Result<Vec<u8>, DocumentError> {
+    let mut wanted: Vec<&String> = Vec::new();
     for number in numbers {
-        let Some(order) = order::Entity::find()
-            .filter(order::Column::Number.eq(number.as_str()))
-            .one(db)
-            .await?
-        else {
-            refused.push((number.clone(), "No such order.".to_string()));
-            continue;
-        };
-        match print_invoice(db, settings, order.id, actor).await {
-            Ok(stored) => {
-                let content: DocumentContent = serde_json::from_str(&stored.content)
-                    .map_err(|e| DbErr::Custom(format!("stored invoice content: {e}")))?;
-                contents.push(content);
-                printed.push(number.clone());
-            }
-            Err(DocumentError::NotPaid(_)) => {
-                refused.push((number.clone(), "Not paid: no invoice yet.".to_string()));
-            }
-            Err(e) => return Err(e),
+        if !wanted.contains(&number) {
+            wanted.push(number);
         }
     }
-    let pdf = if contents.is_empty() {
-        Vec::new()
-    } else {
-        let refs: Vec<&DocumentContent> = contents.iter().collect();
-        pdf::render(&refs, &format!("Invoices ({})", contents.len()))?
-    };
-    Ok(BulkPrint {
-        pdf,
-        printed,
-        refused,
-    })
+    let found = order::Entity::find()
+        .filter(order::Column::Number.is_in(wanted.iter().map(|n| n.as_str())))
+        .all(db)
+        .await?;
+    let printable = |number: &str| found.iter().find(|o| o.number == number && invoiceable(o));
+    let refused: Vec<String> = wanted
+        .iter()
+        .filter(|n| printable(n).is_none())
+        .map(|n| n.to_string())
+        .collect();
+    if !refused.is_empty() {
+        return Err(DocumentError::NotInvoiceable(refused));
+    }
+    let mut contents = Vec::new();
+    for order in wanted.iter().filter_map(|n| printable(n)) {
+        let stored = print_invoice(db, settings, order.id, actor).await?;
+        let content: DocumentContent = serde_json::from_str(&stored.content)
+            .map_err(|e| DbErr::Custom(format!("stored invoice content: {e}")))?;
+        contents.push(content);
+    }
+    let refs: Vec<&DocumentContent> = contents.iter().collect();
+    Ok(pdf::render(
+        &refs,
+        &format!("Invoices ({})", contents.len()),
+    )?)
 }
 
 #[cfg(test)]
