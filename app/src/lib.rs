@@ -26,7 +26,7 @@ use pages::{
     admin::{
         AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage, AdminLayout, AdminOrderPage,
         AdminOrdersPage, AdminProductEditPage, AdminProductsPage, AdminRefundsPage,
-        AdminSettingsPage, AdminUsersPage,
+        AdminSettingsPage, AdminUsersPage, AdminWarehousesPage,
     },
     catalog::{BrandPage, CategoryPage, ProductPage, SearchPage},
     home::HomePage,
@@ -119,6 +119,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("users") view=AdminUsersPage />
                             <Route path=path!("refunds") view=AdminRefundsPage />
                             <Route path=path!("settings") view=AdminSettingsPage />
+                            <Route path=path!("warehouses") view=AdminWarehousesPage />
                             <Route path=path!("orders") view=AdminOrdersPage />
                             <Route path=path!("orders/:number") view=AdminOrderPage />
                         </ParentRoute>

@@ -22,6 +22,7 @@ mod m20261203_000016_emails;
 mod m20261204_000017_documents;
 mod m20261204_000018_return_requests;
 mod m20261204_000019_api_tokens;
+mod m20261205_000020_warehouse_address;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000017_documents::Migration),
             Box::new(m20261204_000018_return_requests::Migration),
             Box::new(m20261204_000019_api_tokens::Migration),
+            Box::new(m20261205_000020_warehouse_address::Migration),
         ]
     }
 }

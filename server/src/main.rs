@@ -1,4 +1,5 @@
-//! The `pasar` server binary: `serve` (default), `migrate`, `seed`, `create-admin`.
+//! The `pasar` server binary: `serve` (default), `migrate`, `seed`, `create-admin`,
+//! `inventory check`.
 //! Every subcommand reads the same configuration (`Leptos.toml` + environment) and exits
 //! non-zero with a one-line reason on failure.
 use std::process::ExitCode;
@@ -49,6 +50,18 @@ enum Command {
         #[arg(long, default_value = "Administrator")]
         name: String,
     },
+    /// Inventory tools.
+    Inventory {
+        #[command(subcommand)]
+        command: InventoryCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum InventoryCommand {
+    /// Prove that every stock level equals the sum of its movements; exits non-zero, listing
+    /// each level that does not, when one does not.
+    Check,
 }
 
 #[tokio::main]
@@ -148,6 +161,30 @@ async fn run(command: Command) -> Result<(), String> {
                 user.id
             );
             Ok(())
+        }
+        Command::Inventory {
+            command: InventoryCommand::Check,
+        } => {
+            let db = migrated_database(&settings).await?;
+            let audit = app::server::inventory::audit::check(&db)
+                .await
+                .map_err(|e| format!("inventory check failed: {e}"))?;
+            for d in &audit.discrepancies {
+                println!("MISMATCH {d}");
+            }
+            if audit.discrepancies.is_empty() {
+                println!(
+                    "inventory ok: {} levels equal the sum of their {} movements",
+                    audit.levels, audit.movements
+                );
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} of {} stock levels differ from their movements",
+                    audit.discrepancies.len(),
+                    audit.levels
+                ))
+            }
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::{
 };
 
 #[cfg(feature = "ssr")]
-async fn staff() -> Result<(AppState, User), AppError> {
+pub(crate) async fn staff() -> Result<(AppState, User), AppError> {
     let state = app_state()?;
     let user = session::require_staff(&state, &request_session().await?).await?;
     Ok((state, user))
@@ -29,7 +29,7 @@ async fn staff() -> Result<(AppState, User), AppError> {
 /// Runs a form action: on failure sends a no-JS form back with `?error=`; on success, when
 /// `then` is set, redirects there (with JavaScript the router follows it).
 #[cfg(feature = "ssr")]
-async fn form<T>(
+pub(crate) async fn form<T>(
     then: Option<String>,
     work: impl std::future::Future<Output = Result<T, AppError>>,
 ) -> Result<T, AppError> {
@@ -45,7 +45,7 @@ async fn form<T>(
 }
 
 #[cfg(feature = "ssr")]
-fn optional_id(field: &str, text: &str) -> Result<Option<i32>, AppError> {
+pub(crate) fn optional_id(field: &str, text: &str) -> Result<Option<i32>, AppError> {
     match text.trim() {
         "" => Ok(None),
         t => t

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod catalog;
+pub mod inventory;
 pub mod manage;
 pub mod orders;
 pub mod shop;
@@ -10,6 +11,7 @@ pub mod shop;
 pub use accounts::*;
 pub use admin::*;
 pub use catalog::*;
+pub use inventory::*;
 pub use manage::*;
 pub use orders::*;
 pub use shop::*;

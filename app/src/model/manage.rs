@@ -46,6 +46,8 @@ pub struct AdminVariant {
     pub barcode: Option<String>,
     pub active: bool,
     pub available: i64,
+    /// Stock per warehouse (every active warehouse has a level).
+    pub levels: Vec<super::StockLevelView>,
 }
 
 /// Everything the product edit screen shows.
@@ -78,6 +80,9 @@ pub struct ImportReport {
     pub products_updated: usize,
     pub variants_created: usize,
     pub variants_updated: usize,
+    /// Variants whose on hand the `on_hand` column changed.
+    #[serde(default)]
+    pub stock_set: usize,
 }
 
 /// A published review.

@@ -154,6 +154,23 @@ stored_as_text! {
         Restock = "restock",
         /// A level set right by the invariant check.
         Reconcile = "reconcile",
+        /// Staff changed on hand by hand (found, lost, damaged…), with a reason.
+        Adjustment = "adjustment",
+    }
+}
+
+impl MovementKind {
+    /// The kind in words, for the stock history.
+    pub fn label(self) -> &'static str {
+        match self {
+            MovementKind::Receive => "Received",
+            MovementKind::Reserve => "Reserved for an order",
+            MovementKind::Release => "Released",
+            MovementKind::Sell => "Sold",
+            MovementKind::Restock => "Restocked",
+            MovementKind::Reconcile => "Reconciled",
+            MovementKind::Adjustment => "Adjusted",
+        }
     }
 }
 

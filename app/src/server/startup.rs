@@ -29,6 +29,11 @@ impl Shop {
         db::migrate(&db)
             .await
             .map_err(|e| ConfigError::new("DATABASE_URL", format!("migrations failed: {e}")))?;
+        // Variants created before every variant got its levels (or while a warehouse was
+        // inactive) get them now, so each can be stocked.
+        crate::server::inventory::ensure_levels(&db, None)
+            .await
+            .map_err(|e| ConfigError::new("DATABASE_URL", format!("stock levels: {e}")))?;
         let redis = match &settings.redis_url {
             Some(url) => {
                 let connecting = cache::connect_redis(url, 8);

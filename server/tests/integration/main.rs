@@ -20,4 +20,5 @@ mod refunds;
 mod resilience;
 mod returns;
 mod soak;
+mod stock;
 mod tokens;

@@ -49,7 +49,7 @@ fn encode_png(img: image::RgbImage) -> Vec<u8> {
 }
 
 /// Calls a server function the way a browser form does (URL-encoded POST).
-async fn call<F: ServerFn>(
+pub(crate) async fn call<F: ServerFn>(
     app: &TestApp,
     client: &reqwest::Client,
     form: &[(&str, &str)],

@@ -6,6 +6,7 @@ mod refunds;
 mod settings;
 mod taxonomy;
 mod users;
+mod warehouses;
 
 pub use orders::{AdminOrderPage, AdminOrdersPage};
 pub use products::{AdminProductEditPage, AdminProductsPage};
@@ -13,6 +14,7 @@ pub use refunds::AdminRefundsPage;
 pub use settings::AdminSettingsPage;
 pub use taxonomy::{AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage};
 pub use users::AdminUsersPage;
+pub use warehouses::AdminWarehousesPage;
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -45,6 +47,7 @@ pub fn AdminLayout() -> impl IntoView {
                                 <A href="/admin/categories" attr:class=NAV>"Categories"</A>
                                 <A href="/admin/brands" attr:class=NAV>"Brands"</A>
                                 <A href="/admin/catalog" attr:class=NAV>"Import & export"</A>
+                                <A href="/admin/warehouses" attr:class=NAV>"Warehouses"</A>
                                 <A href="/admin/refunds" attr:class=NAV>"Refunds"</A>
                                 {(user.role == Role::Admin).then(|| view! {
                                     <A href="/admin/users" attr:class=NAV>"Users"</A>

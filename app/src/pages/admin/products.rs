@@ -11,7 +11,7 @@ use leptos_router::{
 use crate::{
     api::{
         AdminDeleteImage, AdminDeleteProduct, AdminPrimaryImage, AdminSaveProduct,
-        AdminSaveVariant, AdminSetProductStatus,
+        AdminSaveVariant, AdminSetProductStatus, AdminSetStock,
     },
     components::ui::{
         action_error_signal, field_errors, form_error_signal, Alert, ButtonStyle, CardSkeleton,
@@ -187,11 +187,13 @@ pub fn AdminProductEditPage() -> impl IntoView {
     let delete_image = ServerAction::<AdminDeleteImage>::new();
     let primary_image = ServerAction::<AdminPrimaryImage>::new();
     let save_product = ServerAction::<AdminSaveProduct>::new();
+    let set_stock = ServerAction::<AdminSetStock>::new();
     let product = Resource::new(
         move || {
             (
                 id(),
                 save_variant.version().get(),
+                set_stock.version().get(),
                 delete_image.version().get(),
                 primary_image.version().get(),
                 save_product.version().get(),
@@ -232,6 +234,7 @@ pub fn AdminProductEditPage() -> impl IntoView {
                                 <div class="flex flex-col gap-6">
                                     {view! { <ProductForm product=product.clone() choices save_product /> }.into_any()}
                                     {product.clone().map(|p| view! { <VariantsEditor product=p save_variant /> }.into_any())}
+                                    {product.clone().map(|p| view! { <StockEditor product=p set_stock /> }.into_any())}
                                 </div>
                                 <div class="flex flex-col gap-6">
                                     <Alert message=Signal::derive(move || image_error.get().or(primary_error.get()).map(|e| e.to_string())) />
@@ -330,7 +333,7 @@ fn VariantsEditor(
     view! {
         <section class="rounded-xl border border-stone-200 bg-white p-6 shadow-sm" id="variants">
             <h2 class="mb-1 text-lg font-semibold">"Variants"</h2>
-            <p class="mb-4 text-xs text-stone-500">"Prices are whole amounts in the shop currency (e.g. 15500000). Options as Name=Value; Name=Value. Stock is managed per warehouse."</p>
+            <p class="mb-4 text-xs text-stone-500">"Prices are whole amounts in the shop currency (e.g. 15500000). Options as Name=Value; Name=Value. Stock is set per warehouse below."</p>
             <Alert message=Signal::derive(move || error.get().map(|e| e.to_string())) />
             <div class="mt-2 hidden grid-cols-[8rem_1fr_1fr_7rem_7rem_5rem_4rem_4rem] gap-2 text-xs font-semibold uppercase text-stone-500 md:grid">
                 <span>"SKU"</span><span>"Title"</span><span>"Options"</span><span>"Price"</span><span>"Compare at"</span><span>"Grams"</span><span>"Active"</span><span></span>
@@ -370,6 +373,71 @@ fn VariantRow(
             <button type="submit" class="rounded-md border border-stone-300 px-2 py-1 text-xs font-semibold hover:bg-stone-100">{label}</button>
             {variant.map(|v| view! { <span class="col-span-2 text-xs text-stone-500 md:col-span-8">{format!("{} available across warehouses", v.available)}</span> })}
         </ActionForm>
+    }
+}
+
+/// Stock per variant and warehouse: on hand, held for orders, available; staff set on hand
+/// with a reason (an adjustment in the SKU's history).
+#[component]
+fn StockEditor(product: AdminProduct, set_stock: ServerAction<AdminSetStock>) -> impl IntoView {
+    let error = action_error_signal(set_stock);
+    let no_levels = product.variants.iter().all(|v| v.levels.is_empty());
+    view! {
+        <section class="rounded-xl border border-stone-200 bg-white p-6 shadow-sm" id="stock">
+            <h2 class="mb-1 text-lg font-semibold">"Stock"</h2>
+            <p class="mb-4 text-xs text-stone-500">"On hand per warehouse. Held: units in orders not yet paid. Setting on hand records an adjustment with your reason in the SKU's history."</p>
+            <Alert message=Signal::derive(move || error.get().map(|e| e.to_string())) />
+            {(no_levels && !product.variants.is_empty()).then(|| view! {
+                <p class="text-sm text-amber-800">"No warehouse yet: " <a class="font-semibold underline" href="/admin/warehouses">"add one"</a> " to stock this product."</p>
+            })}
+            {product.variants.is_empty().then(|| view! {
+                <p class="text-sm text-stone-500">"Add a variant first."</p>
+            })}
+            <div class="flex flex-col gap-4">
+                {product.variants.into_iter().filter(|v| !v.levels.is_empty()).map(|v| {
+                    let sku = v.sku.clone();
+                    view! {
+                        <div class="stock-variant">
+                            <h3 class="text-sm font-semibold text-stone-800">
+                                {v.sku.clone()}
+                                <span class="font-normal text-stone-500">{if v.title.is_empty() { String::new() } else { format!(" · {}", v.title) }}</span>
+                                <span class="ml-2 text-xs font-normal text-stone-600">{format!("{} available in total", v.available)}</span>
+                            </h3>
+                            <table class="mt-1 w-full text-sm">
+                                <thead class="text-left text-xs uppercase text-stone-500">
+                                    <tr><th class="py-1 font-semibold">"Warehouse"</th><th class="font-semibold">"On hand"</th><th class="font-semibold">"Held"</th><th class="font-semibold">"Available"</th><th class="font-semibold">"Set on hand"</th></tr>
+                                </thead>
+                                <tbody>
+                                    {v.levels.into_iter().map(|l| {
+                                        let label = format!("{} {}", sku, l.warehouse);
+                                        view! {
+                                            <tr class="stock-level border-t border-stone-100 align-top" data-warehouse=l.warehouse.clone()>
+                                                <td class="py-2">
+                                                    <span class="font-medium">{l.warehouse.clone()}</span>
+                                                    <span class="block text-xs text-stone-500">{l.warehouse_name.clone()}{(!l.warehouse_active).then_some(" (inactive)")}</span>
+                                                </td>
+                                                <td class="py-2 tabular-nums">{l.on_hand}</td>
+                                                <td class="py-2 tabular-nums">{l.reserved}</td>
+                                                <td class="py-2 tabular-nums">{l.available}</td>
+                                                <td class="py-2">
+                                                    <ActionForm action=set_stock attr:class="flex flex-wrap items-center gap-1">
+                                                        <input type="hidden" name="variant_id" value=v.id />
+                                                        <input type="hidden" name="warehouse_id" value=l.warehouse_id />
+                                                        <input name="on_hand" aria-label=format!("New on hand for {label}") inputmode="numeric" value=l.on_hand class="w-20 rounded-md border border-stone-300 px-2 py-1 text-sm" required />
+                                                        <input name="reason" aria-label=format!("Reason for {label}") placeholder="Reason" class="w-40 rounded-md border border-stone-300 px-2 py-1 text-sm" required maxlength="200" />
+                                                        <button type="submit" class="rounded-md border border-stone-300 px-2 py-1 text-xs font-semibold hover:bg-stone-100">"Set"</button>
+                                                    </ActionForm>
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                }).collect_view()}
+            </div>
+        </section>
     }
 }
 

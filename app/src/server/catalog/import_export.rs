@@ -21,13 +21,14 @@ use crate::{
     model::ImportReport,
     server::{
         cache::Cache,
-        db::{brand, category, product, product_variant},
+        db::{brand, category, product, product_variant, warehouse},
+        inventory,
     },
 };
 
 /// The columns, in export order. Imports accept them in any order; `brand`, `description`,
 /// `variant_title`, `options`, `compare_at_price`, `weight_grams`, `barcode` and `active` may be
-/// left out.
+/// left out. Imports also take [`STOCK_COLUMNS`].
 pub const COLUMNS: [&str; 14] = [
     "product_slug",
     "product_name",
@@ -44,6 +45,11 @@ pub const COLUMNS: [&str; 14] = [
     "barcode",
     "active",
 ];
+/// Optional import columns: `on_hand` sets the variant's on hand in `warehouse` (a code; empty:
+/// the first active warehouse by priority), recorded as an adjustment with the reason "CSV
+/// import". Empty `on_hand` leaves stock as it is. Not exported: stock lives per warehouse,
+/// and the stock screens export it.
+pub const STOCK_COLUMNS: [&str; 2] = ["warehouse", "on_hand"];
 const REQUIRED: [&str; 6] = [
     "product_slug",
     "product_name",
@@ -128,6 +134,8 @@ struct Row {
     sku: String,
     options_json: String,
     variant: VariantInput,
+    /// `(warehouse id, on hand)` to set.
+    stock: Option<(i32, i32)>,
 }
 
 /// Checks every row, then writes them all in one transaction, or nothing.
@@ -135,6 +143,7 @@ pub async fn import_csv(
     db: &DatabaseConnection,
     cache_: &dyn Cache,
     bytes: &[u8],
+    actor: Option<i32>,
 ) -> Result<ImportReport, CatalogError> {
     let categories: HashMap<String, i32> = category::Entity::find()
         .all(db)
@@ -148,7 +157,13 @@ pub async fn import_csv(
         .into_iter()
         .map(|b| (b.slug, b.id))
         .collect();
-    let rows = parse_rows(bytes, &categories, &brands)?;
+    let warehouses = warehouse::Entity::find()
+        .order_by_asc(warehouse::Column::Priority)
+        .order_by_asc(warehouse::Column::Id)
+        .all(db)
+        .await?;
+    let rows = parse_rows(bytes, &categories, &brands, &warehouses)?;
+    let mut journal = inventory::Journal::default();
 
     let txn = db.begin().await?;
     let mut report = ImportReport {
@@ -217,7 +232,13 @@ pub async fn import_csv(
             Some(_) => report.variants_updated += 1,
             None => report.variants_created += 1,
         }
-        upsert_variant(
+        let on_line = |e: CatalogError| match e {
+            CatalogError::Invalid { message, .. } | CatalogError::Conflict(message) => {
+                CatalogError::Rows(vec![format!("line {}: {message}", row.line)])
+            }
+            other => other,
+        };
+        let variant_id = upsert_variant(
             &txn,
             product_id,
             existing.map(|v| v.id),
@@ -226,14 +247,29 @@ pub async fn import_csv(
             &row.variant,
         )
         .await
-        .map_err(|e| match e {
-            CatalogError::Invalid { message, .. } => {
-                CatalogError::Rows(vec![format!("line {}: {message}", row.line)])
+        .map_err(on_line)?;
+        if let Some((warehouse_id, on_hand)) = row.stock {
+            let level = inventory::LevelKey {
+                variant_id,
+                warehouse_id,
+            };
+            let set = inventory::adjust(
+                &txn,
+                level,
+                inventory::Change::Set(on_hand),
+                actor,
+                "CSV import",
+                &mut journal,
+            )
+            .await
+            .map_err(|e| on_line(e.into()))?;
+            if set.on_hand != set.on_hand_before {
+                report.stock_set += 1;
             }
-            other => other,
-        })?;
+        }
     }
     let ids: Vec<i32> = product_ids.values().copied().collect();
+    journal.write(&txn).await?;
     refresh_products(&txn, &ids).await?;
     txn.commit().await?;
     cache::invalidate(cache_).await;
@@ -244,6 +280,7 @@ fn parse_rows(
     bytes: &[u8],
     categories: &HashMap<String, i32>,
     brands: &HashMap<String, i32>,
+    warehouses: &[warehouse::Model],
 ) -> Result<Vec<Row>, CatalogError> {
     let text = std::str::from_utf8(bytes).map_err(|_| {
         CatalogError::Rows(vec![
@@ -276,10 +313,10 @@ fn parse_rows(
             COLUMNS.join(",")
         )]));
     }
-    if let Some(unknown) = headers
-        .iter()
-        .find(|h| !COLUMNS.contains(&h.to_lowercase().as_str()))
-    {
+    if let Some(unknown) = headers.iter().find(|h| {
+        let h = h.to_lowercase();
+        !COLUMNS.contains(&h.as_str()) && !STOCK_COLUMNS.contains(&h.as_str())
+    }) {
         return Err(CatalogError::Rows(vec![format!(
             "line 1: unknown column `{unknown}`"
         )]));
@@ -306,7 +343,7 @@ fn parse_rows(
                 .unwrap_or("")
                 .to_string()
         };
-        match parse_row(line, &get, categories, brands) {
+        match parse_row(line, &get, categories, brands, warehouses) {
             Ok(row) => {
                 if let Some(first) = seen_skus.insert(row.sku.clone(), line) {
                     errors.push(format!(
@@ -378,6 +415,7 @@ fn parse_row(
     get: &dyn Fn(&str) -> String,
     categories: &HashMap<String, i32>,
     brands: &HashMap<String, i32>,
+    warehouses: &[warehouse::Model],
 ) -> Result<Row, String> {
     let slug = get("product_slug");
     check_slug(&slug).map_err(|e| format!("product_slug: {e}"))?;
@@ -440,6 +478,28 @@ fn parse_row(
         barcode: (!barcode.is_empty()).then_some(barcode),
         active,
     };
+    let on_hand = get("on_hand");
+    let stock = if on_hand.is_empty() {
+        None
+    } else {
+        let units = i32::try_from(integer("on_hand", &on_hand)?)
+            .ok()
+            .filter(|u| *u <= inventory::adjust::MAX_ON_HAND)
+            .ok_or_else(|| format!("on_hand `{on_hand}` is too large"))?;
+        let code = get("warehouse").to_uppercase();
+        let warehouse = if code.is_empty() {
+            warehouses
+                .iter()
+                .find(|w| w.active)
+                .ok_or("on_hand needs a warehouse, and the shop has no active one yet")?
+        } else {
+            warehouses
+                .iter()
+                .find(|w| w.code == code)
+                .ok_or_else(|| format!("warehouse `{code}` does not exist"))?
+        };
+        Some((warehouse.id, units))
+    };
     let (sku, options_json) = check_variant(&variant).map_err(|e| match e {
         CatalogError::Invalid { field, message } => format!("{field}: {message}"),
         other => other.to_string(),
@@ -455,6 +515,7 @@ fn parse_row(
         sku,
         options_json,
         variant,
+        stock,
     })
 }
 

@@ -11,6 +11,8 @@ pub struct Model {
     pub name: String,
     pub city: String,
     pub province: String,
+    /// Street address goods ship from.
+    pub address: String,
     pub active: bool,
     /// Lower ships first when several warehouses hold stock.
     pub priority: i32,

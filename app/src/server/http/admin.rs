@@ -215,16 +215,19 @@ async fn import_csv(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     let result = async {
-        session::require_staff(&state, &session).await?;
+        let staff = session::require_staff(&state, &session).await?;
         let (bytes, _) = read_form(multipart, "file").await?;
-        let report = import_export::import_csv(&state.db, state.cache.as_ref(), &bytes).await?;
+        let report =
+            import_export::import_csv(&state.db, state.cache.as_ref(), &bytes, Some(staff.id))
+                .await?;
         let message = format!(
-            "Imported {} rows: {} products created, {} updated; {} variants created, {} updated.",
+            "Imported {} rows: {} products created, {} updated; {} variants created, {} updated; stock set for {}.",
             report.rows,
             report.products_created,
             report.products_updated,
             report.variants_created,
-            report.variants_updated
+            report.variants_updated,
+            report.stock_set
         );
         Ok((message, report))
     }

@@ -61,14 +61,39 @@ fn copy_of(req: &Request) -> Request {
     copy
 }
 
-/// Runs `req`; a page read whose response has not begun after a third of `limit` is rendered
-/// once more, and whichever render answers first wins.
+/// Runs a page read and reads its streamed body to the end, so a render counts as answered only
+/// once it is whole. A body of known length (a static file) is passed through as it is.
+async fn render_whole(next: Next, req: Request) -> Response {
+    let res = next.run(req).await;
+    let (parts, body) = res.into_parts();
+    if axum::body::HttpBody::size_hint(&body).exact().is_some() {
+        return Response::from_parts(parts, body);
+    }
+    match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => Response::from_parts(parts, Body::from(bytes)),
+        Err(error) => {
+            tracing::error!(%error, "page render failed mid-body");
+            failure(
+                false,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                AppError::Internal,
+                "Something went wrong",
+                "Something went wrong on our side. It has been logged; please try again.",
+            )
+        }
+    }
+}
+
+/// Runs `req`; a page read that is not whole after a third of `limit` is rendered once more,
+/// and whichever render completes first wins.
 ///
 /// Why: Leptos 0.8's server render can, rarely and only under heavy CPU contention, miss the
 /// wake-up that tells a `Suspense` its data has arrived (leptos issues 4851, 4673): every query
-/// has finished, yet the page never completes. A fresh render does not share that state and
-/// finishes in the usual milliseconds. Both renders keep running, so a render that was merely
-/// slow still answers first. Anything but a page read waits for the whole `limit` as before.
+/// has finished, yet the page, or the script that follows it, never completes. A fresh render
+/// does not share that state and finishes in the usual milliseconds. Both renders keep running,
+/// so a render that was merely slow still answers first. Pages render `SsrMode::Async`, so
+/// reading the body whole before answering costs no streaming. Anything but a page read waits
+/// for the whole `limit` as before.
 async fn run_with_second_render(
     limit: Duration,
     req: Request,
@@ -81,12 +106,12 @@ async fn run_with_second_render(
     }
     let copy = copy_of(&req);
     let path = req.uri().path().to_string();
-    let mut first = Box::pin(next.clone().run(req));
+    let mut first = Box::pin(render_whole(next.clone(), req));
     if let Ok(res) = tokio::time::timeout(limit / 3, &mut first).await {
         return Ok(res);
     }
     tracing::warn!(%path, "page render stalled; rendering it again");
-    let second = Box::pin(next.run(copy));
+    let second = Box::pin(render_whole(next, copy));
     let either = futures::future::select(first, second).map(|won| won.factor_first().0);
     tokio::time::timeout_at(until, either).await
 }
@@ -200,6 +225,26 @@ mod tests {
         (wrap(router, Duration::from_millis(600)), calls)
     }
 
+    /// A router whose first page answers its headers and a first chunk, then never ends its
+    /// body (a stalled streamed render); every later call answers whole.
+    fn body_stalls_once() -> (Router, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&calls);
+        let handler = move || {
+            let counter = Arc::clone(&counter);
+            async move {
+                let chunks = futures::stream::iter([Ok::<_, std::io::Error>("<html>")]);
+                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                    Body::from_stream(chunks.chain(futures::stream::pending()))
+                } else {
+                    Body::from_stream(chunks.chain(futures::stream::iter([Ok("</html>")])))
+                }
+            }
+        };
+        let router = Router::new().route("/p/kemeja", get(handler));
+        (wrap(router, Duration::from_millis(600)), calls)
+    }
+
     async fn body_of(res: Response) -> String {
         let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
             .await
@@ -222,6 +267,19 @@ mod tests {
             2,
             "one stalled render, one fresh one"
         );
+    }
+
+    #[tokio::test]
+    async fn a_page_whose_body_stalls_after_its_headers_is_rendered_again() {
+        let (router, calls) = body_stalls_once();
+        let req = Request::get("/p/kemeja")
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .unwrap();
+        let res = router.oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(body_of(res).await, "<html></html>");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]

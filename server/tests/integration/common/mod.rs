@@ -13,7 +13,7 @@ use std::{
 
 use app::server::{config::Settings, startup::Shop, state::AppState};
 use leptos::config::LeptosOptions;
-use sea_orm::{ConnectionTrait, Database, EntityTrait, QueryOrder};
+use sea_orm::{ConnectionTrait, Database, EntityTrait, QueryOrder, TransactionTrait};
 
 pub const SETTINGS: &str = include_str!("../../../../Leptos.toml");
 
@@ -231,7 +231,9 @@ pub async fn spawn_app_with(extra: &[(&str, String)]) -> TestApp {
     }
 }
 
-/// A variant with `stock` units per warehouse (in priority order) and nothing reserved.
+/// A variant with `stock` units per warehouse (in priority order) and nothing reserved. The
+/// stock is set as staff would set it (an adjustment with its movement), so the audit trail
+/// stays whole.
 pub async fn variant_with_stock(
     db: &sea_orm::DatabaseConnection,
     stock: &[i32],
@@ -249,14 +251,30 @@ pub async fn variant_with_stock(
         .unwrap()
         .unwrap();
     let ids: Vec<i32> = warehouses.iter().map(|w| w.id).collect();
+    app::server::inventory::ensure_levels(db, Some(&[variant.id]))
+        .await
+        .unwrap();
+    let txn = db.begin().await.unwrap();
+    let mut journal = app::server::inventory::Journal::default();
     for (warehouse_id, units) in ids.iter().zip(stock) {
-        db.execute_unprepared(&format!(
-            "UPDATE stock_levels SET on_hand = {units}, reserved = 0 \
-             WHERE variant_id = {} AND warehouse_id = {warehouse_id}",
-            variant.id
-        ))
+        app::server::inventory::adjust(
+            &txn,
+            app::server::inventory::LevelKey {
+                variant_id: variant.id,
+                warehouse_id: *warehouse_id,
+            },
+            app::server::inventory::Change::Set(*units),
+            None,
+            "test stock",
+            &mut journal,
+        )
         .await
         .unwrap();
     }
+    journal.write(&txn).await.unwrap();
+    app::server::inventory::refresh_listings(&txn, &[variant.id])
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
     (variant.id, variant.sku, ids)
 }

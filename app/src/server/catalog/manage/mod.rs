@@ -38,6 +38,20 @@ pub enum CatalogError {
     Db(#[from] DbErr),
 }
 
+impl From<crate::server::inventory::InventoryError> for CatalogError {
+    fn from(e: crate::server::inventory::InventoryError) -> Self {
+        use crate::server::inventory::InventoryError as E;
+        match e {
+            E::NotFound(m) => CatalogError::NotFound(m),
+            E::Invalid { field, message } => CatalogError::Invalid { field, message },
+            E::Db(e) => CatalogError::Db(e),
+            other @ (E::Conflict(_) | E::BelowCommitted { .. } | E::Busy) => {
+                CatalogError::Conflict(other.to_string())
+            }
+        }
+    }
+}
+
 pub(super) fn invalid(field: &'static str, message: impl Into<String>) -> CatalogError {
     CatalogError::Invalid {
         field,

@@ -218,12 +218,14 @@ pub async fn product_for_edit(
         .await?;
     let ids: Vec<i32> = variants.iter().map(|v| v.id).collect();
     let available = crate::server::inventory::available_by_variant(db, &ids).await?;
+    let mut levels = crate::server::inventory::staff::levels_of(db, &ids).await?;
     Ok(AdminProduct {
         variants: variants
             .into_iter()
             .map(|v| AdminVariant {
                 options: options_text(&v.options),
                 available: available.get(&v.id).copied().unwrap_or(0),
+                levels: levels.remove(&v.id).unwrap_or_default(),
                 id: v.id,
                 sku: v.sku,
                 title: v.title,

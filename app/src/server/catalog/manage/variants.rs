@@ -12,6 +12,7 @@ use crate::server::catalog::{cache, refresh_products};
 use crate::server::{
     cache::Cache,
     db::{product, product_variant},
+    inventory,
 };
 
 /// A variant's fields.
@@ -142,7 +143,7 @@ pub(in crate::server::catalog) async fn upsert_variant(
                 .filter(product_variant::Column::ProductId.eq(product_id))
                 .count(txn)
                 .await? as i32;
-            Ok(product_variant::ActiveModel {
+            let id = product_variant::ActiveModel {
                 product_id: Set(product_id),
                 sku: Set(sku.to_string()),
                 title: Set(input.title.trim().to_string()),
@@ -159,7 +160,10 @@ pub(in crate::server::catalog) async fn upsert_variant(
             }
             .insert(txn)
             .await?
-            .id)
+            .id;
+            // A variant without levels could never be stocked or sold.
+            inventory::ensure_levels(txn, Some(&[id])).await?;
+            Ok(id)
         }
     }
 }

@@ -1,6 +1,12 @@
 //! Inventory: warehouses and stock per variant per warehouse, every change recorded as a
-//! stock movement in the same transaction. (Reservations, sales and the admin screens build on
-//! this in later work.)
+//! stock movement in the same transaction: reservations, sales, releases and restocks here;
+//! staff's adjustments in [`adjust`]; the proof that every level equals its movements in
+//! [`audit`].
+pub mod adjust;
+pub mod audit;
+pub mod staff;
+pub mod warehouses;
+
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
@@ -8,6 +14,9 @@ use sea_orm::{
 };
 
 use super::db::{stock_level, stock_movement, warehouse};
+use crate::model::MovementKind;
+
+pub use adjust::{adjust, ensure_levels, Change, InventoryError, LevelKey};
 
 /// The demo shop's warehouses: (code, name, city, province).
 pub const DEMO_WAREHOUSES: [(&str, &str, &str, &str); 2] = [
@@ -76,7 +85,7 @@ pub async fn receive_opening_stock(
             |&(variant_id, warehouse_id, quantity)| stock_movement::ActiveModel {
                 variant_id: Set(variant_id),
                 warehouse_id: Set(warehouse_id),
-                kind: Set("receive".into()),
+                kind: Set(MovementKind::Receive.to_string()),
                 quantity: Set(quantity.max(0)),
                 on_hand_before: Set(0),
                 on_hand_after: Set(quantity.max(0)),
@@ -219,24 +228,47 @@ impl Journal {
         &mut self,
         variant_id: i32,
         warehouse_id: i32,
-        kind: &str,
+        kind: MovementKind,
         before: (i32, i32),
         after: (i32, i32),
         reference: &str,
+    ) {
+        self.record_by(
+            (variant_id, warehouse_id),
+            kind,
+            before,
+            after,
+            reference,
+            None,
+            "",
+        );
+    }
+
+    /// [`Journal::record`] with who made the change and why (staff's adjustments).
+    #[allow(clippy::too_many_arguments)]
+    fn record_by(
+        &mut self,
+        (variant_id, warehouse_id): (i32, i32),
+        kind: MovementKind,
+        before: (i32, i32),
+        after: (i32, i32),
+        reference: &str,
+        actor: Option<i32>,
+        note: &str,
     ) {
         let quantity = (after.0 - before.0).abs().max((after.1 - before.1).abs());
         self.rows.push(stock_movement::ActiveModel {
             variant_id: Set(variant_id),
             warehouse_id: Set(warehouse_id),
-            kind: Set(kind.into()),
+            kind: Set(kind.to_string()),
             quantity: Set(quantity),
             on_hand_before: Set(before.0),
             on_hand_after: Set(after.0),
             reserved_before: Set(before.1),
             reserved_after: Set(after.1),
             reference: Set(reference.to_string()),
-            note: Set(String::new()),
-            actor_user_id: Set(None),
+            note: Set(note.to_string()),
+            actor_user_id: Set(actor),
             created_at: Set(Utc::now()),
             ..Default::default()
         });
@@ -372,7 +404,7 @@ async fn reserve_into(
         journal.record(
             variant_id,
             taken.warehouse_id,
-            "reserve",
+            MovementKind::Reserve,
             (taken.on_hand, taken.reserved - quantity),
             (taken.on_hand, taken.reserved),
             reference,
@@ -504,7 +536,11 @@ async fn shift_reserved(
     journal.record(
         variant_id,
         warehouse_id,
-        if delta >= 0 { "reserve" } else { "release" },
+        if delta >= 0 {
+            MovementKind::Reserve
+        } else {
+            MovementKind::Release
+        },
         (after.on_hand, after.reserved - delta),
         (after.on_hand, after.reserved),
         reference,
@@ -555,7 +591,7 @@ pub async fn sell(
     journal.record(
         variant_id,
         warehouse_id,
-        "sell",
+        MovementKind::Sell,
         (after.on_hand + quantity, after.reserved + quantity),
         (after.on_hand, after.reserved),
         reference,
@@ -604,7 +640,7 @@ pub async fn restock(
     journal.record(
         variant_id,
         warehouse_id,
-        "restock",
+        MovementKind::Restock,
         (after.on_hand - quantity, after.reserved),
         (after.on_hand, after.reserved),
         reference,

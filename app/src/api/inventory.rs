@@ -1,0 +1,91 @@
+//! Inventory server functions for staff: warehouses, and setting a variant's on hand from the
+//! product page. Thin: parse the form's text, call `server::inventory`, map the error.
+#![allow(clippy::too_many_arguments)]
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::{
+    api::manage::{form, optional_id, staff},
+    server::inventory::{self, warehouses},
+};
+use crate::{error::AppError, model::WarehouseView};
+
+#[cfg(feature = "ssr")]
+fn whole(field: &str, text: &str) -> Result<i32, AppError> {
+    text.trim()
+        .parse::<i32>()
+        .map_err(|_| AppError::field(field, "Enter a whole number of units."))
+}
+
+/// Every warehouse, by priority.
+#[server]
+pub async fn admin_warehouses() -> Result<Vec<WarehouseView>, AppError> {
+    let (state, _) = staff()
+        .await
+        .inspect_err(|e| crate::server::set_status(e.status()))?;
+    Ok(warehouses::list(&state.db).await?)
+}
+
+/// Creates (empty `id`) or updates a warehouse.
+#[server]
+pub async fn admin_save_warehouse(
+    id: String,
+    code: String,
+    name: String,
+    address: String,
+    city: String,
+    province: String,
+    priority: String,
+    active: Option<String>,
+) -> Result<WarehouseView, AppError> {
+    form(None, async {
+        let (state, _) = staff().await?;
+        let input = warehouses::WarehouseInput {
+            code,
+            name,
+            address,
+            city,
+            province,
+            priority: whole("priority", &priority)?,
+            active: active.is_some_and(|a| a != "false"),
+        };
+        let id = optional_id("id", &id)?;
+        let saved = warehouses::save(&state.db, state.cache.as_ref(), id, input).await?;
+        if id.is_none() {
+            leptos_axum::redirect("/admin/warehouses?saved=Warehouse+added.");
+        }
+        Ok(saved)
+    })
+    .await
+}
+
+/// Sets a variant's on hand in one warehouse, with the reason (an `adjustment` movement).
+#[server]
+pub async fn admin_set_stock(
+    variant_id: i32,
+    warehouse_id: i32,
+    on_hand: String,
+    reason: String,
+) -> Result<(), AppError> {
+    form(None, async {
+        let (state, user) = staff().await?;
+        let target = whole("on_hand", &on_hand)?;
+        if target < 0 {
+            return Err(AppError::field("on_hand", "On hand cannot be negative."));
+        }
+        inventory::staff::adjust_level(
+            &state.db,
+            state.cache.as_ref(),
+            user.id,
+            inventory::LevelKey {
+                variant_id,
+                warehouse_id,
+            },
+            inventory::Change::Set(target),
+            &reason,
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,90 @@
+//! What the inventory screens and the Store API's inventory endpoints exchange.
+use serde::{Deserialize, Serialize};
+
+use super::MovementKind;
+
+/// A warehouse as staff see and edit it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct WarehouseView {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+    pub address: String,
+    pub city: String,
+    pub province: String,
+    /// Lower ships first: an order line goes to the first warehouse by priority that can fill
+    /// it whole, else is split across them in this order.
+    pub priority: i32,
+    pub active: bool,
+}
+
+/// One variant's stock in one warehouse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StockLevelView {
+    pub warehouse_id: i32,
+    pub warehouse: String,
+    pub warehouse_name: String,
+    /// Stock in an inactive warehouse is not for sale.
+    pub warehouse_active: bool,
+    pub on_hand: i32,
+    /// Committed: held by orders not yet paid.
+    pub reserved: i32,
+    /// On hand minus reserved: what shoppers can buy.
+    pub available: i32,
+}
+
+/// A SKU with its stock per warehouse and in total (active warehouses only in the totals).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StockItem {
+    pub variant_id: i32,
+    pub sku: String,
+    pub product_id: i32,
+    pub product_name: String,
+    pub variant_title: String,
+    pub levels: Vec<StockLevelView>,
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub available: i64,
+}
+
+/// One row of a SKU's stock history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MovementView {
+    pub id: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "adjustment"))]
+    pub kind: MovementKind,
+    pub warehouse: String,
+    /// Size of the change (always positive; before and after say which way).
+    pub quantity: i32,
+    pub on_hand_before: i32,
+    pub on_hand_after: i32,
+    pub reserved_before: i32,
+    pub reserved_after: i32,
+    /// `order:42`, `manual`, `seed:demo`…
+    pub reference: String,
+    /// Staff's reason, for adjustments.
+    pub note: String,
+    /// Who made the change (staff), when a person did.
+    pub actor: Option<String>,
+}
+
+/// A change of on hand, as staff ask for it: `delta` (add or remove) or `set` (the new on hand),
+/// exactly one of them, and a reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AdjustmentRequest {
+    pub sku: String,
+    /// Warehouse code, e.g. `JKT`.
+    pub warehouse: String,
+    #[serde(default)]
+    pub delta: Option<i32>,
+    #[serde(default)]
+    pub set: Option<i32>,
+    pub reason: String,
+}

@@ -1,0 +1,102 @@
+//! Store API for inventory (staff): stock per SKU and warehouse, adjustments, a SKU's
+//! movements, warehouses. The storefront's availability comes from the same levels.
+use axum::{extract::State, Json};
+use serde::Deserialize;
+use tower_sessions::Session;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ApiJson, ApiPath, ApiQuery};
+use crate::{
+    error::AppError,
+    model::{AdjustmentRequest, MovementKind, MovementView, StockItem, WarehouseView},
+    server::{error::ErrorBody, inventory, session, state::AppState},
+};
+
+#[derive(Deserialize, IntoParams, ToSchema, Default)]
+pub struct StockQuery {
+    /// One SKU (exact, case-insensitive); empty: every SKU, by SKU, up to 200.
+    #[serde(default)]
+    pub sku: Option<String>,
+    /// Only the levels of this warehouse (its code, e.g. `JKT`).
+    #[serde(default)]
+    pub warehouse: Option<String>,
+}
+
+/// Stock per SKU: on hand, reserved (committed to unpaid orders) and available, per warehouse
+/// and in total (active warehouses only in the totals).
+#[utoipa::path(get, path = "/api/v1/admin/inventory", tag = "inventory", params(StockQuery),
+    responses((status = 200, body = Vec<StockItem>), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_stock(
+    State(state): State<AppState>,
+    session: Session,
+    ApiQuery(query): ApiQuery<StockQuery>,
+) -> Result<Json<Vec<StockItem>>, AppError> {
+    session::require_staff(&state, &session).await?;
+    Ok(Json(
+        inventory::staff::stock(&state.db, query.sku.as_deref(), query.warehouse.as_deref())
+            .await?,
+    ))
+}
+
+/// Changes on hand of one SKU in one warehouse: `delta` adds or removes units, `set` sets the
+/// new on hand; a reason is required. On hand never drops below what orders hold (409). The
+/// change is an `adjustment` movement with who made it and why. Answers the SKU's stock after.
+#[utoipa::path(post, path = "/api/v1/admin/inventory/adjustments", tag = "inventory",
+    request_body = AdjustmentRequest,
+    responses((status = 200, body = StockItem), (status = 404, body = ErrorBody),
+              (status = 409, description = "Below the units held for orders", body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn adjust_stock(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(request): ApiJson<AdjustmentRequest>,
+) -> Result<Json<StockItem>, AppError> {
+    let staff = session::require_staff(&state, &session).await?;
+    Ok(Json(
+        inventory::staff::adjust_sku(&state.db, state.cache.as_ref(), staff.id, &request).await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+pub struct MovementQuery {
+    /// Only movements of this kind: receive, reserve, release, sell, restock, adjustment…
+    #[serde(default)]
+    pub kind: Option<String>,
+}
+
+/// A SKU's stock movements, newest first (up to 500): every change of any of its levels, with
+/// before and after, who and why.
+#[utoipa::path(get, path = "/api/v1/admin/inventory/{sku}/movements", tag = "inventory",
+    params(("sku" = String, Path), MovementQuery),
+    responses((status = 200, body = Vec<MovementView>), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn list_movements(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(sku): ApiPath<String>,
+    ApiQuery(query): ApiQuery<MovementQuery>,
+) -> Result<Json<Vec<MovementView>>, AppError> {
+    session::require_staff(&state, &session).await?;
+    let kind = match query.kind.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(k) => Some(
+            k.parse::<MovementKind>()
+                .map_err(|e| AppError::field("kind", e.to_string()))?,
+        ),
+    };
+    Ok(Json(
+        inventory::staff::movements(&state.db, &sku, kind).await?,
+    ))
+}
+
+/// Every warehouse, by priority (lower ships first).
+#[utoipa::path(get, path = "/api/v1/admin/warehouses", tag = "inventory",
+    responses((status = 200, body = Vec<WarehouseView>), (status = 401, body = ErrorBody)))]
+pub async fn list_warehouses(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Vec<WarehouseView>>, AppError> {
+    session::require_staff(&state, &session).await?;
+    Ok(Json(inventory::warehouses::list(&state.db).await?))
+}

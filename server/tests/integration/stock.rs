@@ -1,0 +1,591 @@
+//! Staff's side of inventory, against the real app: a product made in the admin gets a level
+//! in every warehouse, is stocked from its page and sold; adjustments over the Store API with
+//! reasons, limits and history; the CSV import's stock column; concurrent adjustments and sales
+//! that leave every level equal to its movements; the invariant check catching a tampered
+//! table. Runs on SQLite and, with `DATABASE_URL`, PostgreSQL.
+
+use crate::{
+    common::{spawn_app, variant_with_stock, TestApp},
+    manage::call,
+    orders::{customer_with_paid_order, place, stock},
+};
+use app::server::{
+    db::{product, product_variant, stock_level},
+    inventory::{self, audit},
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use serde_json::{json, Value};
+
+async fn assert_audit_clean(app: &TestApp) {
+    let audit = audit::check(&app.state.db).await.unwrap();
+    assert!(
+        audit.discrepancies.is_empty(),
+        "every level equals its movements: {:#?}",
+        audit.discrepancies
+    );
+    assert!(audit.levels > 0);
+}
+
+async fn levels_of(app: &TestApp, variant_id: i32) -> Vec<stock_level::Model> {
+    let mut levels = stock_level::Entity::find()
+        .filter(stock_level::Column::VariantId.eq(variant_id))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    levels.sort_by_key(|l| l.warehouse_id);
+    levels
+}
+
+async fn adjust_api(app: &TestApp, client: &reqwest::Client, body: Value) -> (u16, Value) {
+    let res = client
+        .post(app.url("/api/v1/admin/inventory/adjustments"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+async fn get_json(client: &reqwest::Client, url: String) -> (u16, Value) {
+    let res = client.get(url).send().await.unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn a_product_made_in_the_admin_is_stocked_from_its_page_and_sold() {
+    let app = spawn_app().await;
+    app::server::seed::demo::seed_demo_catalog(&app.state.db)
+        .await
+        .unwrap();
+    let warehouses = inventory::ensure_demo_warehouses(&app.state.db)
+        .await
+        .unwrap();
+    app.login_as_admin(&app.client).await;
+    let category = app::server::db::category::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    let (status, body) = call::<app::api::AdminSaveProduct>(
+        &app,
+        &app.client,
+        &[
+            ("id", ""),
+            ("name", "Kain Tenun Ikat Sumba"),
+            ("slug", ""),
+            ("description", "Tenun ikat asli."),
+            ("category_id", &category),
+            ("brand_id", ""),
+            ("status", "draft"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let product_id = body.as_i64().unwrap().to_string();
+    let (status, body) = call::<app::api::AdminSaveVariant>(
+        &app,
+        &app.client,
+        &[
+            ("product_id", &product_id),
+            ("variant_id", ""),
+            ("sku", "tenun-sumba-01"),
+            ("title", "Merah"),
+            ("options", "Warna=Merah"),
+            ("price", "1.250.000"),
+            ("compare_at_price", ""),
+            ("weight_grams", "600"),
+            ("barcode", ""),
+            ("active", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let variant_id = body.as_i64().unwrap() as i32;
+
+    // A level in every active warehouse, empty, with nothing to account for yet.
+    let levels = levels_of(&app, variant_id).await;
+    assert_eq!(levels.len(), warehouses.len());
+    assert!(levels.iter().all(|l| l.on_hand == 0 && l.reserved == 0));
+    assert_audit_clean(&app).await;
+    let (status, _) = call::<app::api::AdminSetProductStatus>(
+        &app,
+        &app.client,
+        &[("id", &product_id), ("status", "active")],
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // The product page's stock form: a reason is required, then on hand is set.
+    let page = app
+        .client
+        .get(app.url(&format!("/admin/products/{product_id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Stock"),
+        "the product page has a stock section"
+    );
+    assert!(page.contains(&warehouses[0].code), "levels per warehouse");
+    let variant_text = variant_id.to_string();
+    let warehouse_text = warehouses[0].id.to_string();
+    let (status, body) = call::<app::api::AdminSetStock>(
+        &app,
+        &app.client,
+        &[
+            ("variant_id", &variant_text),
+            ("warehouse_id", &warehouse_text),
+            ("on_hand", "5"),
+            ("reason", " "),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = call::<app::api::AdminSetStock>(
+        &app,
+        &app.client,
+        &[
+            ("variant_id", &variant_text),
+            ("warehouse_id", &warehouse_text),
+            ("on_hand", "5"),
+            ("reason", "Opening stock from the weaver"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let slug = product::Entity::find_by_id(product_id.parse::<i32>().unwrap())
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .slug;
+    let (_, detail) = get_json(&app.client, app.url(&format!("/api/v1/products/{slug}"))).await;
+    assert_eq!(detail["variants"][0]["available"], 5, "{detail}");
+
+    // A shopper buys two and pays.
+    customer_with_paid_order(&app, "TENUN-SUMBA-01", 2).await;
+    assert_eq!(stock(&app, variant_id).await, (3, 0));
+    let (_, detail) = get_json(&app.client, app.url(&format!("/api/v1/products/{slug}"))).await;
+    assert_eq!(detail["variants"][0]["available"], 3);
+
+    // The history, newest first: sold, reserved, then the adjustment with who and why.
+    let (status, history) = get_json(
+        &app.client,
+        app.url("/api/v1/admin/inventory/TENUN-SUMBA-01/movements"),
+    )
+    .await;
+    assert_eq!(status, 200, "{history}");
+    let kinds: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["sell", "reserve", "adjustment"]);
+    assert_eq!(history[2]["note"], "Opening stock from the weaver");
+    assert_eq!(history[2]["actor"], "Admin");
+    assert_eq!(history[2]["on_hand_before"], 0);
+    assert_eq!(history[2]["on_hand_after"], 5);
+    assert_audit_clean(&app).await;
+}
+
+#[tokio::test]
+async fn staff_adjust_stock_over_the_api_with_a_reason_within_what_orders_hold() {
+    let app = spawn_app().await;
+    let (variant_id, sku, _) = variant_with_stock(&app.state.db, &[5, 0]).await;
+    app.login_as_admin(&app.client).await;
+
+    let (status, item) = adjust_api(
+        &app,
+        &app.client,
+        json!({ "sku": sku.to_lowercase(), "warehouse": "jkt", "delta": 3, "reason": "Found in the back room" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{item}");
+    assert_eq!(item["levels"][0]["warehouse"], "JKT");
+    assert_eq!(item["levels"][0]["on_hand"], 8);
+    assert_eq!(item["available"], 8);
+
+    // A shopper holds 2 units (an unpaid order).
+    place(&app, &app.new_client(), &sku, 2).await;
+    let (status, body) = adjust_api(
+        &app,
+        &app.client,
+        json!({ "sku": sku, "warehouse": "JKT", "set": 1, "reason": "Count" }),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("held for orders"));
+    let (status, body) = adjust_api(
+        &app,
+        &app.client,
+        json!({ "sku": sku, "warehouse": "JKT", "delta": -7, "reason": "Damaged" }),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    let (status, item) = adjust_api(
+        &app,
+        &app.client,
+        json!({ "sku": sku, "warehouse": "JKT", "set": 2, "reason": "Six were damaged in the flood" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{item}");
+    assert_eq!(item["levels"][0]["on_hand"], 2);
+    assert_eq!(item["levels"][0]["reserved"], 2);
+    assert_eq!(item["available"], 0);
+
+    // Refusals say what is wrong, and nothing changes.
+    for (body, want) in [
+        (
+            json!({ "sku": sku, "warehouse": "JKT", "delta": 1, "reason": "" }),
+            422,
+        ),
+        (
+            json!({ "sku": sku, "warehouse": "JKT", "delta": 1, "set": 3, "reason": "x" }),
+            422,
+        ),
+        (
+            json!({ "sku": sku, "warehouse": "JKT", "set": -1, "reason": "x" }),
+            422,
+        ),
+        (
+            json!({ "sku": "NO-SUCH-SKU", "warehouse": "JKT", "delta": 1, "reason": "x" }),
+            404,
+        ),
+        (
+            json!({ "sku": sku, "warehouse": "XXX", "delta": 1, "reason": "x" }),
+            404,
+        ),
+    ] {
+        let (status, answer) = adjust_api(&app, &app.client, body.clone()).await;
+        assert_eq!(status, want, "{body} → {answer}");
+        assert!(answer["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
+    }
+    let customer = app.new_client();
+    app.register(&customer, "Rina", "rina@pasar.test", "rahasia-rina-1")
+        .await;
+    let (status, _) = adjust_api(
+        &app,
+        &customer,
+        json!({ "sku": sku, "warehouse": "JKT", "delta": 100, "reason": "mine" }),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(stock(&app, variant_id).await, (2, 2));
+
+    // Stock per SKU and warehouse; history filtered by kind.
+    let (status, items) = get_json(
+        &app.client,
+        app.url(&format!("/api/v1/admin/inventory?sku={sku}&warehouse=JKT")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(items.as_array().unwrap().len(), 1);
+    assert_eq!(items[0]["levels"].as_array().unwrap().len(), 1);
+    let (_, adjustments) = get_json(
+        &app.client,
+        app.url(&format!(
+            "/api/v1/admin/inventory/{sku}/movements?kind=adjustment"
+        )),
+    )
+    .await;
+    let notes: Vec<&str> = adjustments
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["note"].as_str().unwrap())
+        .collect();
+    // Newest first, down to the stock the test started from.
+    assert_eq!(
+        notes[..3],
+        [
+            "Six were damaged in the flood",
+            "Found in the back room",
+            "test stock"
+        ]
+    );
+    assert!(notes[2..].iter().all(|n| *n == "test stock"));
+    let (status, _) = get_json(
+        &app.client,
+        app.url(&format!(
+            "/api/v1/admin/inventory/{sku}/movements?kind=stolen"
+        )),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_audit_clean(&app).await;
+}
+
+#[tokio::test]
+async fn the_csv_import_sets_stock_and_a_bad_stock_row_imports_nothing() {
+    let app = spawn_app().await;
+    app::server::seed::demo::seed_demo_catalog(&app.state.db)
+        .await
+        .unwrap();
+    inventory::ensure_demo_warehouses(&app.state.db)
+        .await
+        .unwrap();
+    app.login_as_admin(&app.client).await;
+    let category = app::server::db::category::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .slug;
+    let import = |csv: String| {
+        let client = app.client.clone();
+        let url = app.url("/admin/catalog/import");
+        let origin = app.base.clone();
+        async move {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("stock.csv"),
+            );
+            let res = client
+                .post(url)
+                .header("origin", origin)
+                .header("accept", "application/json")
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let header = "product_slug,product_name,status,category,sku,price,warehouse,on_hand";
+    let bad = format!(
+        "{header}\n\
+         batik-tulis-solo,Batik Tulis Solo,active,{category},BATIK-SOLO-M,450000,SBY,12\n\
+         batik-tulis-solo,Batik Tulis Solo,active,{category},BATIK-SOLO-L,450000,MDN,4\n"
+    );
+    let (status, body) = import(bad).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.to_string()
+            .contains("line 3: warehouse `MDN` does not exist"),
+        "{body}"
+    );
+    assert!(product_variant::Entity::find()
+        .filter(product_variant::Column::Sku.eq("BATIK-SOLO-M"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .is_none());
+
+    let good = format!(
+        "{header}\n\
+         batik-tulis-solo,Batik Tulis Solo,active,{category},BATIK-SOLO-M,450000,SBY,12\n\
+         batik-tulis-solo,Batik Tulis Solo,active,{category},BATIK-SOLO-L,450000,,4\n\
+         batik-tulis-solo,Batik Tulis Solo,active,{category},BATIK-SOLO-XL,450000,,\n"
+    );
+    let (status, body) = import(good.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["stock_set"], 2, "{body}");
+    let (_, items) = get_json(
+        &app.client,
+        app.url("/api/v1/admin/inventory?sku=BATIK-SOLO-M"),
+    )
+    .await;
+    let by_code = |item: &Value, code: &str| {
+        item["levels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["warehouse"] == code)
+            .unwrap()["on_hand"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(by_code(&items[0], "SBY"), 12);
+    assert_eq!(by_code(&items[0], "JKT"), 0);
+    let (_, items) = get_json(
+        &app.client,
+        app.url("/api/v1/admin/inventory?sku=BATIK-SOLO-L"),
+    )
+    .await;
+    assert_eq!(
+        by_code(&items[0], "JKT"),
+        4,
+        "empty warehouse: the first by priority"
+    );
+    let (_, items) = get_json(
+        &app.client,
+        app.url("/api/v1/admin/inventory?sku=BATIK-SOLO-XL"),
+    )
+    .await;
+    assert_eq!(items[0]["on_hand"], 0, "no on_hand: stock left alone");
+    assert_eq!(items[0]["levels"].as_array().unwrap().len(), 2);
+
+    // The same file again changes no stock and records nothing new.
+    let (status, body) = import(good).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["stock_set"], 0);
+    let (_, history) = get_json(
+        &app.client,
+        app.url("/api/v1/admin/inventory/BATIK-SOLO-M/movements"),
+    )
+    .await;
+    assert_eq!(history.as_array().unwrap().len(), 1);
+    assert_eq!(history[0]["note"], "CSV import");
+    assert_audit_clean(&app).await;
+}
+
+/// Many tasks at once on one SKU: staff add and remove units while shoppers' orders reserve
+/// and sell them. No update is lost: the level ends equal to the start plus what was adjusted
+/// minus what was sold, equal to the sum of its movements, and never below zero.
+#[tokio::test]
+async fn concurrent_adjustments_and_sales_keep_every_level_equal_to_its_movements() {
+    let app = spawn_app().await;
+    let (variant_id, sku, warehouses) = variant_with_stock(&app.state.db, &[10, 0]).await;
+    let level = inventory::LevelKey {
+        variant_id,
+        warehouse_id: warehouses[0],
+    };
+    let staff = app.login_as_admin(&app.client).await as i32;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let db = app.state.db.clone();
+        let cache = app.state.cache.clone();
+        let sku = sku.clone();
+        tasks.push(tokio::spawn(async move {
+            match i % 4 {
+                // Staff: +2 or -1.
+                0 | 1 => {
+                    let delta = if i % 4 == 0 { 2 } else { -1 };
+                    let mut outcome = Err(String::new());
+                    for _try in 0..20 {
+                        match inventory::staff::adjust_level(
+                            &db,
+                            cache.as_ref(),
+                            staff,
+                            level,
+                            inventory::Change::Delta(delta),
+                            "concurrent test",
+                        )
+                        .await
+                        {
+                            Ok(()) => {
+                                outcome = Ok((delta, 0));
+                                break;
+                            }
+                            Err(inventory::InventoryError::BelowCommitted { .. }) => {
+                                outcome = Ok((0, 0));
+                                break;
+                            }
+                            // SQLite: a writer busy past the timeout; try again.
+                            Err(e) => outcome = Err(e.to_string()),
+                        }
+                    }
+                    outcome
+                }
+                // A shopper: reserve one unit and sell it, in one transaction.
+                _ => {
+                    let mut outcome = Err(String::new());
+                    for _try in 0..20 {
+                        let attempt = async {
+                            let txn = db.begin().await?;
+                            let mut journal = inventory::Journal::default();
+                            let taken = match inventory::reserve_lines(
+                                &txn,
+                                &[inventory::Wanted {
+                                    variant_id,
+                                    sku: &sku,
+                                    quantity: 1,
+                                }],
+                                &format!("order:test-{i}"),
+                                &mut journal,
+                            )
+                            .await
+                            {
+                                Ok(mut a) => a.remove(0),
+                                Err(inventory::StockError::OutOfStock { .. }) => {
+                                    return Ok::<_, sea_orm::DbErr>(0);
+                                }
+                                Err(inventory::StockError::Db(e)) => return Err(e),
+                            };
+                            for (warehouse_id, q) in taken {
+                                inventory::sell(
+                                    &txn,
+                                    variant_id,
+                                    warehouse_id,
+                                    q,
+                                    &format!("order:test-{i}"),
+                                    &mut journal,
+                                )
+                                .await?;
+                            }
+                            journal.write(&txn).await?;
+                            txn.commit().await?;
+                            Ok(1)
+                        };
+                        match attempt.await {
+                            Ok(sold) => {
+                                outcome = Ok((0, sold));
+                                break;
+                            }
+                            Err(e) => outcome = Err(e.to_string()),
+                        }
+                    }
+                    outcome
+                }
+            }
+        }));
+    }
+    let (mut adjusted, mut sold) = (0, 0);
+    for task in tasks {
+        let (delta, units) = task.await.unwrap().expect("every task finishes");
+        adjusted += delta;
+        sold += units;
+    }
+    let levels = levels_of(&app, variant_id).await;
+    assert_eq!(levels[0].on_hand, 10 + adjusted - sold);
+    assert_eq!(levels[0].reserved, 0);
+    assert!(levels.iter().all(|l| l.on_hand >= 0));
+    assert!(sold > 0 && adjusted != 0);
+    let movements = app::server::db::stock_movement::Entity::find()
+        .filter(app::server::db::stock_movement::Column::VariantId.eq(variant_id))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(movements
+        .iter()
+        .all(|m| m.on_hand_after >= m.reserved_after && m.on_hand_after >= 0));
+    assert_audit_clean(&app).await;
+}
+
+#[tokio::test]
+async fn the_invariant_check_catches_a_level_changed_behind_the_trail() {
+    let app = spawn_app().await;
+    let (variant_id, sku, warehouses) = variant_with_stock(&app.state.db, &[7, 3]).await;
+    assert_audit_clean(&app).await;
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE stock_levels SET on_hand = on_hand + 5 WHERE variant_id = {variant_id} AND warehouse_id = {}",
+            warehouses[1]
+        ))
+        .await
+        .unwrap();
+    let found = audit::check(&app.state.db).await.unwrap();
+    assert_eq!(found.discrepancies.len(), 1, "{:#?}", found.discrepancies);
+    let d = &found.discrepancies[0];
+    assert_eq!(d.sku, sku);
+    assert_eq!(d.warehouse, "SBY");
+    assert_eq!((d.on_hand, d.on_hand_from_movements), (8, 3));
+}
