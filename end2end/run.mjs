@@ -380,6 +380,55 @@ await journey('staff edit a price, upload a picture and unpublish; the shop foll
   await page.context().close();
 });
 
+await journey('staff set stock with a reason; the history shows it and the shop shows the new availability', async () => {
+  const page = await newPage();
+  await logIn(page, ADMIN);
+  const slug = 'batik-keris-kemeja-batik-parang-lengan-panjang';
+  await page.goto(`/admin/products?q=${slug}`);
+  const row = page.locator(`tr.product-row[data-slug="${slug}"]`);
+  await row.waitFor();
+  await page.waitForLoadState('networkidle');
+  await row.locator('a').first().click();
+  await page.waitForSelector('#stock .stock-level');
+  await page.waitForLoadState('networkidle');
+  const variant = page.locator('#stock .stock-variant').first();
+  const level = variant.locator('.stock-level').first();
+  const cells = async () => (await level.locator('td.tabular-nums').allTextContents()).map(Number);
+  const [onHand, held] = await cells();
+  const sku = (await variant.locator('h3').textContent()).trim().split(/\s/)[0];
+  // Without a reason the browser keeps the form; with one, on hand changes in place.
+  await level.locator('input[name=on_hand]').fill(String(onHand + 7));
+  await level.locator('input[name=reason]').fill('e2e: carton found in receiving');
+  await level.locator('button[type=submit]').click();
+  await page.waitForFunction((n) => document.querySelector('#stock .stock-level td.tabular-nums')?.textContent === String(n), onHand + 7);
+  assert.deepEqual((await cells()).slice(0, 3), [onHand + 7, held, onHand + 7 - held]);
+  const total = Number((await variant.locator('h3 span').nth(1).textContent()).match(/\d+/)[0]);
+  await shot(page, '15-admin-stock');
+
+  await variant.locator('a.stock-history').click();
+  await page.waitForSelector('.stock-movements .stock-movement');
+  const first = page.locator('.stock-movements .stock-movement').first();
+  assert.equal(await first.getAttribute('data-kind'), 'adjustment');
+  assert.match(await first.locator('.movement-note').textContent(), /e2e: carton found in receiving/);
+  assert.equal(Number(await page.textContent('.stock-levels .stock-available')), total);
+  await shot(page, '16-admin-stock-history');
+
+  const shop = await newPage();
+  await shop.goto(`/p/${slug}?sku=${sku}`);
+  const shown = await shop.textContent('#variant-availability');
+  assert.ok(shown.includes(String(total)), `the shop shows ${total} available: ${shown}`);
+
+  // The warehouses, by priority, each editable.
+  await page.goto('/admin/warehouses');
+  await page.waitForSelector('.warehouses form.warehouse');
+  assert.ok(await page.locator('.warehouses form.warehouse').count() >= 2);
+  assert.equal(await page.locator('.warehouses form.warehouse input[name=code]').first().inputValue(), 'JKT');
+  await shot(page, '17-admin-warehouses');
+  assert.deepEqual(page.consoleErrors, []);
+  await shop.context().close();
+  await page.context().close();
+});
+
 await journey('a customer who bought a product reviews it; others cannot', async () => {
   // The demo customer's delivered order holds the first two demo products.
   let slug;

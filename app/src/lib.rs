@@ -26,7 +26,7 @@ use pages::{
     admin::{
         AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage, AdminLayout, AdminOrderPage,
         AdminOrdersPage, AdminProductEditPage, AdminProductsPage, AdminRefundsPage,
-        AdminSettingsPage, AdminUsersPage, AdminWarehousesPage,
+        AdminSettingsPage, AdminStockHistoryPage, AdminUsersPage, AdminWarehousesPage,
     },
     catalog::{BrandPage, CategoryPage, ProductPage, SearchPage},
     home::HomePage,
@@ -120,6 +120,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("refunds") view=AdminRefundsPage />
                             <Route path=path!("settings") view=AdminSettingsPage />
                             <Route path=path!("warehouses") view=AdminWarehousesPage />
+                            <Route path=path!("inventory/:sku") view=AdminStockHistoryPage />
                             <Route path=path!("orders") view=AdminOrdersPage />
                             <Route path=path!("orders/:number") view=AdminOrderPage />
                         </ParentRoute>

@@ -89,3 +89,31 @@ pub async fn admin_set_stock(
     })
     .await
 }
+
+/// A SKU's levels and movements (newest first), optionally of one kind.
+#[server]
+pub async fn admin_stock_history(
+    sku: String,
+    kind: Option<String>,
+) -> Result<crate::model::StockHistory, AppError> {
+    let (state, _) = staff()
+        .await
+        .inspect_err(|e| crate::server::set_status(e.status()))?;
+    let result = async {
+        let kind = match kind.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(k) => Some(
+                k.parse::<crate::model::MovementKind>()
+                    .map_err(|e| AppError::field("kind", e.to_string()))?,
+            ),
+        };
+        let item = inventory::staff::stock(&state.db, Some(&sku), None)
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::NotFound(format!("There is no SKU `{sku}`.")))?;
+        let movements = inventory::staff::movements(&state.db, &sku, kind).await?;
+        Ok(crate::model::StockHistory { item, movements })
+    }
+    .await;
+    result.inspect_err(|e: &AppError| crate::server::set_status(e.status()))
+}

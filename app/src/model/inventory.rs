@@ -88,3 +88,10 @@ pub struct AdjustmentRequest {
     pub set: Option<i32>,
     pub reason: String,
 }
+
+/// A SKU's stock page: its levels and its movements, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockHistory {
+    pub item: StockItem,
+    pub movements: Vec<MovementView>,
+}

@@ -196,3 +196,139 @@ async fn fifty_buyers_on_two_processes_get_exactly_ten_units() {
         .iter()
         .all(|m| m.on_hand_after >= 0 && m.reserved_after >= 0));
 }
+
+/// Staff adjust one SKU through one process while shoppers buy it through both: no update is
+/// lost. The level ends at the start plus the adjustments that went through minus the units
+/// sold, never below zero, and equal to the sum of its movements.
+#[tokio::test]
+#[ignore = "needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL): `cargo xtask test` runs it in that pass"]
+async fn adjustments_and_sales_on_two_processes_lose_no_update() {
+    let (Some(_), Some(redis_url)) = (
+        std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|u| u.starts_with("postgres")),
+        crate::common::redis_url(),
+    ) else {
+        panic!("this test needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL)");
+    };
+    let database_url = crate::common::fresh_database_url().await;
+    let prefix = format!("{}:", crate::common::unique_name("adjust-race"));
+    let out = pasar(&database_url, &redis_url, &prefix)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let db = Database::connect(&database_url).await.unwrap();
+    let (variant_id, sku, warehouses) = crate::common::variant_with_stock(&db, &[10, 0]).await;
+    app::server::accounts::ensure_admin(&db, "gudang@pasar.test", "gudang-password-1", "Gudang")
+        .await
+        .unwrap();
+    let (_a, base_a) = start(&database_url, &redis_url, &prefix).await;
+    let (_b, base_b) = start(&database_url, &redis_url, &prefix).await;
+    let bases = [base_a, base_b];
+    // One staff session (kept in Redis), used on both processes.
+    let staff = crate::common::client();
+    let res = staff
+        .post(format!("{}/api/v1/auth/login", bases[0]))
+        .json(&json!({ "email": "gudang@pasar.test", "password": "gudang-password-1" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    let mut tasks = Vec::new();
+    for i in 0..60usize {
+        let base = bases[i % 2].clone();
+        let other = bases[(i + 1) % 2].clone();
+        let sku = sku.clone();
+        let staff = staff.clone();
+        tasks.push(tokio::spawn(async move {
+            let client = crate::common::client();
+            if i % 3 == 0 {
+                // Staff: +2 or -1 on the first warehouse, through either process.
+                let delta = if i % 2 == 0 { 2 } else { -1 };
+                let res = staff
+                    .post(format!("{other}/api/v1/admin/inventory/adjustments"))
+                    .header("origin", &other)
+                    .json(&json!({ "sku": sku, "warehouse": "JKT", "delta": delta, "reason": format!("race {i}") }))
+                    .send()
+                    .await
+                    .unwrap();
+                return match res.status().as_u16() {
+                    200 => (delta, 0),
+                    409 => (0, 0),
+                    other => panic!("adjustment answered {other}: {}", res.text().await.unwrap()),
+                };
+            }
+            let res = client
+                .post(format!("{base}/api/v1/cart/items"))
+                .json(&json!({ "sku": sku, "quantity": 1 }))
+                .send()
+                .await
+                .unwrap();
+            if res.status() != 200 {
+                return (0, 0); // sold out before it reached the cart
+            }
+            let res = client
+                .post(format!("{other}/api/v1/checkout"))
+                .header("Idempotency-Key", format!("adjust-race-{i}"))
+                .json(&json!({
+                    "email": format!("buyer{i}@pasar.test"),
+                    "address": {
+                        "recipient": "Pembeli", "phone": "081234567890",
+                        "street": "Jl. Pasar 1", "district": "Gambir", "city": "Jakarta Pusat",
+                        "province": "DKI Jakarta", "postal_code": "10110"
+                    },
+                    "shipping_method": "reguler",
+                    "payment_method": "demo"
+                }))
+                .send()
+                .await
+                .unwrap();
+            match res.status().as_u16() {
+                201 => {
+                    let body: Value = res.json().await.unwrap();
+                    let number = body["order"]["number"].as_str().unwrap().to_string();
+                    let res = client
+                        .post(format!("{base}/api/v1/payments/demo/{number}/approve"))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(res.status(), 200, "approve");
+                    (0, 1)
+                }
+                409 => (0, 0),
+                other => panic!("checkout answered {other}: {}", res.text().await.unwrap()),
+            }
+        }));
+    }
+    let (mut adjusted, mut sold) = (0, 0);
+    for task in tasks {
+        let (delta, units) = task.await.unwrap();
+        adjusted += delta;
+        sold += units;
+    }
+    assert!(
+        sold > 0 && adjusted != 0,
+        "both sides ran: {sold} sold, {adjusted} adjusted"
+    );
+    let level = stock_level::Entity::find()
+        .filter(stock_level::Column::VariantId.eq(variant_id))
+        .filter(stock_level::Column::WarehouseId.eq(warehouses[0]))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(level.on_hand, 10 + adjusted - sold, "no lost update");
+    assert_eq!(level.reserved, 0);
+    let audit = app::server::inventory::audit::check(&db).await.unwrap();
+    assert!(audit.discrepancies.is_empty(), "{:#?}", audit.discrepancies);
+    let movements = stock_movement::Entity::find()
+        .filter(stock_movement::Column::VariantId.eq(variant_id))
+        .all(&db)
+        .await
+        .unwrap();
+    assert!(movements
+        .iter()
+        .all(|m| m.on_hand_after >= 0 && m.on_hand_after >= m.reserved_after));
+}

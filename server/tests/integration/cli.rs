@@ -14,7 +14,7 @@ fn help_lists_the_subcommands() {
     let out = pasar().arg("--help").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for sub in ["serve", "migrate", "seed", "create-admin"] {
+    for sub in ["serve", "migrate", "seed", "create-admin", "inventory"] {
         assert!(text.contains(sub), "{sub} in --help");
     }
     let out = pasar().args(["create-admin", "--help"]).output().unwrap();
@@ -141,6 +141,36 @@ async fn migrate_seed_and_create_admin_work_and_repeat_safely() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+
+    // The invariant check: clean after the seeds, then a level changed behind the trail.
+    let check = || {
+        pasar()
+            .args(["inventory", "check"])
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+    };
+    let out = check();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("inventory ok"));
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared(
+        "UPDATE stock_levels SET on_hand = on_hand + 3 \
+         WHERE variant_id = (SELECT MIN(variant_id) FROM stock_levels) \
+           AND warehouse_id = (SELECT MIN(warehouse_id) FROM stock_levels)",
+    )
+    .await
+    .unwrap();
+    let out = check();
+    assert!(!out.status.success(), "a tampered level fails the check");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("MISMATCH").count(), 1, "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 of "));
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! The admin area for shop staff. The server functions check the role; the layout only decides
 //! what to render.
+mod inventory;
 mod orders;
 mod products;
 mod refunds;
@@ -8,6 +9,7 @@ mod taxonomy;
 mod users;
 mod warehouses;
 
+pub use inventory::AdminStockHistoryPage;
 pub use orders::{AdminOrderPage, AdminOrdersPage};
 pub use products::{AdminProductEditPage, AdminProductsPage};
 pub use refunds::AdminRefundsPage;

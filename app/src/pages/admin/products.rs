@@ -402,6 +402,7 @@ fn StockEditor(product: AdminProduct, set_stock: ServerAction<AdminSetStock>) ->
                                 {v.sku.clone()}
                                 <span class="font-normal text-stone-500">{if v.title.is_empty() { String::new() } else { format!(" · {}", v.title) }}</span>
                                 <span class="ml-2 text-xs font-normal text-stone-600">{format!("{} available in total", v.available)}</span>
+                                <a class="stock-history ml-2 text-xs font-medium text-emerald-800 hover:underline" href=format!("/admin/inventory/{}", v.sku)>"History"</a>
                             </h3>
                             <table class="mt-1 w-full text-sm">
                                 <thead class="text-left text-xs uppercase text-stone-500">

@@ -233,12 +233,13 @@ pub async fn adjust_level(
 ) -> Result<(), InventoryError> {
     let txn = db.begin().await?;
     let mut journal = Journal::default();
-    adjust(&txn, level, change, Some(actor), reason, &mut journal).await?;
-    let sold_out_changed = journal.changes_sold_out();
+    let adjusted = adjust(&txn, level, change, Some(actor), reason, &mut journal).await?;
     refresh_listings(&txn, &[level.variant_id]).await?;
     journal.write(&txn).await?;
     txn.commit().await?;
-    if sold_out_changed {
+    // Staff's changes are rare: cached pages show the new count at once, not only when the
+    // product crosses between in stock and sold out (as after a sale).
+    if adjusted.on_hand != adjusted.on_hand_before {
         cache::invalidate(cache_).await;
     }
     Ok(())
