@@ -23,6 +23,7 @@ mod m20261204_000017_documents;
 mod m20261204_000018_return_requests;
 mod m20261204_000019_api_tokens;
 mod m20261205_000020_warehouse_address;
+mod m20261205_000021_stock_transfers;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000018_return_requests::Migration),
             Box::new(m20261204_000019_api_tokens::Migration),
             Box::new(m20261205_000020_warehouse_address::Migration),
+            Box::new(m20261205_000021_stock_transfers::Migration),
         ]
     }
 }

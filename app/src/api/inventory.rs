@@ -112,8 +112,53 @@ pub async fn admin_stock_history(
             .pop()
             .ok_or_else(|| AppError::NotFound(format!("There is no SKU `{sku}`.")))?;
         let movements = inventory::staff::movements(&state.db, &sku, kind).await?;
-        Ok(crate::model::StockHistory { item, movements })
+        let transfers = inventory::transfers::list(
+            &state.db,
+            Some(&sku),
+            Some(crate::model::TransferStatus::InTransit),
+        )
+        .await?;
+        let warehouses = warehouses::list(&state.db).await?;
+        Ok(crate::model::StockHistory {
+            item,
+            transfers,
+            movements,
+            warehouses,
+        })
     }
     .await;
     result.inspect_err(|e: &AppError| crate::server::set_status(e.status()))
+}
+
+/// Ships units of a SKU from one warehouse to another (in transit until received).
+#[server]
+pub async fn admin_ship_transfer(
+    sku: String,
+    from: String,
+    to: String,
+    quantity: String,
+    reason: String,
+) -> Result<crate::model::TransferView, AppError> {
+    form(None, async {
+        let (state, user) = staff().await?;
+        let request = crate::model::TransferRequest {
+            sku,
+            from,
+            to,
+            quantity: whole("quantity", &quantity)?,
+            reason,
+        };
+        Ok(inventory::transfers::ship(&state.db, state.cache.as_ref(), user.id, &request).await?)
+    })
+    .await
+}
+
+/// Receives a transfer into its destination.
+#[server]
+pub async fn admin_receive_transfer(id: i32) -> Result<crate::model::TransferView, AppError> {
+    form(None, async {
+        let (state, user) = staff().await?;
+        Ok(inventory::transfers::receive(&state.db, state.cache.as_ref(), user.id, id).await?)
+    })
+    .await
 }

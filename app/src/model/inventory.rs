@@ -33,6 +33,8 @@ pub struct StockLevelView {
     pub reserved: i32,
     /// On hand minus reserved: what shoppers can buy.
     pub available: i32,
+    /// Units shipped here from another warehouse, not yet received.
+    pub incoming: i32,
 }
 
 /// A SKU with its stock per warehouse and in total (active warehouses only in the totals).
@@ -48,6 +50,8 @@ pub struct StockItem {
     pub on_hand: i64,
     pub reserved: i64,
     pub available: i64,
+    /// In transit to any of its warehouses.
+    pub incoming: i64,
 }
 
 /// One row of a SKU's stock history.
@@ -89,9 +93,41 @@ pub struct AdjustmentRequest {
     pub reason: String,
 }
 
-/// A SKU's stock page: its levels and its movements, newest first.
+/// A SKU's stock page: its levels, its transfers in transit, its movements (newest first) and
+/// the warehouses a transfer can go between.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockHistory {
     pub item: StockItem,
+    pub transfers: Vec<TransferView>,
     pub movements: Vec<MovementView>,
+    pub warehouses: Vec<WarehouseView>,
+}
+
+/// Units moving between two warehouses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TransferView {
+    pub id: i32,
+    pub sku: String,
+    /// Warehouse codes.
+    pub from: String,
+    pub to: String,
+    pub quantity: i32,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "in_transit"))]
+    pub status: super::TransferStatus,
+    pub reason: String,
+    /// RFC 3339, UTC.
+    pub shipped_at: String,
+    pub received_at: Option<String>,
+}
+
+/// Staff ship `quantity` units of `sku` from one warehouse to another (codes), with a reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TransferRequest {
+    pub sku: String,
+    pub from: String,
+    pub to: String,
+    pub quantity: i32,
+    pub reason: String,
 }

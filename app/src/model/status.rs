@@ -156,6 +156,19 @@ stored_as_text! {
         Reconcile = "reconcile",
         /// Staff changed on hand by hand (found, lost, damaged…), with a reason.
         Adjustment = "adjustment",
+        /// Shipped to another warehouse: out of this one, in transit.
+        TransferOut = "transfer_out",
+        /// Received from another warehouse.
+        TransferIn = "transfer_in",
+    }
+}
+
+stored_as_text! {
+    /// Where a transfer between warehouses is.
+    TransferStatus, "transfer status" {
+        /// Out of the origin, not yet in the destination: incoming there.
+        InTransit = "in_transit",
+        Received = "received",
     }
 }
 
@@ -170,6 +183,8 @@ impl MovementKind {
             MovementKind::Restock => "Restocked",
             MovementKind::Reconcile => "Reconciled",
             MovementKind::Adjustment => "Adjusted",
+            MovementKind::TransferOut => "Transferred out",
+            MovementKind::TransferIn => "Transferred in",
         }
     }
 }

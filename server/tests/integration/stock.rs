@@ -589,3 +589,152 @@ async fn the_invariant_check_catches_a_level_changed_behind_the_trail() {
     assert_eq!(d.warehouse, "SBY");
     assert_eq!((d.on_hand, d.on_hand_from_movements), (8, 3));
 }
+
+#[tokio::test]
+async fn a_transfer_ships_then_is_received_once_each_step_whole() {
+    let app = spawn_app().await;
+    let (variant_id, sku, warehouses) = variant_with_stock(&app.state.db, &[6, 1]).await;
+    app.login_as_admin(&app.client).await;
+    // A shopper holds 2 of the 6 in Jakarta: those stay.
+    place(&app, &app.new_client(), &sku, 2).await;
+    let ship = |body: Value| {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/admin/inventory/transfers");
+        async move {
+            let res = client.post(url).json(&body).send().await.unwrap();
+            (
+                res.status().as_u16(),
+                res.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let transfers_before = app::server::db::stock_transfer::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .len();
+    for (body, want) in [
+        (
+            json!({ "sku": sku, "from": "JKT", "to": "SBY", "quantity": 5, "reason": "rebalance" }),
+            409,
+        ),
+        (
+            json!({ "sku": sku, "from": "JKT", "to": "JKT", "quantity": 1, "reason": "rebalance" }),
+            422,
+        ),
+        (
+            json!({ "sku": sku, "from": "JKT", "to": "SBY", "quantity": 0, "reason": "rebalance" }),
+            422,
+        ),
+        (
+            json!({ "sku": sku, "from": "JKT", "to": "SBY", "quantity": 1, "reason": "" }),
+            422,
+        ),
+        (
+            json!({ "sku": sku, "from": "JKT", "to": "MDN", "quantity": 1, "reason": "x" }),
+            404,
+        ),
+    ] {
+        let (status, answer) = ship(body.clone()).await;
+        assert_eq!(status, want, "{body} → {answer}");
+    }
+    assert_eq!(
+        app::server::db::stock_transfer::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .len(),
+        transfers_before,
+        "a refused transfer leaves no row"
+    );
+    assert_eq!(stock(&app, variant_id).await, (7, 2));
+
+    // Ship the 4 available: out of Jakarta now, incoming in Surabaya.
+    let (status, shipped) = ship(json!({ "sku": sku, "from": "jkt", "to": "sby", "quantity": 4, "reason": "Surabaya sells more" })).await;
+    assert_eq!(status, 201, "{shipped}");
+    assert_eq!(shipped["status"], "in_transit");
+    let id = shipped["id"].as_i64().unwrap();
+    let (_, items) = get_json(
+        &app.client,
+        app.url(&format!("/api/v1/admin/inventory?sku={sku}")),
+    )
+    .await;
+    let levels = &items[0]["levels"];
+    assert_eq!(
+        (
+            levels[0]["on_hand"].as_i64(),
+            levels[0]["reserved"].as_i64()
+        ),
+        (Some(2), Some(2))
+    );
+    assert_eq!(
+        (
+            levels[1]["on_hand"].as_i64(),
+            levels[1]["incoming"].as_i64()
+        ),
+        (Some(1), Some(4))
+    );
+    assert_eq!(
+        items[0]["available"], 1,
+        "units in transit are not for sale"
+    );
+    assert_eq!(items[0]["incoming"], 4);
+
+    // Received by several staff at once: once.
+    let mut tries = Vec::new();
+    for _ in 0..6 {
+        let client = app.client.clone();
+        let url = app.url(&format!("/api/v1/admin/inventory/transfers/{id}/receive"));
+        tries.push(tokio::spawn(async move {
+            client.post(url).send().await.unwrap().status().as_u16()
+        }));
+    }
+    let mut answers = Vec::new();
+    for t in tries {
+        answers.push(t.await.unwrap());
+    }
+    answers.sort_unstable();
+    assert_eq!(answers, [200, 409, 409, 409, 409, 409]);
+    assert_eq!(
+        levels_of(&app, variant_id)
+            .await
+            .iter()
+            .map(|l| (l.warehouse_id, l.on_hand))
+            .collect::<Vec<_>>(),
+        vec![(warehouses[0], 2), (warehouses[1], 5)]
+    );
+    let (status, _) = get_json(
+        &app.client,
+        app.url("/api/v1/admin/inventory/transfers/9999/receive"),
+    )
+    .await;
+    assert_eq!(status, 405, "receiving is a POST");
+    let res = app
+        .client
+        .post(app.url("/api/v1/admin/inventory/transfers/9999/receive"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let (_, received) = get_json(
+        &app.client,
+        app.url(&format!(
+            "/api/v1/admin/inventory/transfers?sku={sku}&status=received"
+        )),
+    )
+    .await;
+    assert_eq!(received.as_array().unwrap().len(), 1);
+    assert_eq!(received[0]["from"], "JKT");
+    assert!(received[0]["received_at"].is_string());
+
+    let (_, history) = get_json(
+        &app.client,
+        app.url(&format!("/api/v1/admin/inventory/{sku}/movements")),
+    )
+    .await;
+    assert_eq!(history[0]["kind"], "transfer_in");
+    assert_eq!(history[0]["reference"], format!("transfer:{id}"));
+    assert_eq!(history[1]["kind"], "transfer_out");
+    assert_eq!(history[1]["note"], "Surabaya sells more");
+    assert_audit_clean(&app).await;
+}

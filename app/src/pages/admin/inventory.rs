@@ -9,7 +9,8 @@ use leptos_router::{
 };
 
 use crate::{
-    components::ui::{CardSkeleton, ErrorNotice},
+    api::{AdminReceiveTransfer, AdminShipTransfer},
+    components::ui::{action_error_signal, Alert, CardSkeleton, ErrorNotice},
     model::{MovementKind, MovementView, StockHistory},
 };
 
@@ -19,17 +20,23 @@ pub fn AdminStockHistoryPage() -> impl IntoView {
     let query = use_query_map();
     let sku = move || params.read().get("sku").unwrap_or_default();
     let kind = move || query.read().get("kind").filter(|k| !k.is_empty());
+    let ship = ServerAction::<AdminShipTransfer>::new();
+    let receive = ServerAction::<AdminReceiveTransfer>::new();
     let history = Resource::new(
-        move || (sku(), kind()),
-        |(sku, kind)| crate::api::admin_stock_history(sku, kind),
+        move || (sku(), kind(), ship.version().get(), receive.version().get()),
+        |(sku, kind, ..)| crate::api::admin_stock_history(sku, kind),
     );
+    let ship_error = action_error_signal(ship);
+    let receive_error = action_error_signal(receive);
     view! {
         <Title text=move || format!("{} stock · Admin", sku()) />
         <Transition fallback=CardSkeleton>
             {move || Suspend::new(async move {
                 match history.await {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    Ok(history) => view! { <History history kind=kind() /> }.into_any(),
+                    Ok(history) => view! {
+                        <History history kind=kind() ship receive ship_error receive_error />
+                    }.into_any(),
                 }
             })}
         </Transition>
@@ -37,8 +44,28 @@ pub fn AdminStockHistoryPage() -> impl IntoView {
 }
 
 #[component]
-fn History(history: StockHistory, kind: Option<String>) -> impl IntoView {
-    let StockHistory { item, movements } = history;
+fn History(
+    history: StockHistory,
+    kind: Option<String>,
+    ship: ServerAction<AdminShipTransfer>,
+    receive: ServerAction<AdminReceiveTransfer>,
+    ship_error: Signal<Option<crate::error::AppError>>,
+    receive_error: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    let StockHistory {
+        item,
+        transfers,
+        movements,
+        warehouses,
+    } = history;
+    // "To" starts on the second warehouse: a transfer goes somewhere else.
+    let options = move |selected: usize| {
+        warehouses
+            .iter()
+            .enumerate()
+            .map(|(i, w)| view! { <option value=w.code.clone() selected=i == selected>{format!("{} · {}", w.code, w.name)}</option> })
+            .collect_view()
+    };
     let sku = item.sku.clone();
     view! {
         <div class="mb-6">
@@ -50,7 +77,7 @@ fn History(history: StockHistory, kind: Option<String>) -> impl IntoView {
             <h2 class="mb-2 font-semibold">"Stock"</h2>
             <table class="stock-levels w-full text-sm">
                 <thead class="text-left text-xs uppercase text-stone-500">
-                    <tr><th class="py-1">"Warehouse"</th><th>"On hand"</th><th>"Held for orders"</th><th>"Available"</th></tr>
+                    <tr><th class="py-1">"Warehouse"</th><th>"On hand"</th><th>"Held for orders"</th><th>"Available"</th><th>"Incoming"</th></tr>
                 </thead>
                 <tbody>
                     {item.levels.into_iter().map(|l| view! {
@@ -59,6 +86,7 @@ fn History(history: StockHistory, kind: Option<String>) -> impl IntoView {
                             <td class="tabular-nums">{l.on_hand}</td>
                             <td class="tabular-nums">{l.reserved}</td>
                             <td class="tabular-nums">{l.available}</td>
+                            <td class="level-incoming tabular-nums">{l.incoming}</td>
                         </tr>
                     }).collect_view()}
                     <tr class="border-t border-stone-300 font-semibold">
@@ -66,14 +94,50 @@ fn History(history: StockHistory, kind: Option<String>) -> impl IntoView {
                         <td class="tabular-nums">{item.on_hand}</td>
                         <td class="tabular-nums">{item.reserved}</td>
                         <td class="stock-available tabular-nums">{item.available}</td>
+                        <td class="tabular-nums">{item.incoming}</td>
                     </tr>
                 </tbody>
             </table>
         </section>
+        <section class="mb-6 rounded-xl border border-stone-200 bg-white p-4 shadow-sm" id="transfers">
+            <h2 class="mb-1 font-semibold">"Transfer between warehouses"</h2>
+            <p class="mb-2 text-xs text-stone-500">"Shipping takes the units out of the origin now (never units held for orders); they show as incoming at the destination until received."</p>
+            <Alert message=Signal::derive(move || ship_error.get().or(receive_error.get()).map(|e| e.to_string())) />
+            <ActionForm action=ship attr:class="transfer-form flex flex-wrap items-end gap-2 text-sm">
+                <input type="hidden" name="sku" value=sku.clone() />
+                <label class="text-xs text-stone-600" for="transfer-from">"From"
+                    <select id="transfer-from" name="from" class="block rounded-md border border-stone-300 px-2 py-1 text-sm">{options(0)}</select>
+                </label>
+                <label class="text-xs text-stone-600" for="transfer-to">"To"
+                    <select id="transfer-to" name="to" class="block rounded-md border border-stone-300 px-2 py-1 text-sm">{options(1)}</select>
+                </label>
+                <label class="text-xs text-stone-600" for="transfer-quantity">"Units"
+                    <input id="transfer-quantity" name="quantity" inputmode="numeric" required class="block w-20 rounded-md border border-stone-300 px-2 py-1 text-sm" />
+                </label>
+                <label class="text-xs text-stone-600" for="transfer-reason">"Reason"
+                    <input id="transfer-reason" name="reason" required maxlength="200" class="block w-56 rounded-md border border-stone-300 px-2 py-1 text-sm" />
+                </label>
+                <button type="submit" class="rounded-md border border-stone-300 px-3 py-1 font-semibold hover:bg-stone-100">"Ship"</button>
+            </ActionForm>
+            {(!transfers.is_empty()).then(|| view! {
+                <h3 class="mt-4 text-sm font-semibold">"In transit"</h3>
+                <ul class="mt-1 flex flex-col gap-1 text-sm">
+                    {transfers.into_iter().map(|t| view! {
+                        <li class="transfer flex flex-wrap items-center gap-2" data-id=t.id>
+                            <span>{format!("#{} · {} → {} · {} units · {}", t.id, t.from, t.to, t.quantity, t.reason)}</span>
+                            <ActionForm action=receive>
+                                <input type="hidden" name="id" value=t.id />
+                                <button type="submit" class="rounded-md bg-emerald-700 px-2 py-0.5 text-xs font-semibold text-white hover:bg-emerald-800">"Receive"</button>
+                            </ActionForm>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </section>
         <section class="rounded-xl border border-stone-200 bg-white p-4 shadow-sm">
             <div class="mb-2 flex flex-wrap items-end justify-between gap-2">
                 <h2 class="font-semibold">"History"</h2>
-                <form method="get" action=format!("/admin/inventory/{sku}") class="flex items-end gap-2 text-sm">
+                <form method="get" action=format!("/admin/inventory/{}", item.sku) class="flex items-end gap-2 text-sm">
                     <label class="text-xs text-stone-600" for="movement-kind">"Kind"
                         <select id="movement-kind" name="kind" class="block rounded-md border border-stone-300 px-2 py-1 text-sm">
                             <option value="" selected=kind.is_none()>"All"</option>

@@ -29,6 +29,7 @@ pub mod return_request;
 pub mod review;
 pub mod stock_level;
 pub mod stock_movement;
+pub mod stock_transfer;
 pub mod user;
 pub mod warehouse;
 

@@ -5,6 +5,7 @@
 pub mod adjust;
 pub mod audit;
 pub mod staff;
+pub mod transfers;
 pub mod warehouses;
 
 use chrono::Utc;

@@ -29,6 +29,7 @@ struct LevelRow {
     active: bool,
     on_hand: i32,
     reserved: i32,
+    incoming: i64,
 }
 
 /// Every level of these variants, warehouses by priority.
@@ -43,7 +44,10 @@ pub async fn levels_of(
     let rows = LevelRow::find_by_statement(Statement::from_sql_and_values(
         backend,
         format!(
-            "SELECT s.variant_id, s.warehouse_id, w.code, w.name, w.active, s.on_hand, s.reserved \
+            "SELECT s.variant_id, s.warehouse_id, w.code, w.name, w.active, s.on_hand, s.reserved, \
+                    CAST(COALESCE((SELECT SUM(t.quantity) FROM stock_transfers t \
+                        WHERE t.variant_id = s.variant_id AND t.to_warehouse_id = s.warehouse_id \
+                          AND t.status = 'in_transit'), 0) AS BIGINT) AS incoming \
              FROM stock_levels s JOIN warehouses w ON w.id = s.warehouse_id \
              WHERE s.variant_id IN ({}) ORDER BY s.variant_id, w.priority, w.id",
             placeholders(backend, 1, variant_ids.len())
@@ -65,6 +69,7 @@ pub async fn levels_of(
             on_hand: r.on_hand,
             reserved: r.reserved,
             available: r.on_hand - r.reserved,
+            incoming: i32::try_from(r.incoming).unwrap_or(i32::MAX),
         });
     }
     Ok(out)
@@ -135,6 +140,7 @@ pub async fn stock(
 }
 
 fn item(v: VariantRow, levels: Vec<StockLevelView>) -> StockItem {
+    let incoming = levels.iter().map(|l| i64::from(l.incoming)).sum();
     let selling = levels.iter().filter(|l| l.warehouse_active);
     let (on_hand, reserved) = selling.fold((0i64, 0i64), |(h, r), l| {
         (h + i64::from(l.on_hand), r + i64::from(l.reserved))
@@ -149,10 +155,11 @@ fn item(v: VariantRow, levels: Vec<StockLevelView>) -> StockItem {
         on_hand,
         reserved,
         available: on_hand - reserved,
+        incoming,
     }
 }
 
-async fn find_variant(
+pub(super) async fn find_variant(
     db: &impl ConnectionTrait,
     sku: &str,
 ) -> Result<product_variant::Model, InventoryError> {
@@ -164,7 +171,7 @@ async fn find_variant(
         .ok_or_else(|| InventoryError::NotFound(format!("There is no SKU `{sku}`.")))
 }
 
-async fn find_warehouse(
+pub(super) async fn find_warehouse(
     db: &impl ConnectionTrait,
     code: &str,
 ) -> Result<warehouse::Model, InventoryError> {

@@ -8,7 +8,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::{
     error::AppError,
-    model::{AdjustmentRequest, MovementKind, MovementView, StockItem, WarehouseView},
+    model::{
+        AdjustmentRequest, MovementKind, MovementView, StockItem, TransferRequest, TransferStatus,
+        TransferView, WarehouseView,
+    },
     server::{error::ErrorBody, inventory, session, state::AppState},
 };
 
@@ -99,4 +102,71 @@ pub async fn list_warehouses(
 ) -> Result<Json<Vec<WarehouseView>>, AppError> {
     session::require_staff(&state, &session).await?;
     Ok(Json(inventory::warehouses::list(&state.db).await?))
+}
+
+/// Ships units from one warehouse to another: they leave the origin now (only from what is
+/// available there) and count as incoming at the destination until received.
+#[utoipa::path(post, path = "/api/v1/admin/inventory/transfers", tag = "inventory",
+    request_body = TransferRequest,
+    responses((status = 201, body = TransferView), (status = 404, body = ErrorBody),
+              (status = 409, description = "Not that many available at the origin", body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn ship_transfer(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(request): ApiJson<TransferRequest>,
+) -> Result<(axum::http::StatusCode, Json<TransferView>), AppError> {
+    let staff = session::require_staff(&state, &session).await?;
+    let shipped =
+        inventory::transfers::ship(&state.db, state.cache.as_ref(), staff.id, &request).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(shipped)))
+}
+
+/// Receives a transfer: its units join the destination's on hand. Once only.
+#[utoipa::path(post, path = "/api/v1/admin/inventory/transfers/{id}/receive", tag = "inventory",
+    params(("id" = i32, Path)),
+    responses((status = 200, body = TransferView), (status = 404, body = ErrorBody),
+              (status = 409, description = "Received already", body = ErrorBody)))]
+pub async fn receive_transfer(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(id): ApiPath<i32>,
+) -> Result<Json<TransferView>, AppError> {
+    let staff = session::require_staff(&state, &session).await?;
+    Ok(Json(
+        inventory::transfers::receive(&state.db, state.cache.as_ref(), staff.id, id).await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+pub struct TransferQuery {
+    /// Only this SKU's transfers.
+    #[serde(default)]
+    pub sku: Option<String>,
+    /// `in_transit` or `received`.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// Transfers, newest first (up to 200).
+#[utoipa::path(get, path = "/api/v1/admin/inventory/transfers", tag = "inventory",
+    params(TransferQuery),
+    responses((status = 200, body = Vec<TransferView>), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn list_transfers(
+    State(state): State<AppState>,
+    session: Session,
+    ApiQuery(query): ApiQuery<TransferQuery>,
+) -> Result<Json<Vec<TransferView>>, AppError> {
+    session::require_staff(&state, &session).await?;
+    let status = match query.status.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => Some(
+            s.parse::<TransferStatus>()
+                .map_err(|e| AppError::field("status", e.to_string()))?,
+        ),
+    };
+    Ok(Json(
+        inventory::transfers::list(&state.db, query.sku.as_deref(), status).await?,
+    ))
 }
