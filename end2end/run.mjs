@@ -413,6 +413,24 @@ await journey('staff set stock with a reason; the history shows it and the shop 
   assert.equal(Number(await page.textContent('.stock-levels .stock-available')), total);
   await shot(page, '16-admin-stock-history');
 
+  // Two units to Surabaya: in transit, then received; the total does not change.
+  await page.selectOption('#transfer-from', 'JKT');
+  await page.selectOption('#transfer-to', 'SBY');
+  await page.fill('#transfer-quantity', '2');
+  await page.fill('#transfer-reason', 'e2e: rebalance');
+  await page.click('.transfer-form button[type=submit]');
+  await page.waitForSelector('#transfers li.transfer');
+  assert.equal(await page.textContent('.stock-levels tr[data-warehouse="SBY"] .level-incoming'), '2');
+  await page.click('#transfers li.transfer button[type=submit]');
+  await page.waitForFunction(() => !document.querySelector('#transfers li.transfer'));
+  await page.waitForFunction(() => document.querySelector('.stock-movements .stock-movement')?.getAttribute('data-kind') === 'transfer_in');
+  assert.equal(Number(await page.textContent('.stock-levels .stock-available')), total);
+
+  await page.goto('/admin/inventory');
+  await page.waitForLoadState('networkidle');
+  await page.waitForSelector('text=Low stock');
+  await shot(page, '34-admin-low-stock');
+
   const shop = await newPage();
   await shop.goto(`/p/${slug}?sku=${sku}`);
   const shown = await shop.textContent('#variant-availability');

@@ -24,8 +24,8 @@ use components::{
 use pages::{
     account::{AccountLayout, AddressesPage, LoginPage, ProfilePage, RegisterPage},
     admin::{
-        AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage, AdminLayout, AdminOrderPage,
-        AdminOrdersPage, AdminProductEditPage, AdminProductsPage, AdminRefundsPage,
+        AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage, AdminInventoryPage, AdminLayout,
+        AdminOrderPage, AdminOrdersPage, AdminProductEditPage, AdminProductsPage, AdminRefundsPage,
         AdminSettingsPage, AdminStockHistoryPage, AdminUsersPage, AdminWarehousesPage,
     },
     catalog::{BrandPage, CategoryPage, ProductPage, SearchPage},
@@ -120,6 +120,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("refunds") view=AdminRefundsPage />
                             <Route path=path!("settings") view=AdminSettingsPage />
                             <Route path=path!("warehouses") view=AdminWarehousesPage />
+                            <Route path=path!("inventory") view=AdminInventoryPage />
                             <Route path=path!("inventory/:sku") view=AdminStockHistoryPage />
                             <Route path=path!("orders") view=AdminOrdersPage />
                             <Route path=path!("orders/:number") view=AdminOrderPage />

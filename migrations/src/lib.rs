@@ -24,6 +24,7 @@ mod m20261204_000018_return_requests;
 mod m20261204_000019_api_tokens;
 mod m20261205_000020_warehouse_address;
 mod m20261205_000021_stock_transfers;
+mod m20261205_000022_low_stock;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000019_api_tokens::Migration),
             Box::new(m20261205_000020_warehouse_address::Migration),
             Box::new(m20261205_000021_stock_transfers::Migration),
+            Box::new(m20261205_000022_low_stock::Migration),
         ]
     }
 }

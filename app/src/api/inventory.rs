@@ -162,3 +162,36 @@ pub async fn admin_receive_transfer(id: i32) -> Result<crate::model::TransferVie
     })
     .await
 }
+
+/// The variants below their low-stock alert level.
+#[server]
+pub async fn admin_low_stock() -> Result<Vec<crate::model::LowStockItem>, AppError> {
+    let (state, _) = staff()
+        .await
+        .inspect_err(|e| crate::server::set_status(e.status()))?;
+    Ok(inventory::alerts::low_stock(&state.db).await?)
+}
+
+/// How many variants are low (the admin's badge).
+#[server]
+pub async fn admin_low_stock_count() -> Result<i64, AppError> {
+    let (state, _) = staff().await?;
+    Ok(inventory::alerts::low_stock_count(&state.db).await?)
+}
+
+/// Sets a variant's low-stock alert level (empty: the shop's default).
+#[server]
+pub async fn admin_set_low_stock_threshold(
+    variant_id: i32,
+    threshold: String,
+) -> Result<(), AppError> {
+    form(None, async {
+        let (state, _) = staff().await?;
+        let threshold = match threshold.trim() {
+            "" => None,
+            t => Some(whole("threshold", t)?),
+        };
+        Ok(inventory::alerts::set_threshold(&state.db, variant_id, threshold).await?)
+    })
+    .await
+}

@@ -131,3 +131,18 @@ pub struct TransferRequest {
     pub quantity: i32,
     pub reason: String,
 }
+
+/// A variant whose available units fell below its low-stock threshold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LowStockItem {
+    pub variant_id: i32,
+    pub sku: String,
+    pub variant_title: String,
+    pub product_id: i32,
+    pub product_name: String,
+    pub available: i64,
+    pub threshold: i32,
+    /// When the alert went out (RFC 3339, UTC).
+    pub since: String,
+}

@@ -48,6 +48,11 @@ pub struct AdminVariant {
     pub available: i64,
     /// Stock per warehouse (every active warehouse has a level).
     pub levels: Vec<super::StockLevelView>,
+    /// Its own low-stock alert level; none: the shop's default (`low_stock_default`).
+    pub low_stock_threshold: Option<i32>,
+    pub low_stock_default: i32,
+    /// Available is below the alert level (staff were told).
+    pub low_stock: bool,
 }
 
 /// Everything the product edit screen shows.

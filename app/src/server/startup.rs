@@ -29,6 +29,9 @@ impl Shop {
         db::migrate(&db)
             .await
             .map_err(|e| ConfigError::new("DATABASE_URL", format!("migrations failed: {e}")))?;
+        crate::server::inventory::alerts::set_default_threshold(
+            settings.inventory.low_stock_threshold,
+        );
         // Variants created before every variant got its levels (or while a warehouse was
         // inactive) get them now, so each can be stocked.
         crate::server::inventory::ensure_levels(&db, None)

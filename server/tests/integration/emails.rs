@@ -43,7 +43,7 @@ async fn order_emails_go_out_once_and_wait_while_smtp_is_down() {
     ])
     .await;
     let mailer = Mailer::from_settings(&app.state.settings).unwrap();
-    let (_, sku, _) = variant_with_stock(&app.state.db, &[5, 0]).await;
+    let (_, sku, _) = variant_with_stock(&app.state.db, &[20, 0]).await;
     let (_customer, number) = customer_with_paid_order(&app, &sku, 1).await;
     let order = app::server::db::order::Entity::find()
         .filter(app::server::db::order::Column::Number.eq(&number))
@@ -195,7 +195,7 @@ async fn without_smtp_the_worker_writes_eml_files() {
         ("PASAR_MAIL_EVERY_SECS", "1".to_string()),
     ])
     .await;
-    let (_, sku, _) = variant_with_stock(&app.state.db, &[5, 0]).await;
+    let (_, sku, _) = variant_with_stock(&app.state.db, &[20, 0]).await;
     let (_customer, number) = customer_with_paid_order(&app, &sku, 1).await;
     // The worker drains the outbox and writes the files on its own.
     let mut files = Vec::new();
@@ -222,6 +222,15 @@ async fn without_smtp_the_worker_writes_eml_files() {
         format!("Payment received for order {number}")
     );
     assert!(paid.contains("text/plain") && paid.contains("text/html"));
-    assert!(emails(&app).await.iter().all(|e| e.status == "sent"));
+    // The file is written before its row is marked sent: give the worker its moment.
+    let mut all_sent = false;
+    for _ in 0..100 {
+        all_sent = emails(&app).await.iter().all(|e| e.status == "sent");
+        if all_sent {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(all_sent, "{:?}", emails(&app).await);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -738,3 +738,160 @@ async fn a_transfer_ships_then_is_received_once_each_step_whole() {
     assert_eq!(history[1]["note"], "Surabaya sells more");
     assert_audit_clean(&app).await;
 }
+
+async fn low_stock_events(app: &TestApp, variant_id: i32) -> Vec<Value> {
+    app::server::db::outbox_event::Entity::find()
+        .filter(app::server::db::outbox_event::Column::Kind.eq("stock.low"))
+        .filter(
+            app::server::db::outbox_event::Column::Reference.eq(format!("variant:{variant_id}")),
+        )
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| serde_json::from_str(&e.payload).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_low_stock_alert_goes_out_once_per_fall_below_the_threshold() {
+    let app = crate::common::spawn_app_with(&[
+        ("PASAR_STAFF_EMAIL", "gudang@toko.id".to_string()),
+        ("PASAR_MAIL_EVERY_SECS", "3600".to_string()),
+    ])
+    .await;
+    let (variant_id, sku, warehouses) = variant_with_stock(&app.state.db, &[8, 0]).await;
+    let staff = app.login_as_admin(&app.client).await as i32;
+    let warehouse_id = warehouses[0];
+    let adjust = |delta: i32| {
+        let db = app.state.db.clone();
+        let cache = app.state.cache.clone();
+        async move {
+            inventory::staff::adjust_level(
+                &db,
+                cache.as_ref(),
+                staff,
+                inventory::LevelKey {
+                    variant_id,
+                    warehouse_id,
+                },
+                inventory::Change::Delta(delta),
+                "test",
+            )
+            .await
+            .unwrap()
+        }
+    };
+    // 8 → 6: still at or above the shop's default of 5.
+    customer_with_paid_order(&app, &sku, 2).await;
+    assert!(low_stock_events(&app, variant_id).await.is_empty());
+    // 6 → 4: below. One alert, with the numbers.
+    customer_with_paid_order(&app, &sku, 2).await;
+    let events = low_stock_events(&app, variant_id).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["available"], 4);
+    assert_eq!(events[0]["threshold"], 5);
+    assert_eq!(events[0]["sku"], sku);
+    // 4 → 3: still low, no repeat. The badge and the list show it.
+    customer_with_paid_order(&app, &sku, 1).await;
+    assert_eq!(low_stock_events(&app, variant_id).await.len(), 1);
+    let (status, count) = call::<app::api::AdminLowStockCount>(&app, &app.client, &[]).await;
+    assert_eq!((status, count), (200, json!(1)));
+    let (_, list) = call::<app::api::AdminLowStock>(&app, &app.client, &[]).await;
+    assert_eq!(list[0]["sku"], sku);
+    assert_eq!(list[0]["available"], 3);
+    // Back up to 8 (cleared), down to 2: a second alert.
+    adjust(5).await;
+    let (_, count) = call::<app::api::AdminLowStockCount>(&app, &app.client, &[]).await;
+    assert_eq!(count, json!(0));
+    adjust(-6).await;
+    assert_eq!(low_stock_events(&app, variant_id).await.len(), 2);
+
+    // A variant's own level: 1 clears it (2 is not below 1); 3 arms it again at once.
+    let variant = variant_id.to_string();
+    let (status, body) = call::<app::api::AdminSetLowStockThreshold>(
+        &app,
+        &app.client,
+        &[("variant_id", &variant), ("threshold", "1")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, count) = call::<app::api::AdminLowStockCount>(&app, &app.client, &[]).await;
+    assert_eq!(count, json!(0));
+    let (status, _) = call::<app::api::AdminSetLowStockThreshold>(
+        &app,
+        &app.client,
+        &[("variant_id", &variant), ("threshold", "-2")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    call::<app::api::AdminSetLowStockThreshold>(
+        &app,
+        &app.client,
+        &[("variant_id", &variant), ("threshold", "3")],
+    )
+    .await;
+    let events = low_stock_events(&app, variant_id).await;
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[2]["threshold"], 3);
+
+    // Staff get each alert by email, once.
+    app::server::orders::outbox::drain(&app.state.db, &app.state.settings)
+        .await
+        .unwrap();
+    let mails: Vec<_> = app::server::db::email::Entity::find()
+        .filter(app::server::db::email::Column::Kind.eq("staff.low_stock"))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(mails.len(), 3);
+    assert!(mails.iter().all(|m| m.to_address == "gudang@toko.id"));
+    assert!(mails[0].subject.contains(&sku), "{}", mails[0].subject);
+    assert!(mails[0]
+        .text_body
+        .contains(&format!("/admin/inventory/{sku}")));
+    assert_audit_clean(&app).await;
+}
+
+#[tokio::test]
+async fn many_buyers_crossing_the_threshold_at_once_send_one_alert() {
+    let app = spawn_app().await;
+    let (variant_id, sku, _) = variant_with_stock(&app.state.db, &[6, 0]).await;
+    let mut buyers = Vec::new();
+    for _ in 0..6 {
+        let client = app.new_client();
+        let sku = sku.clone();
+        let base = app.base.clone();
+        buyers.push(tokio::spawn(async move {
+            let res = client
+                .post(format!("{base}/api/v1/cart/items"))
+                .json(&json!({ "sku": sku, "quantity": 1 }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let res = client
+                .post(format!("{base}/api/v1/checkout"))
+                .header("Idempotency-Key", crate::common::unique_name("low"))
+                .json(&json!({
+                    "email": "pembeli@contoh.id",
+                    "address": {
+                        "recipient": "Pembeli", "phone": "081234567890",
+                        "street": "Jl. Pasar 1", "district": "Gambir", "city": "Jakarta Pusat",
+                        "province": "DKI Jakarta", "postal_code": "10110"
+                    },
+                    "shipping_method": "reguler",
+                    "payment_method": "demo"
+                }))
+                .send()
+                .await
+                .unwrap();
+            res.status().as_u16()
+        }));
+    }
+    for b in buyers {
+        assert_eq!(b.await.unwrap(), 201);
+    }
+    assert_eq!(stock(&app, variant_id).await, (6, 6));
+    assert_eq!(low_stock_events(&app, variant_id).await.len(), 1);
+}

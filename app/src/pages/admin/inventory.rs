@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
-    components::A,
+    components::{Redirect, A},
     hooks::{use_params_map, use_query_map},
 };
 
@@ -13,6 +13,67 @@ use crate::{
     components::ui::{action_error_signal, Alert, CardSkeleton, ErrorNotice},
     model::{MovementKind, MovementView, StockHistory},
 };
+
+/// `/admin/inventory`: find a SKU's stock, and the variants below their low-stock alert level.
+#[component]
+pub fn AdminInventoryPage() -> impl IntoView {
+    let low = Resource::new(|| (), |_| crate::api::admin_low_stock());
+    let query = use_query_map();
+    // "Open a SKU" is a plain GET form back to this page: it goes on to the SKU's page, with
+    // or without JavaScript.
+    let wanted = move || {
+        query
+            .read()
+            .get("sku")
+            .map(|s| s.trim().to_uppercase())
+            .filter(|s| !s.is_empty())
+    };
+    view! {
+        <Title text="Stock · Admin" />
+        {move || wanted().map(|sku| view! { <Redirect path=format!("/admin/inventory/{sku}") /> })}
+        <div class="mb-6 flex flex-wrap items-end justify-between gap-2">
+            <h1 class="text-2xl font-bold text-stone-900">"Stock"</h1>
+            <form method="get" action="/admin/inventory" class="flex items-end gap-2 text-sm">
+                <label class="text-xs text-stone-600" for="stock-sku-search">"Open a SKU"
+                    <input id="stock-sku-search" name="sku" required placeholder="PSR-0001-01" class="block w-48 rounded-md border border-stone-300 px-2 py-1 text-sm" />
+                </label>
+                <button type="submit" class="rounded-md border border-stone-300 px-3 py-1 font-semibold hover:bg-stone-100">"Open"</button>
+            </form>
+        </div>
+        <section class="rounded-xl border border-stone-200 bg-white p-4 shadow-sm">
+            <h2 class="mb-1 font-semibold">"Low stock"</h2>
+            <p class="mb-2 text-xs text-stone-500">"Variants whose available units fell below their alert level. Staff were emailed once; they leave this list when stock is back at or above it."</p>
+            <Transition fallback=CardSkeleton>
+                {move || Suspend::new(async move {
+                    match low.await {
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="text-sm text-stone-600">"Nothing is low."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <table class="low-stock-list w-full text-left text-sm">
+                                <thead class="text-xs uppercase text-stone-500">
+                                    <tr><th class="py-1">"SKU"</th><th>"Product"</th><th>"Available"</th><th>"Alert below"</th><th>"Since (UTC)"</th></tr>
+                                </thead>
+                                <tbody>
+                                    {list.into_iter().map(|l| {
+                                        let (sku, name) = (l.sku.clone(), l.product_name.clone());
+                                        view! {
+                                        <tr class="border-t border-stone-100" data-sku=l.sku.clone()>
+                                            <td class="py-1"><A href=format!("/admin/inventory/{}", l.sku) attr:class="font-medium text-emerald-800 hover:underline">{sku}</A></td>
+                                            <td><A href=format!("/admin/products/{}#stock", l.product_id) attr:class="hover:underline">{name}</A>" "<span class="text-xs text-stone-500">{l.variant_title.clone()}</span></td>
+                                            <td class="tabular-nums font-semibold text-amber-800">{l.available}</td>
+                                            <td class="tabular-nums">{l.threshold}</td>
+                                            <td class="whitespace-nowrap text-xs">{l.since.get(..16).unwrap_or_default().replace('T', " ")}</td>
+                                        </tr>
+                                    }}).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
 
 #[component]
 pub fn AdminStockHistoryPage() -> impl IntoView {
@@ -82,7 +143,7 @@ fn History(
                 <tbody>
                     {item.levels.into_iter().map(|l| view! {
                         <tr class="border-t border-stone-100" data-warehouse=l.warehouse.clone()>
-                            <td class="py-1">{l.warehouse.clone()} <span class="text-xs text-stone-500">{l.warehouse_name.clone()}{(!l.warehouse_active).then_some(" (inactive)")}</span></td>
+                            <td class="py-1">{l.warehouse.clone()}" "<span class="text-xs text-stone-500">{l.warehouse_name.clone()}{(!l.warehouse_active).then_some(" (inactive)")}</span></td>
                             <td class="tabular-nums">{l.on_hand}</td>
                             <td class="tabular-nums">{l.reserved}</td>
                             <td class="tabular-nums">{l.available}</td>

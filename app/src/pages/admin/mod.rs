@@ -9,7 +9,7 @@ mod taxonomy;
 mod users;
 mod warehouses;
 
-pub use inventory::AdminStockHistoryPage;
+pub use inventory::{AdminInventoryPage, AdminStockHistoryPage};
 pub use orders::{AdminOrderPage, AdminOrdersPage};
 pub use products::{AdminProductEditPage, AdminProductsPage};
 pub use refunds::AdminRefundsPage;
@@ -49,6 +49,7 @@ pub fn AdminLayout() -> impl IntoView {
                                 <A href="/admin/categories" attr:class=NAV>"Categories"</A>
                                 <A href="/admin/brands" attr:class=NAV>"Brands"</A>
                                 <A href="/admin/catalog" attr:class=NAV>"Import & export"</A>
+                                <A href="/admin/inventory" attr:class=NAV>"Stock" <LowStockBadge /></A>
                                 <A href="/admin/warehouses" attr:class=NAV>"Warehouses"</A>
                                 <A href="/admin/refunds" attr:class=NAV>"Refunds"</A>
                                 {(user.role == Role::Admin).then(|| view! {
@@ -90,6 +91,21 @@ fn NewOrdersBadge() -> impl IntoView {
             {move || Suspend::new(async move {
                 count.await.ok().filter(|n| *n > 0).map(|n| view! {
                     <span class="new-orders-count ml-1 rounded-full bg-emerald-700 px-2 py-0.5 text-xs font-bold text-white" title="Paid orders waiting to be processed">{n}</span>
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// How many variants are below their low-stock alert level (read on each page load).
+#[component]
+fn LowStockBadge() -> impl IntoView {
+    let count = Resource::new(|| (), |_| crate::api::admin_low_stock_count());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                count.await.ok().filter(|n| *n > 0).map(|n| view! {
+                    <span class="low-stock-count ml-1 rounded-full bg-amber-600 px-2 py-0.5 text-xs font-bold text-white" title="Variants below their low-stock alert level">{n}</span>
                 })
             })}
         </Transition>

@@ -11,7 +11,7 @@ use leptos_router::{
 use crate::{
     api::{
         AdminDeleteImage, AdminDeleteProduct, AdminPrimaryImage, AdminSaveProduct,
-        AdminSaveVariant, AdminSetProductStatus, AdminSetStock,
+        AdminSaveVariant, AdminSetLowStockThreshold, AdminSetProductStatus, AdminSetStock,
     },
     components::ui::{
         action_error_signal, field_errors, form_error_signal, Alert, ButtonStyle, CardSkeleton,
@@ -188,12 +188,14 @@ pub fn AdminProductEditPage() -> impl IntoView {
     let primary_image = ServerAction::<AdminPrimaryImage>::new();
     let save_product = ServerAction::<AdminSaveProduct>::new();
     let set_stock = ServerAction::<AdminSetStock>::new();
+    let set_threshold = ServerAction::<AdminSetLowStockThreshold>::new();
     let product = Resource::new(
         move || {
             (
                 id(),
                 save_variant.version().get(),
                 set_stock.version().get(),
+                set_threshold.version().get(),
                 delete_image.version().get(),
                 primary_image.version().get(),
                 save_product.version().get(),
@@ -234,7 +236,7 @@ pub fn AdminProductEditPage() -> impl IntoView {
                                 <div class="flex flex-col gap-6">
                                     {view! { <ProductForm product=product.clone() choices save_product /> }.into_any()}
                                     {product.clone().map(|p| view! { <VariantsEditor product=p save_variant /> }.into_any())}
-                                    {product.clone().map(|p| view! { <StockEditor product=p set_stock /> }.into_any())}
+                                    {product.clone().map(|p| view! { <StockEditor product=p set_stock set_threshold /> }.into_any())}
                                 </div>
                                 <div class="flex flex-col gap-6">
                                     <Alert message=Signal::derive(move || image_error.get().or(primary_error.get()).map(|e| e.to_string())) />
@@ -379,8 +381,14 @@ fn VariantRow(
 /// Stock per variant and warehouse: on hand, held for orders, available; staff set on hand
 /// with a reason (an adjustment in the SKU's history).
 #[component]
-fn StockEditor(product: AdminProduct, set_stock: ServerAction<AdminSetStock>) -> impl IntoView {
-    let error = action_error_signal(set_stock);
+fn StockEditor(
+    product: AdminProduct,
+    set_stock: ServerAction<AdminSetStock>,
+    set_threshold: ServerAction<AdminSetLowStockThreshold>,
+) -> impl IntoView {
+    let stock_error = action_error_signal(set_stock);
+    let threshold_error = action_error_signal(set_threshold);
+    let error = Signal::derive(move || stock_error.get().or(threshold_error.get()));
     let no_levels = product.variants.iter().all(|v| v.levels.is_empty());
     view! {
         <section class="rounded-xl border border-stone-200 bg-white p-6 shadow-sm" id="stock">
@@ -403,7 +411,15 @@ fn StockEditor(product: AdminProduct, set_stock: ServerAction<AdminSetStock>) ->
                                 <span class="font-normal text-stone-500">{if v.title.is_empty() { String::new() } else { format!(" · {}", v.title) }}</span>
                                 <span class="ml-2 text-xs font-normal text-stone-600">{format!("{} available in total", v.available)}</span>
                                 <a class="stock-history ml-2 text-xs font-medium text-emerald-800 hover:underline" href=format!("/admin/inventory/{}", v.sku)>"History"</a>
+                                {v.low_stock.then(|| view! { <span class="low-stock ml-2 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-800">"Low stock"</span> })}
                             </h3>
+                            <ActionForm action=set_threshold attr:class="low-stock-form mt-1 flex flex-wrap items-center gap-1 text-xs text-stone-600">
+                                <input type="hidden" name="variant_id" value=v.id />
+                                <label for=format!("threshold-{}", v.id)>"Alert staff when available falls below"</label>
+                                <input id=format!("threshold-{}", v.id) name="threshold" inputmode="numeric" value=v.low_stock_threshold.map(|t| t.to_string()).unwrap_or_default() placeholder=v.low_stock_default.to_string() class="w-16 rounded-md border border-stone-300 px-2 py-0.5 text-xs" />
+                                <span>{format!("units (empty: the shop's {})", v.low_stock_default)}</span>
+                                <button type="submit" class="rounded-md border border-stone-300 px-2 py-0.5 font-semibold hover:bg-stone-100">"Save"</button>
+                            </ActionForm>
                             <table class="mt-1 w-full text-sm">
                                 <thead class="text-left text-xs uppercase text-stone-500">
                                     <tr><th class="py-1 font-semibold">"Warehouse"</th><th class="font-semibold">"On hand"</th><th class="font-semibold">"Held"</th><th class="font-semibold">"Available"</th><th class="font-semibold">"Set on hand"</th></tr>

@@ -18,6 +18,11 @@ pub struct Model {
     pub barcode: Option<String>,
     pub active: bool,
     pub position: i32,
+    /// Alert staff when available falls below this (null: the shop's default).
+    pub low_stock_threshold: Option<i32>,
+    /// Set while available is below the threshold (the alert went out); cleared when it is
+    /// back at or above it.
+    pub low_stock_alerted_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -63,6 +63,12 @@ pub async fn for_event(
     event: &outbox_event::Model,
 ) -> Result<Vec<(String, &'static str, Letter)>, DbErr> {
     let payload: serde_json::Value = serde_json::from_str(&event.payload).unwrap_or_default();
+    if event.kind == "stock.low" {
+        return Ok(low_stock(settings, &payload)
+            .into_iter()
+            .map(|letter| (settings.shop.staff_email.clone(), "staff.low_stock", letter))
+            .collect());
+    }
     let Some(order_id) = payload["order_id"].as_i64() else {
         return Ok(Vec::new());
     };
@@ -127,6 +133,36 @@ pub async fn for_event(
         _ => {}
     }
     Ok(out)
+}
+
+/// Staff's low-stock alert (none when no staff address is configured).
+fn low_stock(settings: &Settings, payload: &serde_json::Value) -> Option<Letter> {
+    if settings.shop.staff_email.is_empty() {
+        return None;
+    }
+    let sku = payload["sku"].as_str()?;
+    let available = payload["available"].as_i64().unwrap_or(0);
+    let threshold = payload["threshold"].as_i64().unwrap_or(0);
+    let path = format!("/admin/inventory/{sku}");
+    Some(Letter {
+        shop: settings.shop.name.clone(),
+        subject: format!("Low stock: {sku} ({available} left)"),
+        heading: format!("{sku} is running low"),
+        paragraphs: vec![
+            format!("{sku} has {available} units available, below its alert level of {threshold}."),
+            "You will not be told again until it is back at or above that level and falls again."
+                .into(),
+        ],
+        lines: Vec::new(),
+        totals: Vec::new(),
+        link_label: "Open its stock".into(),
+        link_url: settings
+            .public_url
+            .join(&path)
+            .map(|u| u.to_string())
+            .unwrap_or(path),
+        footer: format!("{}: an alert for shop staff.", settings.shop.name),
+    })
 }
 
 struct Writer<'a> {

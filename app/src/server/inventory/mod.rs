@@ -3,6 +3,7 @@
 //! staff's adjustments in [`adjust`]; the proof that every level equals its movements in
 //! [`audit`].
 pub mod adjust;
+pub mod alerts;
 pub mod audit;
 pub mod staff;
 pub mod transfers;
@@ -185,7 +186,8 @@ pub async fn available_by_variant(
 }
 
 /// Recomputes `products.available` (what listings filter and label by) for the products of
-/// these variants, in the caller's transaction. Every reservation and release calls it.
+/// these variants, and their low-stock alerts, in the caller's transaction. Every change of
+/// stock calls it.
 pub async fn refresh_listings(db: &impl ConnectionTrait, variant_ids: &[i32]) -> Result<(), DbErr> {
     let mut ids: Vec<i32> = variant_ids.to_vec();
     ids.sort_unstable();
@@ -202,12 +204,12 @@ pub async fn refresh_listings(db: &impl ConnectionTrait, variant_ids: &[i32]) ->
              WHERE id IN (SELECT product_id FROM product_variants WHERE id IN ({list}))",
             super::catalog::product_available_sql("products.id")
         ),
-        ids.into_iter()
-            .map(sea_orm::Value::from)
+        ids.iter()
+            .map(|&id| sea_orm::Value::from(id))
             .collect::<Vec<_>>(),
     ))
     .await?;
-    Ok(())
+    alerts::check(db, &ids).await
 }
 
 /// How many units of a variant came from which warehouse: `(warehouse_id, quantity)`.

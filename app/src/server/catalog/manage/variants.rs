@@ -154,6 +154,9 @@ pub(in crate::server::catalog) async fn upsert_variant(
                 barcode: Set(barcode),
                 active: Set(input.active),
                 position: Set(position),
+                // Starts empty, so below any threshold: the first alert is for a fall from
+                // above it, not for never having had stock.
+                low_stock_alerted_at: Set(Some(now)),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
