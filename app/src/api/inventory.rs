@@ -195,3 +195,34 @@ pub async fn admin_set_low_stock_threshold(
     })
     .await
 }
+
+/// Posts the count of one level from the SKU page: on hand becomes `counted` only if it is
+/// still `expected`, the number shown when the count started.
+#[server]
+pub async fn admin_post_count(
+    sku: String,
+    warehouse: String,
+    expected: String,
+    counted: String,
+    reason: String,
+) -> Result<Vec<crate::model::CountedLine>, AppError> {
+    form(None, async {
+        let (state, user) = staff().await?;
+        let line = crate::model::CountLine {
+            sku,
+            warehouse,
+            expected: Some(whole("expected", &expected)?),
+            counted: whole("counted", &counted)?,
+        };
+        Ok(inventory::counts::post(
+            &state.db,
+            state.cache.as_ref(),
+            user.id,
+            &reason,
+            &[line],
+            1,
+        )
+        .await?)
+    })
+    .await
+}

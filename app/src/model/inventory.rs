@@ -146,3 +146,35 @@ pub struct LowStockItem {
     /// When the alert went out (RFC 3339, UTC).
     pub since: String,
 }
+
+/// One counted level: what the system said when counting started (`expected`, the snapshot;
+/// omitted: whatever it is when posted) and what was counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CountLine {
+    pub sku: String,
+    pub warehouse: String,
+    #[serde(default)]
+    pub expected: Option<i32>,
+    pub counted: i32,
+}
+
+/// A stock count to post: every line applies, or none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CountRequest {
+    /// e.g. "Monthly count, aisle 3".
+    pub reason: String,
+    pub lines: Vec<CountLine>,
+}
+
+/// A posted line: on hand before and after, and the variance (counted − system).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CountedLine {
+    pub sku: String,
+    pub warehouse: String,
+    pub before: i32,
+    pub after: i32,
+    pub variance: i32,
+}

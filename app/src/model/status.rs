@@ -160,6 +160,8 @@ stored_as_text! {
         TransferOut = "transfer_out",
         /// Received from another warehouse.
         TransferIn = "transfer_in",
+        /// A stock count found a different on hand: set to what was counted.
+        CountCorrection = "count_correction",
     }
 }
 
@@ -185,6 +187,7 @@ impl MovementKind {
             MovementKind::Adjustment => "Adjusted",
             MovementKind::TransferOut => "Transferred out",
             MovementKind::TransferIn => "Transferred in",
+            MovementKind::CountCorrection => "Count correction",
         }
     }
 }

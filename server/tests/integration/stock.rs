@@ -895,3 +895,122 @@ async fn many_buyers_crossing_the_threshold_at_once_send_one_alert() {
     assert_eq!(stock(&app, variant_id).await, (6, 6));
     assert_eq!(low_stock_events(&app, variant_id).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_count_posts_whole_and_refuses_a_level_that_moved_since_its_snapshot() {
+    let app = spawn_app().await;
+    let (variant_id, sku, _) = variant_with_stock(&app.state.db, &[10, 4]).await;
+    app.login_as_admin(&app.client).await;
+    let count = |body: Value| {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/admin/inventory/counts");
+        async move {
+            let res = client.post(url).json(&body).send().await.unwrap();
+            (
+                res.status().as_u16(),
+                res.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    // Snapshot taken: JKT 10, SBY 4. Then a shopper holds 1 in JKT (on hand unchanged) and
+    // staff adjust SBY (on hand moved).
+    place(&app, &app.new_client(), &sku, 1).await;
+    adjust_api(
+        &app,
+        &app.client,
+        json!({ "sku": sku, "warehouse": "SBY", "delta": 1, "reason": "returned by a courier" }),
+    )
+    .await;
+    let (status, body) = count(json!({ "reason": "Monthly count", "lines": [
+        { "sku": sku, "warehouse": "JKT", "expected": 10, "counted": 9 },
+        { "sku": sku, "warehouse": "SBY", "expected": 4, "counted": 3 },
+    ]}))
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let lines = body["error"]["fields"]["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "{body}");
+    assert!(
+        lines[0].as_str().unwrap().starts_with("line 2:")
+            && lines[0]
+                .as_str()
+                .unwrap()
+                .contains("moved since it was counted"),
+        "{body}"
+    );
+    // Nothing posted, not even the good line.
+    assert_eq!(stock(&app, variant_id).await, (15, 1));
+
+    // Counted again: SBY 5 by the system; posted.
+    let (status, posted) = count(json!({ "reason": "Monthly count", "lines": [
+        { "sku": sku, "warehouse": "JKT", "expected": 10, "counted": 9 },
+        { "sku": sku, "warehouse": "SBY", "expected": 5, "counted": 5 },
+    ]}))
+    .await;
+    assert_eq!(status, 200, "{posted}");
+    assert_eq!(posted[0]["variance"], -1);
+    assert_eq!(posted[1]["variance"], 0);
+    assert_eq!(stock(&app, variant_id).await, (14, 1));
+    // Below what orders hold: refused.
+    let (status, body) = count(json!({ "reason": "Count", "lines": [
+        { "sku": sku, "warehouse": "JKT", "counted": 0 },
+    ]}))
+    .await;
+    assert_eq!(status, 422);
+    assert!(body.to_string().contains("held for orders"), "{body}");
+    let (_, corrections) = get_json(
+        &app.client,
+        app.url(&format!(
+            "/api/v1/admin/inventory/{sku}/movements?kind=count_correction"
+        )),
+    )
+    .await;
+    assert_eq!(
+        corrections.as_array().unwrap().len(),
+        1,
+        "a zero variance records nothing"
+    );
+    assert_eq!(corrections[0]["on_hand_before"], 10);
+    assert_eq!(corrections[0]["on_hand_after"], 9);
+    assert_eq!(corrections[0]["note"], "Monthly count");
+
+    // The same as a CSV file, with per-line problems and nothing posted.
+    let upload = |csv: String| {
+        let client = app.client.clone();
+        let url = app.url("/admin/inventory/counts");
+        let origin = app.base.clone();
+        async move {
+            let form = reqwest::multipart::Form::new()
+                .text("reason", "Cycle count")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("count.csv"),
+                );
+            let res = client
+                .post(url)
+                .header("origin", origin)
+                .header("accept", "application/json")
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = upload(format!(
+        "sku,warehouse,expected,counted\n{sku},JKT,9,8\n{sku},MDN,,3\nNOPE,JKT,,1\n"
+    ))
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let problems = body["error"]["fields"]["lines"].as_array().unwrap();
+    assert_eq!(problems.len(), 2, "{body}");
+    assert!(problems[0].as_str().unwrap().starts_with("line 3:"));
+    assert!(problems[1].as_str().unwrap().starts_with("line 4:"));
+    assert_eq!(stock(&app, variant_id).await, (14, 1));
+    let (status, body) = upload(format!(
+        "sku,warehouse,expected,counted\n{sku},JKT,9,8\n{sku},SBY,5,7\n"
+    ))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(stock(&app, variant_id).await, (15, 1));
+    assert_audit_clean(&app).await;
+}

@@ -9,7 +9,7 @@ use leptos_router::{
 };
 
 use crate::{
-    api::{AdminReceiveTransfer, AdminShipTransfer},
+    api::{AdminPostCount, AdminReceiveTransfer, AdminShipTransfer},
     components::ui::{action_error_signal, Alert, CardSkeleton, ErrorNotice},
     model::{MovementKind, MovementView, StockHistory},
 };
@@ -40,6 +40,21 @@ pub fn AdminInventoryPage() -> impl IntoView {
                 <button type="submit" class="rounded-md border border-stone-300 px-3 py-1 font-semibold hover:bg-stone-100">"Open"</button>
             </form>
         </div>
+        <Alert message=super::products::saved_notice() error=false />
+        <div class="mb-4"><Alert message=super::products::error_notice() /></div>
+        <section class="mb-6 rounded-xl border border-stone-200 bg-white p-4 shadow-sm">
+            <h2 class="mb-1 font-semibold">"Post a stock count"</h2>
+            <p class="mb-2 text-xs text-stone-500">"A CSV with the columns sku, warehouse, counted and, to refuse levels that moved while you counted, expected (the on hand when counting started). Every line is posted, or none; differences are recorded as count corrections."</p>
+            <form method="post" action="/admin/inventory/counts" enctype="multipart/form-data" class="count-form flex flex-wrap items-end gap-2 text-sm">
+                <label class="text-xs text-stone-600" for="count-file">"File"
+                    <input id="count-file" type="file" name="file" required accept=".csv,text/csv" class="block text-sm" />
+                </label>
+                <label class="text-xs text-stone-600" for="count-reason">"Reason"
+                    <input id="count-reason" name="reason" required maxlength="200" placeholder="Monthly count" class="block w-56 rounded-md border border-stone-300 px-2 py-1 text-sm" />
+                </label>
+                <button type="submit" class="rounded-md border border-stone-300 px-3 py-1 font-semibold hover:bg-stone-100">"Post count"</button>
+            </form>
+        </section>
         <section class="rounded-xl border border-stone-200 bg-white p-4 shadow-sm">
             <h2 class="mb-1 font-semibold">"Low stock"</h2>
             <p class="mb-2 text-xs text-stone-500">"Variants whose available units fell below their alert level. Staff were emailed once; they leave this list when stock is back at or above it."</p>
@@ -83,12 +98,22 @@ pub fn AdminStockHistoryPage() -> impl IntoView {
     let kind = move || query.read().get("kind").filter(|k| !k.is_empty());
     let ship = ServerAction::<AdminShipTransfer>::new();
     let receive = ServerAction::<AdminReceiveTransfer>::new();
+    let count = ServerAction::<AdminPostCount>::new();
     let history = Resource::new(
-        move || (sku(), kind(), ship.version().get(), receive.version().get()),
+        move || {
+            (
+                sku(),
+                kind(),
+                ship.version().get(),
+                receive.version().get(),
+                count.version().get(),
+            )
+        },
         |(sku, kind, ..)| crate::api::admin_stock_history(sku, kind),
     );
     let ship_error = action_error_signal(ship);
     let receive_error = action_error_signal(receive);
+    let count_error = action_error_signal(count);
     view! {
         <Title text=move || format!("{} stock · Admin", sku()) />
         <Transition fallback=CardSkeleton>
@@ -96,7 +121,7 @@ pub fn AdminStockHistoryPage() -> impl IntoView {
                 match history.await {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     Ok(history) => view! {
-                        <History history kind=kind() ship receive ship_error receive_error />
+                        <History history kind=kind() ship receive count ship_error receive_error count_error />
                     }.into_any(),
                 }
             })}
@@ -110,8 +135,10 @@ fn History(
     kind: Option<String>,
     ship: ServerAction<AdminShipTransfer>,
     receive: ServerAction<AdminReceiveTransfer>,
+    count: ServerAction<AdminPostCount>,
     ship_error: Signal<Option<crate::error::AppError>>,
     receive_error: Signal<Option<crate::error::AppError>>,
+    count_error: Signal<Option<crate::error::AppError>>,
 ) -> impl IntoView {
     let StockHistory {
         item,
@@ -136,9 +163,10 @@ fn History(
         </div>
         <section class="mb-6 rounded-xl border border-stone-200 bg-white p-4 shadow-sm">
             <h2 class="mb-2 font-semibold">"Stock"</h2>
+            <Alert message=Signal::derive(move || count_error.get().map(|e| e.to_string())) />
             <table class="stock-levels w-full text-sm">
                 <thead class="text-left text-xs uppercase text-stone-500">
-                    <tr><th class="py-1">"Warehouse"</th><th>"On hand"</th><th>"Held for orders"</th><th>"Available"</th><th>"Incoming"</th></tr>
+                    <tr><th class="py-1">"Warehouse"</th><th>"On hand"</th><th>"Held for orders"</th><th>"Available"</th><th>"Incoming"</th><th>"Count"</th></tr>
                 </thead>
                 <tbody>
                     {item.levels.into_iter().map(|l| view! {
@@ -148,6 +176,7 @@ fn History(
                             <td class="tabular-nums">{l.reserved}</td>
                             <td class="tabular-nums">{l.available}</td>
                             <td class="level-incoming tabular-nums">{l.incoming}</td>
+                            <td><CountForm sku=sku.clone() warehouse=l.warehouse.clone() on_hand=l.on_hand count /></td>
                         </tr>
                     }).collect_view()}
                     <tr class="border-t border-stone-300 font-semibold">
@@ -226,6 +255,40 @@ fn History(
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// Counting one level: the on hand shown now is the snapshot; the variance shows as the
+/// counted number is typed, before anything is posted. Posting refuses a level that moved.
+#[component]
+fn CountForm(
+    sku: String,
+    warehouse: String,
+    on_hand: i32,
+    count: ServerAction<AdminPostCount>,
+) -> impl IntoView {
+    let counted = RwSignal::new(String::new());
+    let variance = move || {
+        counted
+            .get()
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .map(|c| match c - on_hand {
+                0 => "no difference".to_string(),
+                d => format!("variance {d:+}"),
+            })
+    };
+    view! {
+        <ActionForm action=count attr:class="count-level flex flex-wrap items-center gap-1">
+            <input type="hidden" name="sku" value=sku.clone() />
+            <input type="hidden" name="warehouse" value=warehouse.clone() />
+            <input type="hidden" name="expected" value=on_hand />
+            <input name="counted" aria-label=format!("Counted in {warehouse}") inputmode="numeric" required placeholder="counted" bind:value=counted class="w-20 rounded-md border border-stone-300 px-2 py-0.5 text-xs" />
+            <input name="reason" aria-label=format!("Count note for {warehouse}") required maxlength="200" placeholder="Count" value="Stock count" class="w-24 rounded-md border border-stone-300 px-2 py-0.5 text-xs" />
+            <button type="submit" class="rounded-md border border-stone-300 px-2 py-0.5 text-xs font-semibold hover:bg-stone-100">"Post"</button>
+            <span class="count-variance text-xs text-stone-600">{variance}</span>
+        </ActionForm>
     }
 }
 

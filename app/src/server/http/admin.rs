@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/products/{id}/images", post(upload_image))
         .route("/admin/catalog/export.csv", get(export_csv))
         .route("/admin/catalog/import", post(import_csv))
+        .route("/admin/inventory/counts", post(import_counts))
         .route("/admin/orders/bulk", post(bulk_move_orders))
         .route("/admin/orders/invoices", post(bulk_print_invoices))
         .route("/admin/orders/{number}/invoice.pdf", get(print_invoice))
@@ -69,7 +70,8 @@ fn respond<T: serde::Serialize>(
         (false, Err(err)) => {
             let mut message = err.to_string();
             if let AppError::Validation { fields, .. } = &err {
-                if let Some(lines) = fields.get("file").filter(|l| l.len() > 1) {
+                let lines = fields.get("file").or_else(|| fields.get("lines"));
+                if let Some(lines) = lines.filter(|l| l.len() > 1) {
                     message = format!(
                         "{message}\n{}",
                         lines
@@ -233,6 +235,39 @@ async fn import_csv(
     }
     .await;
     respond(wants_json(&headers), "/admin/catalog", result)
+}
+
+/// `POST /admin/inventory/counts` (multipart: `file`, `reason`): a stock count as CSV
+/// (`sku,warehouse,counted[,expected]`), posted whole or not at all.
+async fn import_counts(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let result = async {
+        let staff = session::require_staff(&state, &session).await?;
+        let (bytes, texts) = read_form(multipart, "file").await?;
+        let lines = crate::server::inventory::counts::parse_csv(&bytes)?;
+        let reason = texts.get("reason").map(String::as_str).unwrap_or_default();
+        let posted = crate::server::inventory::counts::post(
+            &state.db,
+            state.cache.as_ref(),
+            staff.id,
+            reason,
+            &lines,
+            2,
+        )
+        .await?;
+        let corrected = posted.iter().filter(|l| l.variance != 0).count();
+        let message = format!(
+            "Count posted: {} levels counted, {corrected} corrected.",
+            posted.len()
+        );
+        Ok((message, posted))
+    }
+    .await;
+    respond(wants_json(&headers), "/admin/inventory", result)
 }
 
 /// The orders table's bulk action: the checked orders (`number`, repeated) move to `status`,

@@ -39,6 +39,9 @@ pub enum InventoryError {
     /// On hand may not drop below the units orders hold: those are promised to customers.
     #[error("On hand cannot go below the {reserved} units held for orders (asked for {wanted}).")]
     BelowCommitted { reserved: i32, wanted: i64 },
+    /// Problems of a count (or a file of counts), one per line; nothing was posted.
+    #[error("{} problem(s); nothing was posted", .0.len())]
+    Rows(Vec<String>),
     /// The level kept moving under a `Set` (a busy SKU); asking again works.
     #[error("The stock level changed while it was being set. Please try again.")]
     Busy,
@@ -51,6 +54,14 @@ impl From<InventoryError> for AppError {
         match e {
             InventoryError::NotFound(m) => AppError::NotFound(m),
             InventoryError::Conflict(m) => AppError::Conflict(m),
+            InventoryError::Rows(rows) => AppError::Validation {
+                message: format!(
+                    "{} problem(s); nothing was posted. {}",
+                    rows.len(),
+                    rows.first().cloned().unwrap_or_default()
+                ),
+                fields: [("lines".to_string(), rows)].into_iter().collect(),
+            },
             InventoryError::Invalid { field, message } => AppError::field(field, message),
             e @ InventoryError::BelowCommitted { .. } => AppError::Conflict(e.to_string()),
             e @ InventoryError::Busy => AppError::Conflict(e.to_string()),

@@ -5,6 +5,7 @@
 pub mod adjust;
 pub mod alerts;
 pub mod audit;
+pub mod counts;
 pub mod staff;
 pub mod transfers;
 pub mod warehouses;

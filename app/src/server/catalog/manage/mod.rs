@@ -45,6 +45,7 @@ impl From<crate::server::inventory::InventoryError> for CatalogError {
             E::NotFound(m) => CatalogError::NotFound(m),
             E::Invalid { field, message } => CatalogError::Invalid { field, message },
             E::Db(e) => CatalogError::Db(e),
+            E::Rows(rows) => CatalogError::Rows(rows),
             other @ (E::Conflict(_) | E::BelowCommitted { .. } | E::Busy) => {
                 CatalogError::Conflict(other.to_string())
             }

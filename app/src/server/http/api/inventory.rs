@@ -9,8 +9,8 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::{
     error::AppError,
     model::{
-        AdjustmentRequest, MovementKind, MovementView, StockItem, TransferRequest, TransferStatus,
-        TransferView, WarehouseView,
+        AdjustmentRequest, CountRequest, CountedLine, MovementKind, MovementView, StockItem,
+        TransferRequest, TransferStatus, TransferView, WarehouseView,
     },
     server::{error::ErrorBody, inventory, session, state::AppState},
 };
@@ -168,5 +168,31 @@ pub async fn list_transfers(
     };
     Ok(Json(
         inventory::transfers::list(&state.db, query.sku.as_deref(), status).await?,
+    ))
+}
+
+/// Posts a stock count: each line sets on hand to what was counted, only if on hand is still
+/// the `expected` snapshot (a level that moved since is refused: count it again). Every line
+/// or none; the differences are `count_correction` movements.
+#[utoipa::path(post, path = "/api/v1/admin/inventory/counts", tag = "inventory",
+    request_body = CountRequest,
+    responses((status = 200, body = Vec<CountedLine>),
+              (status = 422, description = "Problems by line (`fields.lines`); nothing posted", body = ErrorBody)))]
+pub async fn post_count(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(request): ApiJson<CountRequest>,
+) -> Result<Json<Vec<CountedLine>>, AppError> {
+    let staff = session::require_staff(&state, &session).await?;
+    Ok(Json(
+        inventory::counts::post(
+            &state.db,
+            state.cache.as_ref(),
+            staff.id,
+            &request.reason,
+            &request.lines,
+            1,
+        )
+        .await?,
     ))
 }
