@@ -25,6 +25,7 @@ mod m20261204_000019_api_tokens;
 mod m20261205_000020_warehouse_address;
 mod m20261205_000021_stock_transfers;
 mod m20261205_000022_low_stock;
+mod m20261205_000023_reorder_settings;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000020_warehouse_address::Migration),
             Box::new(m20261205_000021_stock_transfers::Migration),
             Box::new(m20261205_000022_low_stock::Migration),
+            Box::new(m20261205_000023_reorder_settings::Migration),
         ]
     }
 }

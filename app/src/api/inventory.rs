@@ -226,3 +226,40 @@ pub async fn admin_post_count(
     })
     .await
 }
+
+/// Reorder suggestions, most urgent first.
+#[server]
+pub async fn admin_reorder_suggestions() -> Result<Vec<crate::model::ReorderSuggestion>, AppError> {
+    let (state, _) = staff()
+        .await
+        .inspect_err(|e| crate::server::set_status(e.status()))?;
+    Ok(inventory::reorder::suggestions(&state.db, &state.settings).await?)
+}
+
+/// Sets a variant's own lead time and cover days for reorder suggestions (empty: the shop's).
+#[server]
+pub async fn admin_set_reorder_settings(
+    variant_id: i32,
+    lead_time_days: String,
+    cover_days: String,
+) -> Result<(), AppError> {
+    form(None, async {
+        let (state, _) = staff().await?;
+        let days = |field: &str, text: &str| -> Result<Option<i32>, AppError> {
+            match text.trim() {
+                "" => Ok(None),
+                t => match t.parse::<i32>() {
+                    Ok(d) if (0..=365).contains(&d) => Ok(Some(d)),
+                    _ => Err(AppError::field(
+                        field,
+                        "Enter 0–365 days, or leave it empty.",
+                    )),
+                },
+            }
+        };
+        let lead = days("lead_time_days", &lead_time_days)?;
+        let cover = days("cover_days", &cover_days)?;
+        Ok(inventory::reorder::set_variant_days(&state.db, variant_id, lead, cover).await?)
+    })
+    .await
+}

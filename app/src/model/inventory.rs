@@ -178,3 +178,27 @@ pub struct CountedLine {
     pub after: i32,
     pub variance: i32,
 }
+
+/// A reorder suggestion for one variant (all stock over active warehouses).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReorderSuggestion {
+    pub variant_id: i32,
+    pub sku: String,
+    pub product_name: String,
+    pub variant_title: String,
+    /// Units per day: an exponentially weighted average of the last 30 days' daily sales.
+    pub velocity: f64,
+    /// Standard deviation of daily sales over the 30 days.
+    pub sigma: f64,
+    pub available: i64,
+    pub incoming: i64,
+    /// Days until available runs out at `velocity` (none when nothing sells).
+    pub days_of_cover: Option<f64>,
+    pub lead_time_days: i32,
+    pub cover_days: i32,
+    pub safety_stock: f64,
+    pub reorder_point: f64,
+    /// Units to order now (0: enough on hand and incoming).
+    pub suggested: i64,
+}

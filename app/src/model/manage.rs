@@ -53,6 +53,9 @@ pub struct AdminVariant {
     pub low_stock_default: i32,
     /// Available is below the alert level (staff were told).
     pub low_stock: bool,
+    /// Its own lead time and cover days for reorder suggestions (none: the shop's).
+    pub lead_time_days: Option<i32>,
+    pub cover_days: Option<i32>,
 }
 
 /// Everything the product edit screen shows.

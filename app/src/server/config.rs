@@ -251,6 +251,27 @@ impl ShippingSettings {
 #[serde(deny_unknown_fields)]
 pub struct InventorySettings {
     pub low_stock_threshold: u32,
+    /// Days from ordering stock to having it on the shelf (a variant may set its own).
+    #[serde(default = "default_lead_time_days")]
+    pub lead_time_days: u32,
+    /// Days of sales a reorder should cover beyond the lead time (a variant may set its own).
+    #[serde(default = "default_cover_days")]
+    pub cover_days: u32,
+    /// Chance of not running out during the lead time, for the safety stock (0.5–0.999).
+    #[serde(default = "default_service_level")]
+    pub service_level: f64,
+}
+
+fn default_lead_time_days() -> u32 {
+    7
+}
+
+fn default_cover_days() -> u32 {
+    14
+}
+
+fn default_service_level() -> f64 {
+    0.95
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -438,6 +459,12 @@ impl Settings {
             return Err(ConfigError::new(
                 "shop.currency",
                 format!("`{}` is not supported (use IDR or USD)", file.shop.currency),
+            ));
+        }
+        if !(0.5..=0.999).contains(&file.inventory.service_level) {
+            return Err(ConfigError::new(
+                "inventory.service_level",
+                "must be between 0.5 and 0.999 (e.g. 0.95)",
             ));
         }
         if file.shop.time_zone.parse::<chrono_tz::Tz>().is_err() {

@@ -1014,3 +1014,107 @@ async fn a_count_posts_whole_and_refuses_a_level_that_moved_since_its_snapshot()
     assert_eq!(stock(&app, variant_id).await, (15, 1));
     assert_audit_clean(&app).await;
 }
+
+#[tokio::test]
+async fn reorder_suggestions_follow_a_known_sales_history() {
+    let app = spawn_app().await;
+    let (variant_id, sku, _) = variant_with_stock(&app.state.db, &[100, 0]).await;
+    app.login_as_admin(&app.client).await;
+    // Three paid orders: 2 units two days ago, 4 yesterday, 6 today (the sales moved back in
+    // time; only their dates change, so the trail still adds up).
+    for (units, days_ago) in [(2, 2), (4, 1), (6, 0)] {
+        let (_, number) = customer_with_paid_order(&app, &sku, units).await;
+        let order = app::server::db::order::Entity::find()
+            .filter(app::server::db::order::Column::Number.eq(&number))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let when = chrono::Utc::now() - chrono::Duration::days(days_ago);
+        app.state
+            .db
+            .execute(sea_orm::Statement::from_sql_and_values(
+                app.state.db.get_database_backend(),
+                match app.state.db.get_database_backend() {
+                    sea_orm::DbBackend::Postgres => {
+                        "UPDATE stock_movements SET created_at = $1 WHERE reference = $2 AND kind = 'sell'"
+                    }
+                    _ => "UPDATE stock_movements SET created_at = ?1 WHERE reference = ?2 AND kind = 'sell'",
+                },
+                [when.into(), format!("order:{}", order.id).into()],
+            ))
+            .await
+            .unwrap();
+    }
+    // Its own lead time and cover: 10 and 30 days.
+    let variant = variant_id.to_string();
+    let (status, body) = call::<app::api::AdminSetReorderSettings>(
+        &app,
+        &app.client,
+        &[
+            ("variant_id", &variant),
+            ("lead_time_days", "10"),
+            ("cover_days", "30"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, rows) = get_json(
+        &app.client,
+        app.url("/api/v1/admin/inventory/reorder-suggestions"),
+    )
+    .await;
+    assert_eq!(status, 200, "{rows}");
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["sku"] == sku)
+        .expect("the variant that sold");
+    let close = |v: &Value, want: f64| (v.as_f64().unwrap() - want).abs() < 1e-6;
+    // Daily sales, oldest first: 27 × 0, then 2, 4, 6. Weighted with α = 0.25:
+    // 0.5, then 0.25·4 + 0.75·0.5 = 1.375, then 0.25·6 + 0.75·1.375 = 2.53125.
+    assert!(close(&row["velocity"], 2.531_25), "{row}");
+    // Mean 0.4; σ² = (1.6² + 3.6² + 5.6² + 27 × 0.4²) / 30 = 51.2 / 30.
+    let sigma = (51.2f64 / 30.0).sqrt();
+    assert!(close(&row["sigma"], sigma), "{row}");
+    assert_eq!(row["available"], 88);
+    assert!(close(&row["days_of_cover"], 88.0 / 2.531_25), "{row}");
+    // z(0.95) × σ × √10 ≈ 6.7953; order ⌈2.53125 × 40 + 6.7953 − 88⌉ = ⌈20.045⌉ = 21.
+    let safety = 1.644_853_626_951 * sigma * 10f64.sqrt();
+    assert!(
+        (row["safety_stock"].as_f64().unwrap() - safety).abs() < 1e-6,
+        "{row}"
+    );
+    assert!(
+        close(&row["reorder_point"], 2.531_25 * 10.0 + safety),
+        "{row}"
+    );
+    assert_eq!(row["suggested"], 21);
+    assert_eq!(
+        (row["lead_time_days"].as_i64(), row["cover_days"].as_i64()),
+        (Some(10), Some(30))
+    );
+
+    // The same as CSV, most urgent first.
+    let res = app
+        .client
+        .get(app.url("/api/v1/admin/inventory/reorder-suggestions?format=csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = res.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("sku,product,variant,velocity_per_day"));
+    let first = lines.next().unwrap();
+    assert!(first.starts_with(&sku) && first.ends_with(",21"), "{first}");
+    assert_audit_clean(&app).await;
+}

@@ -18,6 +18,7 @@ use crate::{
 #[component]
 pub fn AdminInventoryPage() -> impl IntoView {
     let low = Resource::new(|| (), |_| crate::api::admin_low_stock());
+    let reorder = Resource::new(|| (), |_| crate::api::admin_reorder_suggestions());
     let query = use_query_map();
     // "Open a SKU" is a plain GET form back to this page: it goes on to the SKU's page, with
     // or without JavaScript.
@@ -54,6 +55,46 @@ pub fn AdminInventoryPage() -> impl IntoView {
                 </label>
                 <button type="submit" class="rounded-md border border-stone-300 px-3 py-1 font-semibold hover:bg-stone-100">"Post count"</button>
             </form>
+        </section>
+        <section class="mb-6 rounded-xl border border-stone-200 bg-white p-4 shadow-sm">
+            <div class="mb-1 flex flex-wrap items-center justify-between gap-2">
+                <h2 class="font-semibold">"Reorder suggestions"</h2>
+                <a href="/api/v1/admin/inventory/reorder-suggestions?format=csv" class="text-sm font-medium text-emerald-800 hover:underline" download>"Download CSV"</a>
+            </div>
+            <p class="mb-2 text-xs text-stone-500">"From the last 30 days of sales: velocity (a weighted daily average), days of cover left, safety stock for the service level, and how many to order to cover the lead time and the cover days. Most urgent first."</p>
+            <Transition fallback=CardSkeleton>
+                {move || Suspend::new(async move {
+                    match reorder.await {
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                        Ok(rows) if rows.is_empty() => view! { <p class="text-sm text-stone-600">"Nothing has sold in the last 30 days."</p> }.into_any(),
+                        Ok(rows) => view! {
+                            <div class="overflow-x-auto">
+                                <table class="reorder-list w-full text-left text-sm">
+                                    <thead class="text-xs uppercase text-stone-500">
+                                        <tr><th class="py-1">"SKU"</th><th>"Per day"</th><th>"Available"</th><th>"Incoming"</th><th>"Days of cover"</th><th>"Reorder point"</th><th>"Order"</th></tr>
+                                    </thead>
+                                    <tbody>
+                                        {rows.into_iter().take(50).map(|r| {
+                                            let sku = r.sku.clone();
+                                            view! {
+                                                <tr class="border-t border-stone-100" data-sku=r.sku.clone()>
+                                                    <td class="py-1"><A href=format!("/admin/inventory/{}", r.sku) attr:class="font-medium text-emerald-800 hover:underline">{sku}</A> <span class="text-xs text-stone-500">{r.product_name.clone()}</span></td>
+                                                    <td class="tabular-nums">{format!("{:.1}", r.velocity)}</td>
+                                                    <td class="tabular-nums">{r.available}</td>
+                                                    <td class="tabular-nums">{r.incoming}</td>
+                                                    <td class="tabular-nums">{r.days_of_cover.map(|d| format!("{d:.1}")).unwrap_or_else(|| "—".into())}</td>
+                                                    <td class="tabular-nums">{format!("{:.0}", r.reorder_point.ceil())}</td>
+                                                    <td class="reorder-quantity tabular-nums font-semibold">{r.suggested}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
         </section>
         <section class="rounded-xl border border-stone-200 bg-white p-4 shadow-sm">
             <h2 class="mb-1 font-semibold">"Low stock"</h2>

@@ -11,7 +11,8 @@ use leptos_router::{
 use crate::{
     api::{
         AdminDeleteImage, AdminDeleteProduct, AdminPrimaryImage, AdminSaveProduct,
-        AdminSaveVariant, AdminSetLowStockThreshold, AdminSetProductStatus, AdminSetStock,
+        AdminSaveVariant, AdminSetLowStockThreshold, AdminSetProductStatus,
+        AdminSetReorderSettings, AdminSetStock,
     },
     components::ui::{
         action_error_signal, field_errors, form_error_signal, Alert, ButtonStyle, CardSkeleton,
@@ -189,6 +190,7 @@ pub fn AdminProductEditPage() -> impl IntoView {
     let save_product = ServerAction::<AdminSaveProduct>::new();
     let set_stock = ServerAction::<AdminSetStock>::new();
     let set_threshold = ServerAction::<AdminSetLowStockThreshold>::new();
+    let set_reorder = ServerAction::<AdminSetReorderSettings>::new();
     let product = Resource::new(
         move || {
             (
@@ -196,6 +198,7 @@ pub fn AdminProductEditPage() -> impl IntoView {
                 save_variant.version().get(),
                 set_stock.version().get(),
                 set_threshold.version().get(),
+                set_reorder.version().get(),
                 delete_image.version().get(),
                 primary_image.version().get(),
                 save_product.version().get(),
@@ -236,7 +239,7 @@ pub fn AdminProductEditPage() -> impl IntoView {
                                 <div class="flex flex-col gap-6">
                                     {view! { <ProductForm product=product.clone() choices save_product /> }.into_any()}
                                     {product.clone().map(|p| view! { <VariantsEditor product=p save_variant /> }.into_any())}
-                                    {product.clone().map(|p| view! { <StockEditor product=p set_stock set_threshold /> }.into_any())}
+                                    {product.clone().map(|p| view! { <StockEditor product=p set_stock set_threshold set_reorder /> }.into_any())}
                                 </div>
                                 <div class="flex flex-col gap-6">
                                     <Alert message=Signal::derive(move || image_error.get().or(primary_error.get()).map(|e| e.to_string())) />
@@ -385,10 +388,17 @@ fn StockEditor(
     product: AdminProduct,
     set_stock: ServerAction<AdminSetStock>,
     set_threshold: ServerAction<AdminSetLowStockThreshold>,
+    set_reorder: ServerAction<AdminSetReorderSettings>,
 ) -> impl IntoView {
     let stock_error = action_error_signal(set_stock);
     let threshold_error = action_error_signal(set_threshold);
-    let error = Signal::derive(move || stock_error.get().or(threshold_error.get()));
+    let reorder_error = action_error_signal(set_reorder);
+    let error = Signal::derive(move || {
+        stock_error
+            .get()
+            .or(threshold_error.get())
+            .or(reorder_error.get())
+    });
     let no_levels = product.variants.iter().all(|v| v.levels.is_empty());
     view! {
         <section class="rounded-xl border border-stone-200 bg-white p-6 shadow-sm" id="stock">
@@ -418,6 +428,15 @@ fn StockEditor(
                                 <label for=format!("threshold-{}", v.id)>"Alert staff when available falls below"</label>
                                 <input id=format!("threshold-{}", v.id) name="threshold" inputmode="numeric" value=v.low_stock_threshold.map(|t| t.to_string()).unwrap_or_default() placeholder=v.low_stock_default.to_string() class="w-16 rounded-md border border-stone-300 px-2 py-0.5 text-xs" />
                                 <span>{format!("units (empty: the shop's {})", v.low_stock_default)}</span>
+                                <button type="submit" class="rounded-md border border-stone-300 px-2 py-0.5 font-semibold hover:bg-stone-100">"Save"</button>
+                            </ActionForm>
+                            <ActionForm action=set_reorder attr:class="reorder-form mt-1 flex flex-wrap items-center gap-1 text-xs text-stone-600">
+                                <input type="hidden" name="variant_id" value=v.id />
+                                <label for=format!("lead-{}", v.id)>"Reorder: lead time"</label>
+                                <input id=format!("lead-{}", v.id) name="lead_time_days" inputmode="numeric" value=v.lead_time_days.map(|d| d.to_string()).unwrap_or_default() placeholder="shop" class="w-14 rounded-md border border-stone-300 px-2 py-0.5 text-xs" />
+                                <label for=format!("cover-{}", v.id)>"days, cover"</label>
+                                <input id=format!("cover-{}", v.id) name="cover_days" inputmode="numeric" value=v.cover_days.map(|d| d.to_string()).unwrap_or_default() placeholder="shop" class="w-14 rounded-md border border-stone-300 px-2 py-0.5 text-xs" />
+                                <span>"days (empty: the shop's)"</span>
                                 <button type="submit" class="rounded-md border border-stone-300 px-2 py-0.5 font-semibold hover:bg-stone-100">"Save"</button>
                             </ActionForm>
                             <table class="mt-1 w-full text-sm">

@@ -23,6 +23,10 @@ pub struct Model {
     /// Set while available is below the threshold (the alert went out); cleared when it is
     /// back at or above it.
     pub low_stock_alerted_at: Option<DateTimeUtc>,
+    /// Days from ordering to the shelf, for reorder suggestions (null: the shop's default).
+    pub lead_time_days: Option<i32>,
+    /// Days of sales a reorder covers beyond the lead time (null: the shop's default).
+    pub cover_days: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

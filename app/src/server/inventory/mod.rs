@@ -6,6 +6,7 @@ pub mod adjust;
 pub mod alerts;
 pub mod audit;
 pub mod counts;
+pub mod reorder;
 pub mod staff;
 pub mod transfers;
 pub mod warehouses;

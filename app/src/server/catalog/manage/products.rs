@@ -229,6 +229,8 @@ pub async fn product_for_edit(
                 low_stock_threshold: v.low_stock_threshold,
                 low_stock_default: crate::server::inventory::alerts::default_threshold(),
                 low_stock: v.low_stock_alerted_at.is_some(),
+                lead_time_days: v.lead_time_days,
+                cover_days: v.cover_days,
                 id: v.id,
                 sku: v.sku,
                 title: v.title,

@@ -9,8 +9,8 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::{
     error::AppError,
     model::{
-        AdjustmentRequest, CountRequest, CountedLine, MovementKind, MovementView, StockItem,
-        TransferRequest, TransferStatus, TransferView, WarehouseView,
+        AdjustmentRequest, CountRequest, CountedLine, MovementKind, MovementView,
+        ReorderSuggestion, StockItem, TransferRequest, TransferStatus, TransferView, WarehouseView,
     },
     server::{error::ErrorBody, inventory, session, state::AppState},
 };
@@ -195,4 +195,53 @@ pub async fn post_count(
         )
         .await?,
     ))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+pub struct ReorderQuery {
+    /// `csv` for a spreadsheet (a purchase order's start); JSON otherwise.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// What to reorder: per active variant that sells or is short, the sales velocity (a weighted
+/// average of the last 30 days), its variability, days of cover, safety stock, reorder point
+/// and the suggested quantity, most urgent first. See docs/inventory.md for the formulas.
+#[utoipa::path(get, path = "/api/v1/admin/inventory/reorder-suggestions", tag = "inventory",
+    params(ReorderQuery),
+    responses((status = 200, body = Vec<ReorderSuggestion>, description = "JSON, or CSV with format=csv"),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn reorder_suggestions(
+    State(state): State<AppState>,
+    session: Session,
+    ApiQuery(query): ApiQuery<ReorderQuery>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    session::require_staff(&state, &session).await?;
+    let rows = inventory::reorder::suggestions(&state.db, &state.settings).await?;
+    match query.format.as_deref() {
+        Some("csv") => {
+            let bytes = inventory::reorder::to_csv(&rows).map_err(|e| {
+                tracing::error!(error = %e, "reorder CSV");
+                AppError::Internal
+            })?;
+            Ok((
+                [
+                    (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"reorder-suggestions.csv\"",
+                    ),
+                    (axum::http::header::CACHE_CONTROL, "private, no-store"),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+        None | Some("") | Some("json") => Ok(Json(rows).into_response()),
+        Some(other) => Err(AppError::field(
+            "format",
+            format!("`{other}` is not json or csv"),
+        )),
+    }
 }
