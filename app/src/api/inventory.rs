@@ -263,3 +263,17 @@ pub async fn admin_set_reorder_settings(
     })
     .await
 }
+
+/// The stock overview: filtered, sorted, a page of SKUs with their levels.
+#[server]
+pub async fn admin_stock_overview(
+    filter: crate::model::StockFilter,
+) -> Result<crate::model::Page<crate::model::StockItem>, AppError> {
+    let (state, _) = staff()
+        .await
+        .inspect_err(|e| crate::server::set_status(e.status()))?;
+    inventory::staff::overview(&state.db, &filter)
+        .await
+        .map_err(AppError::from)
+        .inspect_err(|e| crate::server::set_status(e.status()))
+}

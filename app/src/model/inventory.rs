@@ -202,3 +202,47 @@ pub struct ReorderSuggestion {
     /// Units to order now (0: enough on hand and incoming).
     pub suggested: i64,
 }
+
+/// The stock overview's filters, sort and page, as in the URL
+/// (`/admin/inventory?q=&warehouse=&state=&category=&brand=&sort=&page=`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StockFilter {
+    /// Part of a SKU or product name, any case.
+    pub q: String,
+    /// A warehouse code: only its levels, and the states judged by its numbers.
+    pub warehouse: String,
+    /// `low` (below the alert level, not out), `out` (none available), or empty for all.
+    pub state: String,
+    /// A category id (directly in it).
+    pub category: String,
+    /// A brand id.
+    pub brand: String,
+    /// `sku` (default), `available_asc`, `available_desc`, `name`.
+    pub sort: String,
+    /// From 1.
+    pub page: u64,
+}
+
+impl StockFilter {
+    /// The URL query that shows this filter (the page included when past the first).
+    pub fn to_query(&self) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [
+            ("q", &self.q),
+            ("warehouse", &self.warehouse),
+            ("state", &self.state),
+            ("category", &self.category),
+            ("brand", &self.brand),
+            ("sort", &self.sort),
+        ] {
+            if !value.is_empty() {
+                query.append_pair(key, value);
+            }
+        }
+        if self.page > 1 {
+            query.append_pair("page", &self.page.to_string());
+        }
+        query.finish()
+    }
+}

@@ -1118,3 +1118,90 @@ async fn reorder_suggestions_follow_a_known_sales_history() {
     assert!(first.starts_with(&sku) && first.ends_with(",21"), "{first}");
     assert_audit_clean(&app).await;
 }
+
+#[tokio::test]
+async fn the_stock_overview_filters_sorts_and_pages() {
+    let app = spawn_app().await;
+    let (_, low, _) = variant_with_stock(&app.state.db, &[3, 0]).await;
+    let (_, out, _) = variant_with_stock(&app.state.db, &[0, 0]).await;
+    let (_, plenty, _) = variant_with_stock(&app.state.db, &[20, 7]).await;
+    app.login_as_admin(&app.client).await;
+    let overview = |pairs: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let form: Vec<(String, String)> = pairs
+                .into_iter()
+                .map(|(k, v)| (format!("filter[{k}]"), v))
+                .collect();
+            let form: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            call::<app::api::AdminStockOverview>(app, &app.client, &form).await
+        }
+    };
+    let skus = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["sku"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (status, page) = overview(vec![("state", "low".into())]).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        skus(&page).contains(&low) && !skus(&page).contains(&out) && !skus(&page).contains(&plenty)
+    );
+    assert!(page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| (1..5).contains(&i["available"].as_i64().unwrap())));
+    let (_, page) = overview(vec![("state", "out".into())]).await;
+    assert!(skus(&page).contains(&out) && !skus(&page).contains(&low));
+    assert!(page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["available"] == 0));
+
+    // Search by part of the SKU, any case.
+    let (_, page) = overview(vec![("q", plenty.to_lowercase())]).await;
+    assert_eq!(skus(&page), [plenty.clone()]);
+    assert_eq!(page["items"][0]["available"], 27);
+    assert_eq!(page["items"][0]["levels"].as_array().unwrap().len(), 2);
+    // One warehouse: its level only, its numbers for the totals.
+    let (_, page) = overview(vec![("q", plenty.clone()), ("warehouse", "SBY".into())]).await;
+    assert_eq!(page["items"][0]["levels"].as_array().unwrap().len(), 1);
+    assert_eq!(page["items"][0]["available"], 7);
+    // Sorted by available, most first; paged 50 at a time.
+    let (_, page) = overview(vec![("sort", "available_desc".into())]).await;
+    let available: Vec<i64> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["available"].as_i64().unwrap())
+        .collect();
+    assert!(available.windows(2).all(|w| w[0] >= w[1]), "{available:?}");
+    let total = page["total"].as_u64().unwrap();
+    assert!(total >= 3);
+    assert_eq!(page["per_page"], 50);
+    // Bad input is a clear 422.
+    let (status, body) = overview(vec![("state", "sideways".into())]).await;
+    assert_eq!(status, 422, "{body}");
+    let (status, _) = overview(vec![("warehouse", "MDN".into())]).await;
+    assert_eq!(status, 404);
+    // The page itself, filtered in the URL.
+    let html = app
+        .client
+        .get(app.url("/admin/inventory?state=low"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("data-sku=\"{low}\"")),
+        "the low SKU is listed"
+    );
+}

@@ -11,15 +11,37 @@ use leptos_router::{
 use crate::{
     api::{AdminPostCount, AdminReceiveTransfer, AdminShipTransfer},
     components::ui::{action_error_signal, Alert, CardSkeleton, ErrorNotice},
-    model::{MovementKind, MovementView, StockHistory},
+    model::{MovementKind, MovementView, StockFilter, StockHistory, StockItem},
 };
 
 /// `/admin/inventory`: find a SKU's stock, and the variants below their low-stock alert level.
 #[component]
 pub fn AdminInventoryPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        let q = query.read();
+        let get = |k: &str| q.get(k).unwrap_or_default();
+        StockFilter {
+            q: get("q"),
+            warehouse: get("warehouse"),
+            state: get("state"),
+            category: get("category"),
+            brand: get("brand"),
+            sort: get("sort"),
+            page: get("page").parse().unwrap_or(1).max(1),
+        }
+    });
+    let overview = Resource::new(move || filter.get(), crate::api::admin_stock_overview);
+    let choices = Resource::new(
+        || (),
+        |_| async {
+            let taxa = crate::api::admin_taxon_choices().await?;
+            let warehouses = crate::api::admin_warehouses().await?;
+            Ok::<_, crate::error::AppError>((taxa, warehouses))
+        },
+    );
     let low = Resource::new(|| (), |_| crate::api::admin_low_stock());
     let reorder = Resource::new(|| (), |_| crate::api::admin_reorder_suggestions());
-    let query = use_query_map();
     // "Open a SKU" is a plain GET form back to this page: it goes on to the SKU's page, with
     // or without JavaScript.
     let wanted = move || {
@@ -43,6 +65,24 @@ pub fn AdminInventoryPage() -> impl IntoView {
         </div>
         <Alert message=super::products::saved_notice() error=false />
         <div class="mb-4"><Alert message=super::products::error_notice() /></div>
+        <section class="mb-6 rounded-xl border border-stone-200 bg-white p-4 shadow-sm" id="overview">
+            <h2 class="mb-2 font-semibold">"All stock"</h2>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let f = filter.get();
+                    let (taxa, warehouses) = choices.await.unwrap_or_default();
+                    view! { <OverviewFilters f taxa warehouses /> }
+                })}
+            </Transition>
+            <Transition fallback=CardSkeleton>
+                {move || Suspend::new(async move {
+                    match overview.await {
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                        Ok(page) => view! { <OverviewTable page filter=filter.get() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
         <section class="mb-6 rounded-xl border border-stone-200 bg-white p-4 shadow-sm">
             <h2 class="mb-1 font-semibold">"Post a stock count"</h2>
             <p class="mb-2 text-xs text-stone-500">"A CSV with the columns sku, warehouse, counted and, to refuse levels that moved while you counted, expected (the on hand when counting started). Every line is posted, or none; differences are recorded as count corrections."</p>
@@ -129,6 +169,118 @@ pub fn AdminInventoryPage() -> impl IntoView {
             </Transition>
         </section>
     }
+}
+
+#[component]
+fn OverviewFilters(
+    f: StockFilter,
+    taxa: crate::model::TaxonChoices,
+    warehouses: Vec<crate::model::WarehouseView>,
+) -> impl IntoView {
+    const FIELD: &str = "block rounded-md border border-stone-300 px-2 py-1 text-sm";
+    let choose = |options: Vec<(String, String)>, current: String| {
+        options
+            .into_iter()
+            .map(|(value, label)| {
+                let selected = value == current;
+                view! { <option value=value selected=selected>{label}</option> }
+            })
+            .collect_view()
+    };
+    view! {
+        <form method="get" action="/admin/inventory" class="stock-filters mb-3 flex flex-wrap items-end gap-2 text-sm">
+            <label class="text-xs text-stone-600" for="stock-q">"Search"
+                <input id="stock-q" name="q" value=f.q.clone() placeholder="SKU or product" class=FIELD />
+            </label>
+            <label class="text-xs text-stone-600" for="stock-warehouse">"Warehouse"
+                <select id="stock-warehouse" name="warehouse" class=FIELD>
+                    <option value="">"All"</option>
+                    {choose(warehouses.into_iter().map(|w| (w.code.clone(), w.code)).collect(), f.warehouse.clone())}
+                </select>
+            </label>
+            <label class="text-xs text-stone-600" for="stock-state">"Stock"
+                <select id="stock-state" name="state" class=FIELD>
+                    {choose(vec![("".into(), "All".into()), ("low".into(), "Low".into()), ("out".into(), "Out of stock".into())], f.state.clone())}
+                </select>
+            </label>
+            <label class="text-xs text-stone-600" for="stock-category">"Category"
+                <select id="stock-category" name="category" class=FIELD>
+                    <option value="">"All"</option>
+                    {choose(taxa.categories.into_iter().map(|(id, name)| (id.to_string(), name)).collect(), f.category.clone())}
+                </select>
+            </label>
+            <label class="text-xs text-stone-600" for="stock-brand">"Brand"
+                <select id="stock-brand" name="brand" class=FIELD>
+                    <option value="">"All"</option>
+                    {choose(taxa.brands.into_iter().map(|(id, name)| (id.to_string(), name)).collect(), f.brand.clone())}
+                </select>
+            </label>
+            <label class="text-xs text-stone-600" for="stock-sort">"Sort"
+                <select id="stock-sort" name="sort" class=FIELD>
+                    {choose(vec![("sku".into(), "SKU".into()), ("available_asc".into(), "Available ↑".into()), ("available_desc".into(), "Available ↓".into()), ("name".into(), "Product".into())], f.sort.clone())}
+                </select>
+            </label>
+            <button type="submit" class="rounded-md border border-stone-300 px-3 py-1 font-semibold hover:bg-stone-100">"Show"</button>
+        </form>
+    }
+}
+
+#[component]
+fn OverviewTable(page: crate::model::Page<StockItem>, filter: StockFilter) -> impl IntoView {
+    let pages = page.page_count();
+    let current = page.page;
+    let link = move |to: u64| {
+        format!(
+            "/admin/inventory?{}",
+            StockFilter {
+                page: to,
+                ..filter.clone()
+            }
+            .to_query()
+        )
+    };
+    let codes: Vec<String> = page
+        .items
+        .first()
+        .map(|i| i.levels.iter().map(|l| l.warehouse.clone()).collect())
+        .unwrap_or_default();
+    if page.items.is_empty() {
+        return view! { <p class="text-sm text-stone-600">"No SKU matches."</p> }.into_any();
+    }
+    view! {
+        <p class="mb-1 text-xs text-stone-500">{format!("{} SKUs · page {current} of {pages}", page.total)}</p>
+        <div class="overflow-x-auto">
+            <table class="stock-overview w-full text-left text-sm">
+                <thead class="text-xs uppercase text-stone-500">
+                    <tr>
+                        <th class="py-1">"SKU"</th>
+                        {codes.iter().map(|c| view! { <th>{format!("{c} on hand / held / avail.")}</th> }).collect_view()}
+                        <th>"On hand"</th><th>"Held"</th><th>"Available"</th><th>"Incoming"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page.items.into_iter().map(|i| {
+                        let sku = i.sku.clone();
+                        view! {
+                            <tr class="stock-row border-t border-stone-100" data-sku=i.sku.clone()>
+                                <td class="py-1"><A href=format!("/admin/inventory/{}", i.sku) attr:class="font-medium text-emerald-800 hover:underline">{sku}</A>" "<span class="text-xs text-stone-500">{format!("{} {}", i.product_name, i.variant_title)}</span></td>
+                                {i.levels.iter().map(|l| view! { <td class="tabular-nums text-xs">{format!("{} / {} / {}", l.on_hand, l.reserved, l.available)}</td> }).collect_view()}
+                                <td class="tabular-nums">{i.on_hand}</td>
+                                <td class="tabular-nums">{i.reserved}</td>
+                                <td class="stock-row-available tabular-nums font-semibold">{i.available}</td>
+                                <td class="tabular-nums">{i.incoming}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav class="mt-2 flex gap-3 text-sm" aria-label="Pages">
+            {(current > 1).then(|| view! { <a class="text-emerald-800 hover:underline" href=link(current - 1)>"← Previous"</a> })}
+            {(current < pages).then(|| view! { <a class="stock-next text-emerald-800 hover:underline" href=link(current + 1)>"Next →"</a> })}
+        </nav>
+    }
+    .into_any()
 }
 
 #[component]

@@ -309,3 +309,136 @@ pub async fn movements(
         })
         .collect())
 }
+
+/// SKUs per page of the stock overview.
+pub const OVERVIEW_PER_PAGE: u64 = 50;
+
+#[derive(Debug, FromQueryResult)]
+struct Total {
+    n: i64,
+}
+
+/// The stock overview: every variant matching `filter`, with its levels (one warehouse's, when
+/// filtered by one) and totals, sorted and paged.
+pub async fn overview(
+    db: &DatabaseConnection,
+    filter: &crate::model::StockFilter,
+) -> Result<crate::model::Page<StockItem>, InventoryError> {
+    let backend = db.get_database_backend();
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let next = |v: sea_orm::Value, values: &mut Vec<sea_orm::Value>| {
+        values.push(v);
+        placeholders(backend, values.len(), 1)
+    };
+    let warehouse = match filter.warehouse.trim() {
+        "" => None,
+        code => Some(find_warehouse(db, code).await?),
+    };
+    let available = match &warehouse {
+        Some(w) => format!(
+            "COALESCE((SELECT s.on_hand - s.reserved FROM stock_levels s \
+               WHERE s.variant_id = v.id AND s.warehouse_id = {}), 0)",
+            next(w.id.into(), &mut values)
+        ),
+        None => super::available_units_sql("v.id"),
+    };
+    let mut conditions: Vec<String> = vec!["1 = 1".into()];
+    let q = filter.q.trim().to_lowercase();
+    if !q.is_empty() {
+        let pattern = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let p = next(pattern.into(), &mut values);
+        conditions.push(format!(
+            "(LOWER(v.sku) LIKE {p} ESCAPE '\\' OR LOWER(p.name) LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    let id = |field: &'static str, text: &str| -> Result<Option<i32>, InventoryError> {
+        match text.trim() {
+            "" => Ok(None),
+            t => t.parse().map(Some).map_err(|_| InventoryError::Invalid {
+                field,
+                message: "Choose one from the list.".into(),
+            }),
+        }
+    };
+    if let Some(category) = id("category", &filter.category)? {
+        conditions.push(format!(
+            "p.category_id = {}",
+            next(category.into(), &mut values)
+        ));
+    }
+    if let Some(brand) = id("brand", &filter.brand)? {
+        conditions.push(format!("p.brand_id = {}", next(brand.into(), &mut values)));
+    }
+    match filter.state.as_str() {
+        "" => {}
+        "out" => conditions.push(format!("{available} <= 0")),
+        "low" => conditions.push(format!(
+            "{available} > 0 AND {available} < COALESCE(v.low_stock_threshold, {})",
+            next(super::alerts::default_threshold().into(), &mut values)
+        )),
+        other => {
+            return Err(InventoryError::Invalid {
+                field: "state",
+                message: format!("`{other}` is not low or out"),
+            })
+        }
+    }
+    let order = match filter.sort.as_str() {
+        "" | "sku" => "v.sku".to_string(),
+        "available_asc" => format!("{available}, v.sku"),
+        "available_desc" => format!("{available} DESC, v.sku"),
+        "name" => "p.name, v.sku".to_string(),
+        other => {
+            return Err(InventoryError::Invalid {
+                field: "sort",
+                message: format!("`{other}` is not a sort"),
+            })
+        }
+    };
+    let from = format!(
+        "FROM product_variants v JOIN products p ON p.id = v.product_id WHERE {}",
+        conditions.join(" AND ")
+    );
+    let total = Total::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!("SELECT CAST(COUNT(*) AS BIGINT) AS n {from}"),
+        values.clone(),
+    ))
+    .one(db)
+    .await?
+    .map_or(0, |t| t.n as u64);
+    let page = filter.page.max(1);
+    let rows = VariantRow::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT v.id, v.sku, v.title, p.id AS product_id, p.name AS product_name {from} \
+             ORDER BY {order} LIMIT {OVERVIEW_PER_PAGE} OFFSET {}",
+            (page - 1) * OVERVIEW_PER_PAGE
+        ),
+        values,
+    ))
+    .all(db)
+    .await?;
+    let ids: Vec<i32> = rows.iter().map(|v| v.id).collect();
+    let mut levels = levels_of(db, &ids).await?;
+    Ok(crate::model::Page {
+        items: rows
+            .into_iter()
+            .map(|v| {
+                let mut levels = levels.remove(&v.id).unwrap_or_default();
+                if let Some(w) = &warehouse {
+                    levels.retain(|l| l.warehouse_id == w.id);
+                }
+                item(v, levels)
+            })
+            .collect(),
+        total,
+        page,
+        per_page: OVERVIEW_PER_PAGE,
+    })
+}
