@@ -217,7 +217,7 @@ pub async fn suggestions(
             let cover = c.cover_days.unwrap_or(cover_default);
             let p = plan(days, c.available, c.incoming, lead, cover, z);
             // Nothing sold and nothing to order: not worth a row.
-            (p.velocity > 0.0 || p.suggested > 0).then(|| ReorderSuggestion {
+            (p.velocity > 0.0 || p.suggested > 0).then_some(ReorderSuggestion {
                 variant_id: c.variant_id,
                 sku: c.sku,
                 product_name: c.product_name,
