@@ -522,6 +522,8 @@ async function addToCart(page, slug, expectedCount) {
 
 async function checkoutSteps(page, { guest }) {
   await page.waitForURL('**/checkout');
+  // Let the WASM take over the form first: a click before hydration posts it natively.
+  await page.waitForLoadState('networkidle');
   if (guest) {
     await page.fill('#field-email', `tamu${unique}@contoh.id`);
     // Bad input first: the server names the fields.

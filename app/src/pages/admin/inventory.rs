@@ -67,18 +67,15 @@ pub fn AdminInventoryPage() -> impl IntoView {
         <div class="mb-4"><Alert message=super::products::error_notice() /></div>
         <section class="mb-6 rounded-xl border border-stone-200 bg-white p-4 shadow-sm" id="overview">
             <h2 class="mb-2 font-semibold">"All stock"</h2>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let f = filter.get();
-                    let (taxa, warehouses) = choices.await.unwrap_or_default();
-                    view! { <OverviewFilters f taxa warehouses /> }
-                })}
-            </Transition>
             <Transition fallback=CardSkeleton>
                 {move || Suspend::new(async move {
-                    match overview.await {
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                        Ok(page) => view! { <OverviewTable page filter=filter.get() /> }.into_any(),
+                    let f = filter.get();
+                    match (choices.await, overview.await) {
+                        (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error /> }.into_any(),
+                        (Ok((taxa, warehouses)), Ok(page)) => view! {
+                            <OverviewFilters f=f.clone() taxa warehouses />
+                            <OverviewTable page filter=f />
+                        }.into_any(),
                     }
                 })}
             </Transition>
@@ -178,6 +175,9 @@ fn OverviewFilters(
     warehouses: Vec<crate::model::WarehouseView>,
 ) -> impl IntoView {
     const FIELD: &str = "block rounded-md border border-stone-300 px-2 py-1 text-sm";
+    // Each select's options come from one list: a fixed option next to a rendered list
+    // trips hydration inside a <select>.
+    let all = [(String::new(), "All".to_string())];
     let choose = |options: Vec<(String, String)>, current: String| {
         options
             .into_iter()
@@ -194,8 +194,7 @@ fn OverviewFilters(
             </label>
             <label class="text-xs text-stone-600" for="stock-warehouse">"Warehouse"
                 <select id="stock-warehouse" name="warehouse" class=FIELD>
-                    <option value="">"All"</option>
-                    {choose(warehouses.into_iter().map(|w| (w.code.clone(), w.code)).collect(), f.warehouse.clone())}
+                    {choose(all.iter().cloned().chain(warehouses.into_iter().map(|w| (w.code.clone(), w.code))).collect(), f.warehouse.clone())}
                 </select>
             </label>
             <label class="text-xs text-stone-600" for="stock-state">"Stock"
@@ -205,14 +204,12 @@ fn OverviewFilters(
             </label>
             <label class="text-xs text-stone-600" for="stock-category">"Category"
                 <select id="stock-category" name="category" class=FIELD>
-                    <option value="">"All"</option>
-                    {choose(taxa.categories.into_iter().map(|(id, name)| (id.to_string(), name)).collect(), f.category.clone())}
+                    {choose(all.iter().cloned().chain(taxa.categories.into_iter().map(|(id, name)| (id.to_string(), name))).collect(), f.category.clone())}
                 </select>
             </label>
             <label class="text-xs text-stone-600" for="stock-brand">"Brand"
                 <select id="stock-brand" name="brand" class=FIELD>
-                    <option value="">"All"</option>
-                    {choose(taxa.brands.into_iter().map(|(id, name)| (id.to_string(), name)).collect(), f.brand.clone())}
+                    {choose(all.iter().cloned().chain(taxa.brands.into_iter().map(|(id, name)| (id.to_string(), name))).collect(), f.brand.clone())}
                 </select>
             </label>
             <label class="text-xs text-stone-600" for="stock-sort">"Sort"
