@@ -227,22 +227,16 @@ pub struct StockFilter {
 impl StockFilter {
     /// The URL query that shows this filter (the page included when past the first).
     pub fn to_query(&self) -> String {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (key, value) in [
-            ("q", &self.q),
-            ("warehouse", &self.warehouse),
-            ("state", &self.state),
-            ("category", &self.category),
-            ("brand", &self.brand),
-            ("sort", &self.sort),
-        ] {
-            if !value.is_empty() {
-                query.append_pair(key, value);
-            }
-        }
-        if self.page > 1 {
-            query.append_pair("page", &self.page.to_string());
-        }
-        query.finish()
+        super::filter_query(
+            &[
+                ("q", &self.q),
+                ("warehouse", &self.warehouse),
+                ("state", &self.state),
+                ("category", &self.category),
+                ("brand", &self.brand),
+                ("sort", &self.sort),
+            ],
+            self.page,
+        )
     }
 }

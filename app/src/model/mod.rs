@@ -24,6 +24,20 @@ pub use tax::*;
 
 use serde::{Deserialize, Serialize};
 
+/// A list filter as a URL query: the non-empty values, and the page when past the first.
+pub(crate) fn filter_query(pairs: &[(&str, &str)], page: u64) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in pairs {
+        if !value.is_empty() {
+            query.append_pair(key, value);
+        }
+    }
+    if page > 1 {
+        query.append_pair("page", &page.to_string());
+    }
+    query.finish()
+}
+
 /// One page of a longer list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -30,24 +30,18 @@ pub struct OrderFilter {
 impl OrderFilter {
     /// The URL query that shows this filter (the page included when past the first).
     pub fn to_query(&self) -> String {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (key, value) in [
-            ("q", &self.q),
-            ("status", &self.status),
-            ("payment_status", &self.payment_status),
-            ("method", &self.method),
-            ("from", &self.from),
-            ("to", &self.to),
-            ("sort", &self.sort),
-        ] {
-            if !value.is_empty() {
-                query.append_pair(key, value);
-            }
-        }
-        if self.page > 1 {
-            query.append_pair("page", &self.page.to_string());
-        }
-        query.finish()
+        super::filter_query(
+            &[
+                ("q", &self.q),
+                ("status", &self.status),
+                ("payment_status", &self.payment_status),
+                ("method", &self.method),
+                ("from", &self.from),
+                ("to", &self.to),
+                ("sort", &self.sort),
+            ],
+            self.page,
+        )
     }
 }
 

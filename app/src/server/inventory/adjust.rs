@@ -4,7 +4,7 @@
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
 
-use super::Journal;
+use super::{Journal, Level};
 use crate::{error::AppError, model::MovementKind, server::catalog::placeholders};
 
 /// One stock level: a variant in a warehouse.
@@ -89,12 +89,6 @@ pub fn check_reason(reason: &str) -> Result<String, InventoryError> {
         });
     }
     Ok(reason.to_string())
-}
-
-#[derive(Debug, Clone, Copy, FromQueryResult)]
-struct Level {
-    on_hand: i32,
-    reserved: i32,
 }
 
 /// On hand and reserved after a change.
@@ -235,7 +229,11 @@ async fn set_on_hand(
     Err(InventoryError::Busy)
 }
 
-async fn read(db: &impl ConnectionTrait, level: LevelKey) -> Result<Level, InventoryError> {
+/// One level's on hand and reserved now.
+pub(super) async fn read(
+    db: &impl ConnectionTrait,
+    level: LevelKey,
+) -> Result<Level, InventoryError> {
     let backend = db.get_database_backend();
     Level::find_by_statement(Statement::from_sql_and_values(
         backend,

@@ -8,10 +8,10 @@ use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Statement, TransactionTrait};
 
 use super::{
-    adjust::{check_reason, InventoryError, MAX_ON_HAND},
+    adjust::{check_reason, read, InventoryError, LevelKey, MAX_ON_HAND},
     refresh_listings,
     staff::{find_variant, find_warehouse},
-    Journal,
+    Journal, Level,
 };
 use crate::{
     model::{CountLine, CountedLine, MovementKind},
@@ -20,12 +20,6 @@ use crate::{
         catalog::{cache, placeholders},
     },
 };
-
-#[derive(Debug, FromQueryResult)]
-struct Level {
-    on_hand: i32,
-    reserved: i32,
-}
 
 /// Posts `lines` (numbered from `first_line` in messages: 1 for a request's first line, 2 for
 /// a file's first row under its header).
@@ -64,19 +58,16 @@ pub async fn post(
                     variant.sku, warehouse.code
                 ));
             }
-            let now = Level::find_by_statement(Statement::from_sql_and_values(
-                backend,
-                format!(
-                    "SELECT on_hand, reserved FROM stock_levels WHERE variant_id = {} AND warehouse_id = {}",
-                    p(1),
-                    p(2)
-                ),
-                [variant.id.into(), warehouse.id.into()],
-            ))
-            .one(&txn)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("{} has no stock level in {}", variant.sku, warehouse.code))?;
+            let key = LevelKey {
+                variant_id: variant.id,
+                warehouse_id: warehouse.id,
+            };
+            let now = read(&txn, key).await.map_err(|e| match e {
+                InventoryError::NotFound(_) => {
+                    format!("{} has no stock level in {}", variant.sku, warehouse.code)
+                }
+                other => other.to_string(),
+            })?;
             let expected = line.expected.unwrap_or(now.on_hand);
             if expected != now.on_hand {
                 return Err(format!(

@@ -121,8 +121,9 @@ pub enum StockError {
     Db(#[from] DbErr),
 }
 
-#[derive(Debug, FromQueryResult)]
-struct LevelAfter {
+/// On hand and reserved of one level, as a statement returns them.
+#[derive(Debug, Clone, Copy, FromQueryResult)]
+struct Level {
     on_hand: i32,
     reserved: i32,
 }
@@ -514,7 +515,7 @@ async fn shift_reserved(
 ) -> Result<bool, DbErr> {
     let backend = db.get_database_backend();
     let p = |n: usize| super::catalog::placeholders(backend, n, 1);
-    let after = LevelAfter::find_by_statement(sea_orm::Statement::from_sql_and_values(
+    let after = Level::find_by_statement(sea_orm::Statement::from_sql_and_values(
         backend,
         format!(
             "UPDATE stock_levels SET reserved = reserved + {d}, updated_at = {now} \
@@ -567,7 +568,7 @@ pub async fn sell(
 ) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     let p = |n: usize| super::catalog::placeholders(backend, n, 1);
-    let after = LevelAfter::find_by_statement(sea_orm::Statement::from_sql_and_values(
+    let after = Level::find_by_statement(sea_orm::Statement::from_sql_and_values(
         backend,
         format!(
             "UPDATE stock_levels SET on_hand = on_hand - {q}, reserved = reserved - {q}, \
@@ -617,7 +618,7 @@ pub async fn restock(
 ) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     let p = |n: usize| super::catalog::placeholders(backend, n, 1);
-    let after = LevelAfter::find_by_statement(sea_orm::Statement::from_sql_and_values(
+    let after = Level::find_by_statement(sea_orm::Statement::from_sql_and_values(
         backend,
         format!(
             "UPDATE stock_levels SET on_hand = on_hand + {q}, updated_at = {now} \

@@ -13,10 +13,10 @@ use sea_orm::{
 };
 
 use super::{
-    adjust::{check_reason, ensure_levels, InventoryError, MAX_ON_HAND},
+    adjust::{check_reason, ensure_levels, read, InventoryError, LevelKey, MAX_ON_HAND},
     refresh_listings,
     staff::{find_variant, find_warehouse},
-    Journal,
+    Journal, Level,
 };
 use crate::{
     model::{MovementKind, TransferRequest, TransferStatus, TransferView},
@@ -26,12 +26,6 @@ use crate::{
         db::{product_variant, stock_transfer, warehouse},
     },
 };
-
-#[derive(Debug, FromQueryResult)]
-struct Level {
-    on_hand: i32,
-    reserved: i32,
-}
 
 /// Ships units from one warehouse to another (step 1). Returns the transfer, in transit.
 pub async fn ship(
@@ -97,7 +91,15 @@ pub async fn ship(
     .await?;
     let Some(after) = after else {
         // Rolled back with the transfer row: nothing half-written.
-        let available = available_in(&txn, variant.id, from.id).await?;
+        let now = read(
+            &txn,
+            LevelKey {
+                variant_id: variant.id,
+                warehouse_id: from.id,
+            },
+        )
+        .await?;
+        let available = now.on_hand - now.reserved;
         return Err(InventoryError::Conflict(format!(
             "Only {available} of {} available in {} (units held for orders stay).",
             variant.sku, from.code
@@ -118,26 +120,6 @@ pub async fn ship(
     txn.commit().await?;
     cache::invalidate(cache_).await;
     Ok(view(transfer, variant.sku, from.code, to.code))
-}
-
-async fn available_in(
-    db: &impl ConnectionTrait,
-    variant_id: i32,
-    warehouse_id: i32,
-) -> Result<i32, InventoryError> {
-    let backend = db.get_database_backend();
-    Ok(Level::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        format!(
-            "SELECT on_hand, reserved FROM stock_levels WHERE variant_id = {} AND warehouse_id = {}",
-            placeholders(backend, 1, 1),
-            placeholders(backend, 2, 1)
-        ),
-        [variant_id.into(), warehouse_id.into()],
-    ))
-    .one(db)
-    .await?
-    .map_or(0, |l| l.on_hand - l.reserved))
 }
 
 /// Receives a transfer into its destination (step 2). A transfer is received once: a second
