@@ -25,8 +25,9 @@ use pages::{
     account::{AccountLayout, AddressesPage, LoginPage, ProfilePage, RegisterPage},
     admin::{
         AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage, AdminInventoryPage, AdminLayout,
-        AdminOrderPage, AdminOrdersPage, AdminProductEditPage, AdminProductsPage, AdminRefundsPage,
-        AdminSettingsPage, AdminStockHistoryPage, AdminUsersPage, AdminWarehousesPage,
+        AdminOrderPage, AdminOrdersPage, AdminProductEditPage, AdminProductsPage,
+        AdminPurchaseOrdersPage, AdminRefundsPage, AdminSettingsPage, AdminStockHistoryPage,
+        AdminUsersPage, AdminWarehousesPage,
     },
     catalog::{BrandPage, CategoryPage, ProductPage, SearchPage},
     home::HomePage,
@@ -122,6 +123,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("warehouses") view=AdminWarehousesPage />
                             <Route path=path!("inventory") view=AdminInventoryPage />
                             <Route path=path!("inventory/:sku") view=AdminStockHistoryPage />
+                            <Route path=path!("purchase-orders") view=AdminPurchaseOrdersPage />
                             <Route path=path!("orders") view=AdminOrdersPage />
                             <Route path=path!("orders/:number") view=AdminOrderPage />
                         </ParentRoute>

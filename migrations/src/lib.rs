@@ -26,6 +26,9 @@ mod m20261205_000020_warehouse_address;
 mod m20261205_000021_stock_transfers;
 mod m20261205_000022_low_stock;
 mod m20261205_000023_reorder_settings;
+mod m20261206_000024_unavailable_stock;
+mod m20261206_000025_brand_reorder_settings;
+mod m20261206_000026_purchase_orders;
 
 pub struct Migrator;
 
@@ -56,6 +59,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000021_stock_transfers::Migration),
             Box::new(m20261205_000022_low_stock::Migration),
             Box::new(m20261205_000023_reorder_settings::Migration),
+            Box::new(m20261206_000024_unavailable_stock::Migration),
+            Box::new(m20261206_000025_brand_reorder_settings::Migration),
+            Box::new(m20261206_000026_purchase_orders::Migration),
         ]
     }
 }

@@ -153,6 +153,37 @@ pub async fn admin_ship_transfer(
     .await
 }
 
+/// Moves units of a SKU in one warehouse into or out of an unavailable state (damaged,
+/// quality control, safety stock): set aside, make available, or write off.
+#[server]
+pub async fn admin_change_unavailable(
+    sku: String,
+    warehouse: String,
+    state: String,
+    action: String,
+    quantity: String,
+    reason: String,
+) -> Result<crate::model::StockItem, AppError> {
+    form(None, async {
+        let (app, user) = staff().await?;
+        let action = crate::model::UnavailableAction::parse(&action)
+            .ok_or_else(|| AppError::field("action", "Choose what to do with the units."))?;
+        let request = crate::model::UnavailableRequest {
+            sku,
+            warehouse,
+            state,
+            action,
+            quantity: whole("quantity", &quantity)?,
+            reason,
+        };
+        Ok(
+            inventory::unavailable::change_sku(&app.db, app.cache.as_ref(), user.id, &request)
+                .await?,
+        )
+    })
+    .await
+}
+
 /// Receives a transfer into its destination.
 #[server]
 pub async fn admin_receive_transfer(id: i32) -> Result<crate::model::TransferView, AppError> {
@@ -245,23 +276,43 @@ pub async fn admin_set_reorder_settings(
 ) -> Result<(), AppError> {
     form(None, async {
         let (state, _) = staff().await?;
-        let days = |field: &str, text: &str| -> Result<Option<i32>, AppError> {
-            match text.trim() {
-                "" => Ok(None),
-                t => match t.parse::<i32>() {
-                    Ok(d) if (0..=365).contains(&d) => Ok(Some(d)),
-                    _ => Err(AppError::field(
-                        field,
-                        "Enter 0–365 days, or leave it empty.",
-                    )),
-                },
-            }
-        };
-        let lead = days("lead_time_days", &lead_time_days)?;
-        let cover = days("cover_days", &cover_days)?;
+        let lead = reorder_days("lead_time_days", &lead_time_days)?;
+        let cover = reorder_days("cover_days", &cover_days)?;
         Ok(inventory::reorder::set_variant_days(&state.db, variant_id, lead, cover).await?)
     })
     .await
+}
+
+/// A brand's lead time and cover days for reorder suggestions (empty: the shop's defaults);
+/// a variant's own setting wins over its brand's.
+#[server]
+pub async fn admin_set_brand_reorder_settings(
+    brand_id: i32,
+    lead_time_days: String,
+    cover_days: String,
+) -> Result<(), AppError> {
+    form(None, async {
+        let (state, _) = staff().await?;
+        let lead = reorder_days("lead_time_days", &lead_time_days)?;
+        let cover = reorder_days("cover_days", &cover_days)?;
+        Ok(inventory::reorder::set_brand_days(&state.db, brand_id, lead, cover).await?)
+    })
+    .await
+}
+
+/// Days typed into a reorder setting: 0–365, or empty for "inherit".
+#[cfg(feature = "ssr")]
+fn reorder_days(field: &str, text: &str) -> Result<Option<i32>, AppError> {
+    match text.trim() {
+        "" => Ok(None),
+        t => match t.parse::<i32>() {
+            Ok(d) if (0..=365).contains(&d) => Ok(Some(d)),
+            _ => Err(AppError::field(
+                field,
+                "Enter 0–365 days, or leave it empty.",
+            )),
+        },
+    }
 }
 
 /// The stock overview: filtered, sorted, a page of SKUs with their levels.
@@ -276,4 +327,106 @@ pub async fn admin_stock_overview(
         .await
         .map_err(AppError::from)
         .inspect_err(|e| crate::server::set_status(e.status()))
+}
+
+/// Purchase orders, newest first; `status` empty for all.
+#[server]
+pub async fn admin_purchase_orders(
+    status: String,
+) -> Result<Vec<crate::model::PurchaseOrderView>, AppError> {
+    let (state, _) = staff()
+        .await
+        .inspect_err(|e| crate::server::set_status(e.status()))?;
+    let status = match status.trim() {
+        "" => None,
+        s => Some(
+            s.parse::<crate::model::PurchaseOrderStatus>()
+                .map_err(|e| AppError::field("status", e.to_string()))?,
+        ),
+    };
+    Ok(inventory::purchases::list(&state.db, status).await?)
+}
+
+/// Places a purchase order from the admin's form: `lines` is one `SKU, units` per line.
+#[server]
+pub async fn admin_create_purchase_order(
+    supplier: String,
+    warehouse: String,
+    expected_on: String,
+    note: String,
+    lines: String,
+) -> Result<crate::model::PurchaseOrderView, AppError> {
+    form(None, async {
+        let (state, user) = staff().await?;
+        let request = crate::model::PurchaseOrderRequest {
+            supplier,
+            warehouse,
+            expected_on: Some(expected_on),
+            note,
+            lines: inventory::purchases::parse_lines(&lines)?,
+        };
+        Ok(inventory::purchases::create(&state.db, user.id, &request).await?)
+    })
+    .await
+}
+
+/// Places a purchase order for every reorder suggestion with units to order, at the suggested
+/// quantities, then shows the purchase orders.
+#[server]
+pub async fn admin_order_suggestions(
+    supplier: String,
+    warehouse: String,
+    expected_on: String,
+) -> Result<crate::model::PurchaseOrderView, AppError> {
+    form(Some("/admin/purchase-orders".into()), async {
+        let (state, user) = staff().await?;
+        let lines: Vec<_> = inventory::reorder::suggestions(&state.db, &state.settings)
+            .await?
+            .into_iter()
+            .filter(|s| s.suggested > 0)
+            .map(|s| crate::model::PurchaseOrderLineRequest {
+                sku: s.sku,
+                quantity: i32::try_from(s.suggested).unwrap_or(i32::MAX),
+            })
+            .collect();
+        if lines.is_empty() {
+            return Err(AppError::field(
+                "supplier",
+                "Nothing needs ordering: no suggestion has units to order.",
+            ));
+        }
+        let request = crate::model::PurchaseOrderRequest {
+            supplier,
+            warehouse,
+            expected_on: Some(expected_on),
+            note: "From the reorder suggestions".into(),
+            lines,
+        };
+        Ok(inventory::purchases::create(&state.db, user.id, &request).await?)
+    })
+    .await
+}
+
+/// Receives a purchase order: every line on hand at its warehouse.
+#[server]
+pub async fn admin_receive_purchase_order(
+    id: i32,
+) -> Result<crate::model::PurchaseOrderView, AppError> {
+    form(None, async {
+        let (state, user) = staff().await?;
+        Ok(inventory::purchases::receive(&state.db, state.cache.as_ref(), user.id, id).await?)
+    })
+    .await
+}
+
+/// Cancels a purchase order that has not arrived.
+#[server]
+pub async fn admin_cancel_purchase_order(
+    id: i32,
+) -> Result<crate::model::PurchaseOrderView, AppError> {
+    form(None, async {
+        let (state, _) = staff().await?;
+        Ok(inventory::purchases::cancel(&state.db, id).await?)
+    })
+    .await
 }

@@ -31,10 +31,26 @@ pub struct StockLevelView {
     pub on_hand: i32,
     /// Committed: held by orders not yet paid.
     pub reserved: i32,
-    /// On hand minus reserved: what shoppers can buy.
+    /// On hand but not for sale: `damaged + quality_control + safety_stock`.
+    pub unavailable: i32,
+    pub damaged: i32,
+    pub quality_control: i32,
+    pub safety_stock: i32,
+    /// On hand minus committed minus unavailable: what shoppers can buy.
     pub available: i32,
     /// Units shipped here from another warehouse, not yet received.
     pub incoming: i32,
+}
+
+impl StockLevelView {
+    /// Units of one unavailable state.
+    pub fn unavailable_of(&self, state: super::UnavailableState) -> i32 {
+        match state {
+            super::UnavailableState::Damaged => self.damaged,
+            super::UnavailableState::QualityControl => self.quality_control,
+            super::UnavailableState::SafetyStock => self.safety_stock,
+        }
+    }
 }
 
 /// A SKU with its stock per warehouse and in total (active warehouses only in the totals).
@@ -49,6 +65,7 @@ pub struct StockItem {
     pub levels: Vec<StockLevelView>,
     pub on_hand: i64,
     pub reserved: i64,
+    pub unavailable: i64,
     pub available: i64,
     /// In transit to any of its warehouses.
     pub incoming: i64,
@@ -70,6 +87,11 @@ pub struct MovementView {
     pub on_hand_after: i32,
     pub reserved_before: i32,
     pub reserved_after: i32,
+    /// The unavailable state this movement changed (`damaged`, `quality_control`,
+    /// `safety_stock`), with its units before and after.
+    pub unavailable_state: Option<String>,
+    pub unavailable_before: i32,
+    pub unavailable_after: i32,
     /// `order:42`, `manual`, `seed:demo`…
     pub reference: String,
     /// Staff's reason, for adjustments.
@@ -90,6 +112,63 @@ pub struct AdjustmentRequest {
     pub delta: Option<i32>,
     #[serde(default)]
     pub set: Option<i32>,
+    pub reason: String,
+}
+
+/// What staff do with unavailable units of one level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum UnavailableAction {
+    /// Available units become unavailable (found damaged, sent to quality control, kept as
+    /// safety stock).
+    SetAside,
+    /// Unavailable units become available again.
+    MakeAvailable,
+    /// Unavailable units leave on hand (thrown away, sent back to the supplier).
+    WriteOff,
+}
+
+impl UnavailableAction {
+    pub const ALL: [UnavailableAction; 3] = [
+        UnavailableAction::SetAside,
+        UnavailableAction::MakeAvailable,
+        UnavailableAction::WriteOff,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnavailableAction::SetAside => "set_aside",
+            UnavailableAction::MakeAvailable => "make_available",
+            UnavailableAction::WriteOff => "write_off",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+
+    /// The action in words, for the form.
+    pub fn label(self) -> &'static str {
+        match self {
+            UnavailableAction::SetAside => "Set aside from available",
+            UnavailableAction::MakeAvailable => "Make available again",
+            UnavailableAction::WriteOff => "Write off (leaves on hand)",
+        }
+    }
+}
+
+/// Staff move `quantity` units of `sku` in `warehouse` into or out of an unavailable `state`
+/// (`damaged`, `quality_control`, `safety_stock`), with a reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct UnavailableRequest {
+    pub sku: String,
+    /// Warehouse code, e.g. `JKT`.
+    pub warehouse: String,
+    pub state: String,
+    pub action: UnavailableAction,
+    pub quantity: i32,
     pub reason: String,
 }
 
@@ -239,4 +318,60 @@ impl StockFilter {
             self.page,
         )
     }
+}
+
+/// A purchase order as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PurchaseOrderView {
+    pub id: i32,
+    /// `PO-000042`.
+    pub number: String,
+    pub supplier: String,
+    /// Warehouse code.
+    pub warehouse: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "ordered"))]
+    pub status: super::PurchaseOrderStatus,
+    pub note: String,
+    /// `YYYY-MM-DD`.
+    pub expected_on: Option<String>,
+    pub lines: Vec<PurchaseOrderLineView>,
+    /// Units over all lines.
+    pub units: i64,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// When it was received or cancelled.
+    pub closed_at: Option<String>,
+}
+
+/// Units of one SKU on a purchase order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PurchaseOrderLineView {
+    pub sku: String,
+    pub product_name: String,
+    pub variant_title: String,
+    pub quantity: i32,
+}
+
+/// A purchase order staff place: a supplier, the warehouse it comes to (code), when it is
+/// expected (`YYYY-MM-DD`, optional), a note, and the units per SKU.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PurchaseOrderRequest {
+    pub supplier: String,
+    pub warehouse: String,
+    #[serde(default)]
+    pub expected_on: Option<String>,
+    #[serde(default)]
+    pub note: String,
+    pub lines: Vec<PurchaseOrderLineRequest>,
+}
+
+/// Units of one SKU to order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PurchaseOrderLineRequest {
+    pub sku: String,
+    pub quantity: i32,
 }

@@ -30,6 +30,9 @@ pub struct AdminTaxon {
     pub position: i32,
     /// Products directly in it.
     pub products: u64,
+    /// Brands only: reorder lead time and cover days for its variants (none: the shop's).
+    pub lead_time_days: Option<i32>,
+    pub cover_days: Option<i32>,
 }
 
 /// A variant on the product edit screen.

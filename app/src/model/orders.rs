@@ -159,9 +159,14 @@ pub struct RefundLineRequest {
     /// The line's `item_id` (see the order's `lines`).
     pub item_id: i32,
     pub quantity: i32,
-    /// `true`: the units go back on sale; `false`: not resellable (damaged), written off.
+    /// `true`: the units go back on sale; `false`: not resellable (see `damaged`).
     #[serde(default)]
     pub restock: bool,
+    /// With `restock: false`, `true`: the units came back damaged, into the warehouse they
+    /// were sold from as unavailable (on hand, not for sale: staff write them off or make
+    /// them available once repaired); `false`: written off, never back.
+    #[serde(default)]
+    pub damaged: bool,
 }
 
 /// A refund of an order, as staff and the customer see it.
@@ -240,8 +245,10 @@ pub struct OrderRefundLine {
     pub name: String,
     pub quantity: i32,
     pub amount: PriceView,
-    /// Back on sale (`false`: written off, or the shipping fee).
+    /// Back on sale (`false`: damaged, written off, or the shipping fee).
     pub restock: bool,
+    /// Back in the warehouse damaged (unavailable).
+    pub damaged: bool,
 }
 
 /// What a refund request did: the refund, and whether it was made now (`false`: the same

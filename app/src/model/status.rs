@@ -95,8 +95,10 @@ stored_as_text! {
         /// Sold, then put back on the shelf (the order was cancelled before it shipped, or
         /// staff refunded units and chose to restock them).
         Restocked = "restocked",
-        /// Sold, refunded and not resellable (damaged): never back on sale.
+        /// Sold, refunded and not resellable: never back on sale.
         WrittenOff = "written_off",
+        /// Sold, refunded and back in the warehouse damaged: on hand, unavailable.
+        ReturnedDamaged = "returned_damaged",
     }
 }
 
@@ -162,6 +164,46 @@ stored_as_text! {
         TransferIn = "transfer_in",
         /// A stock count found a different on hand: set to what was counted.
         CountCorrection = "count_correction",
+        /// Refunded units back in the warehouse but not resellable: on hand and damaged grow.
+        Return = "return",
+        /// Available units set aside as unavailable (damaged, quality control, safety stock).
+        SetAside = "set_aside",
+        /// Unavailable units made available again (passed quality control, safety stock freed).
+        MadeAvailable = "made_available",
+        /// Unavailable units thrown away or sent back: on hand and the state shrink.
+        WriteOff = "write_off",
+    }
+}
+
+stored_as_text! {
+    /// Why units on hand are unavailable (Shopify's names): not for sale, not committed.
+    UnavailableState, "unavailable state" {
+        Damaged = "damaged",
+        QualityControl = "quality_control",
+        SafetyStock = "safety_stock",
+    }
+}
+
+impl UnavailableState {
+    /// The state in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            UnavailableState::Damaged => "Damaged",
+            UnavailableState::QualityControl => "Quality control",
+            UnavailableState::SafetyStock => "Safety stock",
+        }
+    }
+}
+
+stored_as_text! {
+    /// Where a purchase order is.
+    PurchaseOrderStatus, "purchase order status" {
+        /// Sent to the supplier: its units are incoming at its warehouse.
+        Ordered = "ordered",
+        /// Every line is on hand.
+        Received = "received",
+        /// Will not arrive.
+        Cancelled = "cancelled",
     }
 }
 
@@ -188,6 +230,10 @@ impl MovementKind {
             MovementKind::TransferOut => "Transferred out",
             MovementKind::TransferIn => "Transferred in",
             MovementKind::CountCorrection => "Count correction",
+            MovementKind::Return => "Returned, not resellable",
+            MovementKind::SetAside => "Set aside (unavailable)",
+            MovementKind::MadeAvailable => "Made available",
+            MovementKind::WriteOff => "Written off",
         }
     }
 }

@@ -8,7 +8,7 @@ use app::server::db::{order_event, refund, stock_level, stock_movement};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
-fn checkout_body() -> Value {
+pub(crate) fn checkout_body() -> Value {
     json!({
         "email": "budi@contoh.co.id",
         "address": {

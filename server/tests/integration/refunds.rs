@@ -517,3 +517,113 @@ async fn a_stripe_refund_shows_refunded_only_once_stripe_confirms_it() {
     assert_eq!(order["status"], "confirmed");
     assert_eq!(order["refunds"][0]["status"], "confirmed");
 }
+
+#[tokio::test]
+async fn refunded_units_that_come_back_damaged_are_on_hand_but_not_for_sale() {
+    let app = spawn_app().await;
+    let (variant_id, sku, _) = variant_with_stock(&app.state.db, &[5, 0]).await;
+    let (_customer, number) = customer_with_paid_order(&app, &sku, 3).await;
+    assert_eq!(stock(&app, variant_id).await, (2, 0));
+    let staff = app.new_client();
+    app.login_as_admin(&staff).await;
+    let order = staff_view(&app, &staff, &number).await;
+    let item = order["lines"][0]["item_id"].as_i64().unwrap();
+
+    // Both back on sale and damaged: refused, nothing written.
+    let (status, body) = ask(
+        &app,
+        &staff,
+        &number,
+        Some(&unique_name("refund")),
+        json!({ "lines": [{ "item_id": item, "quantity": 1, "restock": true, "damaged": true }],
+                "reason": "Confused" }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["fields"]["lines"].is_array(), "{body}");
+
+    // One unit comes back damaged: on hand again, but unavailable.
+    let (status, done) = ask(
+        &app,
+        &staff,
+        &number,
+        Some(&unique_name("refund")),
+        json!({ "lines": [{ "item_id": item, "quantity": 1, "damaged": true }],
+                "reason": "Arrived with a torn seam" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{done}");
+    assert_eq!(done["refund"]["lines"][0]["damaged"], true);
+    assert_eq!(done["refund"]["lines"][0]["restock"], false);
+    let levels = app::server::db::stock_level::Entity::find()
+        .filter(app::server::db::stock_level::Column::VariantId.eq(variant_id))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            levels.iter().map(|l| l.on_hand).sum::<i32>(),
+            levels.iter().map(|l| l.damaged).sum::<i32>()
+        ),
+        (3, 1)
+    );
+    let returned = stock_movement::Entity::find()
+        .filter(stock_movement::Column::VariantId.eq(variant_id))
+        .filter(stock_movement::Column::Kind.eq("return"))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(returned.len(), 1);
+    assert_eq!(returned[0].unavailable_state.as_deref(), Some("damaged"));
+    assert_eq!(
+        (
+            returned[0].unavailable_before,
+            returned[0].unavailable_after
+        ),
+        (0, 1)
+    );
+    assert_eq!(restocked(&app, variant_id).await, 0);
+
+    // The admin's form offers the same choice per line.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    app.login_as_admin(&no_redirects).await;
+    let page = no_redirects
+        .get(app.url(&format!("/admin/orders/{number}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("name=\"fate_{item}\"")),
+        "the choice is on the form"
+    );
+    let res = no_redirects
+        .post(app.url(&format!("/admin/orders/{number}/refund")))
+        .form(&[
+            ("key".to_string(), unique_name("form")),
+            ("reason".to_string(), "Second one torn too".to_string()),
+            (format!("qty_{item}"), "1".to_string()),
+            (format!("fate_{item}"), "damaged".to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let levels = app::server::db::stock_level::Entity::find()
+        .filter(app::server::db::stock_level::Column::VariantId.eq(variant_id))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(levels.iter().map(|l| l.damaged).sum::<i32>(), 2);
+    assert_eq!(levels.iter().map(|l| l.on_hand).sum::<i32>(), 4);
+    let audit = app::server::inventory::audit::check(&app.state.db)
+        .await
+        .unwrap();
+    assert!(audit.discrepancies.is_empty(), "{:#?}", audit.discrepancies);
+}

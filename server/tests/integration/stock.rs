@@ -1046,6 +1046,60 @@ async fn reorder_suggestions_follow_a_known_sales_history() {
             .await
             .unwrap();
     }
+    // Its brand's lead time and cover (5 and 20 days) apply until the variant has its own.
+    let product_id = product_variant::Entity::find_by_id(variant_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .product_id;
+    let brand_id = product::Entity::find_by_id(product_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .brand_id
+        .expect("synthetic products have a brand")
+        .to_string();
+    let (status, body) = call::<app::api::AdminSetBrandReorderSettings>(
+        &app,
+        &app.client,
+        &[
+            ("brand_id", &brand_id),
+            ("lead_time_days", "400"),
+            ("cover_days", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "more than a year is refused: {body}");
+    let (status, body) = call::<app::api::AdminSetBrandReorderSettings>(
+        &app,
+        &app.client,
+        &[
+            ("brand_id", &brand_id),
+            ("lead_time_days", "5"),
+            ("cover_days", "20"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, rows) = get_json(
+        &app.client,
+        app.url("/api/v1/admin/inventory/reorder-suggestions"),
+    )
+    .await;
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["sku"] == sku)
+        .expect("the variant that sold");
+    assert_eq!(
+        (row["lead_time_days"].as_i64(), row["cover_days"].as_i64()),
+        (Some(5), Some(20)),
+        "the brand's"
+    );
+
     // Its own lead time and cover: 10 and 30 days.
     let variant = variant_id.to_string();
     let (status, body) = call::<app::api::AdminSetReorderSettings>(
@@ -1204,4 +1258,506 @@ async fn the_stock_overview_filters_sorts_and_pages() {
         html.contains(&format!("data-sku=\"{low}\"")),
         "the low SKU is listed"
     );
+}
+
+async fn unavailable_api(app: &TestApp, client: &reqwest::Client, body: Value) -> (u16, Value) {
+    let res = client
+        .post(app.url("/api/v1/admin/inventory/unavailable"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+/// The units a shopper can still buy of one SKU, as checkout sees them: the largest quantity
+/// a cart accepts.
+async fn buyable(app: &TestApp, sku: &str) -> i64 {
+    let (status, items) = get_json(
+        &app.client,
+        app.url(&format!("/api/v1/admin/inventory?sku={sku}")),
+    )
+    .await;
+    assert_eq!(status, 200, "{items}");
+    items[0]["available"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn unavailable_units_stay_on_hand_are_never_sold_and_are_on_the_trail() {
+    let app = spawn_app().await;
+    let (variant_id, sku, _) = variant_with_stock(&app.state.db, &[10, 0]).await;
+    app.login_as_admin(&app.client).await;
+    let product = product_variant::Entity::find_by_id(variant_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .product_id;
+    let listed = || async {
+        product::Entity::find_by_id(product)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .available
+    };
+    let listed_before = listed().await;
+
+    // 3 damaged and 2 in quality control: on hand stays 10, available drops to 5.
+    for (state, units, reason) in [
+        ("damaged", 3, "Crushed cartons"),
+        ("quality_control", 2, "Stitching to check"),
+    ] {
+        let (status, item) = unavailable_api(
+            &app,
+            &app.client,
+            json!({ "sku": sku, "warehouse": "JKT", "state": state, "action": "set_aside",
+                    "quantity": units, "reason": reason }),
+        )
+        .await;
+        assert_eq!(status, 200, "{item}");
+    }
+    let (_, items) = get_json(
+        &app.client,
+        app.url(&format!("/api/v1/admin/inventory?sku={sku}&warehouse=JKT")),
+    )
+    .await;
+    let level = &items[0]["levels"][0];
+    assert_eq!(
+        (
+            level["on_hand"].as_i64(),
+            level["damaged"].as_i64(),
+            level["quality_control"].as_i64(),
+            level["unavailable"].as_i64(),
+            level["available"].as_i64()
+        ),
+        (Some(10), Some(3), Some(2), Some(5), Some(5)),
+        "{level}"
+    );
+    assert_eq!(items[0]["unavailable"], 5);
+    assert_eq!(buyable(&app, &sku).await, 5);
+
+    // The shop sells the 5 available units and not one more.
+    assert_eq!(
+        listed().await,
+        listed_before - 5,
+        "listings count only available units"
+    );
+    let shopper = app.new_client();
+    let res = shopper
+        .post(app.url("/api/v1/cart/items"))
+        .json(&json!({ "sku": sku, "quantity": 6 }))
+        .send()
+        .await
+        .unwrap();
+    let refused = res.status().as_u16();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    assert!(
+        refused == 409 || refused == 422,
+        "a sixth unit is not for sale: {refused} {body}"
+    );
+    place(&app, &app.new_client(), &sku, 5).await;
+    assert_eq!(buyable(&app, &sku).await, 0);
+
+    // Nothing is left to set aside; on hand cannot drop below held + unavailable.
+    let (status, body) = unavailable_api(
+        &app,
+        &app.client,
+        json!({ "sku": sku, "warehouse": "JKT", "state": "safety_stock", "action": "set_aside",
+                "quantity": 1, "reason": "Keep one back" }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Only 0 units are available"),
+        "{body}"
+    );
+    let (status, body) = adjust_api(
+        &app,
+        &app.client,
+        json!({ "sku": sku, "warehouse": "JKT", "set": 9, "reason": "Count" }),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("5 held for orders and 5 unavailable"),
+        "{body}"
+    );
+
+    // Quality control passes one unit; two damaged ones are thrown away.
+    let (status, item) = unavailable_api(
+        &app,
+        &app.client,
+        json!({ "sku": sku, "warehouse": "JKT", "state": "quality_control",
+                "action": "make_available", "quantity": 1, "reason": "Passed QC" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{item}");
+    assert_eq!(item["available"], 1);
+    let (status, item) = unavailable_api(
+        &app,
+        &app.client,
+        json!({ "sku": sku, "warehouse": "JKT", "state": "damaged",
+                "action": "write_off", "quantity": 2, "reason": "Beyond repair" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{item}");
+    let level = &item["levels"][0];
+    assert_eq!(
+        (
+            level["on_hand"].as_i64(),
+            level["reserved"].as_i64(),
+            level["damaged"].as_i64(),
+            level["quality_control"].as_i64(),
+            level["available"].as_i64()
+        ),
+        (Some(8), Some(5), Some(1), Some(1), Some(1)),
+        "{level}"
+    );
+
+    // Refusals say what is wrong, and nothing changes.
+    for (body, field) in [
+        (
+            json!({ "sku": sku, "warehouse": "JKT", "state": "damaged", "action": "write_off",
+                    "quantity": 2, "reason": "More than there is" }),
+            "quantity",
+        ),
+        (
+            json!({ "sku": sku, "warehouse": "JKT", "state": "lost", "action": "set_aside",
+                    "quantity": 1, "reason": "x" }),
+            "state",
+        ),
+        (
+            json!({ "sku": sku, "warehouse": "JKT", "state": "damaged", "action": "set_aside",
+                    "quantity": 0, "reason": "x" }),
+            "quantity",
+        ),
+        (
+            json!({ "sku": sku, "warehouse": "JKT", "state": "damaged", "action": "make_available",
+                    "quantity": 1, "reason": " " }),
+            "reason",
+        ),
+    ] {
+        let (status, answer) = unavailable_api(&app, &app.client, body).await;
+        assert_eq!(status, 422, "{answer}");
+        assert!(answer["error"]["fields"][field].is_array(), "{answer}");
+    }
+    let (status, _) = unavailable_api(
+        &app,
+        &app.client,
+        json!({ "sku": "NO-SUCH-SKU", "warehouse": "JKT", "state": "damaged",
+                "action": "set_aside", "quantity": 1, "reason": "x" }),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = unavailable_api(
+        &app,
+        &app.new_client(),
+        json!({ "sku": sku, "warehouse": "JKT", "state": "damaged", "action": "set_aside",
+                "quantity": 1, "reason": "x" }),
+    )
+    .await;
+    assert_eq!(status, 401, "only staff");
+
+    // Each change is a movement with its state, before and after, who and why.
+    let (status, moves) = get_json(
+        &app.client,
+        app.url(&format!("/api/v1/admin/inventory/{sku}/movements")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let moves = moves.as_array().unwrap();
+    let find = |kind: &str| {
+        moves
+            .iter()
+            .find(|m| m["kind"] == kind)
+            .unwrap_or_else(|| panic!("a {kind} movement"))
+    };
+    let write_off = find("write_off");
+    assert_eq!(write_off["unavailable_state"], "damaged");
+    assert_eq!(
+        (
+            write_off["unavailable_before"].as_i64(),
+            write_off["unavailable_after"].as_i64(),
+            write_off["on_hand_before"].as_i64(),
+            write_off["on_hand_after"].as_i64()
+        ),
+        (Some(3), Some(1), Some(10), Some(8))
+    );
+    assert_eq!(write_off["note"], "Beyond repair");
+    assert!(write_off["actor"].is_string());
+    assert_eq!(
+        find("made_available")["unavailable_state"],
+        "quality_control"
+    );
+    assert_eq!(moves.iter().filter(|m| m["kind"] == "set_aside").count(), 2);
+    assert_audit_clean(&app).await;
+
+    // A level changed behind the trail is caught, unavailable units too.
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE stock_levels SET safety_stock = safety_stock + 1 WHERE variant_id = {variant_id} \
+             AND warehouse_id = (SELECT MIN(warehouse_id) FROM stock_levels WHERE variant_id = {variant_id})"
+        ))
+        .await
+        .unwrap();
+    let audit = audit::check(&app.state.db).await.unwrap();
+    assert_eq!(audit.discrepancies.len(), 1, "{:#?}", audit.discrepancies);
+    assert_eq!(audit.discrepancies[0].unavailable, 3);
+    assert_eq!(audit.discrepancies[0].unavailable_from_movements, 2);
+
+    // The database itself refuses more unavailable units than are on hand.
+    let over = app
+        .state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE stock_levels SET damaged = damaged + 100 WHERE variant_id = {variant_id}"
+        ))
+        .await;
+    assert!(over.is_err(), "the CHECK keeps unavailable within on hand");
+}
+
+#[tokio::test]
+async fn setting_aside_races_shoppers_for_the_last_units_and_nothing_is_sold_twice() {
+    let app = spawn_app().await;
+    let (variant_id, sku, _) = variant_with_stock(&app.state.db, &[6, 0]).await;
+    app.login_as_admin(&app.client).await;
+    // Six shoppers and six set-asides of one unit each race for six units.
+    let mut tasks = Vec::new();
+    for n in 0..12 {
+        let app_url = app.url("");
+        let staff = app.client.clone();
+        let sku = sku.clone();
+        let shopper = app.new_client();
+        tasks.push(tokio::spawn(async move {
+            if n % 2 == 0 {
+                let res = staff
+                    .post(format!("{app_url}/api/v1/admin/inventory/unavailable"))
+                    .json(&json!({ "sku": sku, "warehouse": "JKT", "state": "damaged",
+                                   "action": "set_aside", "quantity": 1, "reason": "race" }))
+                    .send()
+                    .await
+                    .unwrap();
+                ("aside", res.status().as_u16())
+            } else {
+                let res = shopper
+                    .post(format!("{app_url}/api/v1/cart/items"))
+                    .json(&json!({ "sku": sku, "quantity": 1 }))
+                    .send()
+                    .await
+                    .unwrap();
+                if res.status() != 200 {
+                    return ("order", res.status().as_u16());
+                }
+                let res = shopper
+                    .post(format!("{app_url}/api/v1/checkout"))
+                    .header("Idempotency-Key", format!("race-{n}-{variant_id}"))
+                    .json(&crate::orders::checkout_body())
+                    .send()
+                    .await
+                    .unwrap();
+                ("order", res.status().as_u16())
+            }
+        }));
+    }
+    let mut done = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            ("aside", 200) => done.0 += 1,
+            ("order", 201) => done.1 += 1,
+            (_, status) => assert!(
+                status == 409 || status == 422,
+                "a loser is told the stock is gone: {status}"
+            ),
+        }
+    }
+    let levels = levels_of(&app, variant_id).await;
+    let jkt = &levels[0];
+    assert_eq!(jkt.damaged, done.0, "each set-aside that succeeded");
+    assert_eq!(jkt.reserved, done.1, "each order that succeeded");
+    assert!(
+        jkt.reserved + jkt.damaged <= jkt.on_hand && jkt.on_hand == 6,
+        "no unit both sold and set aside: {jkt:?}"
+    );
+    assert_audit_clean(&app).await;
+}
+
+#[tokio::test]
+async fn a_purchase_order_is_incoming_until_received_whole_once() {
+    let app = spawn_app().await;
+    let (first_id, first, _) = variant_with_stock(&app.state.db, &[2, 0]).await;
+    let (second_id, second, _) = variant_with_stock(&app.state.db, &[0, 0]).await;
+    app.login_as_admin(&app.client).await;
+    let post = |path: &str, body: Value| {
+        let req = app.client.post(app.url(path)).json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            (
+                res.status().as_u16(),
+                res.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+
+    // A bad line refuses the whole order, each problem named.
+    let (status, body) = post(
+        "/api/v1/admin/purchase-orders",
+        json!({ "supplier": "CV Batik Pekalongan", "warehouse": "SBY",
+                "lines": [{ "sku": first, "quantity": 10 }, { "sku": "NO-SUCH", "quantity": 1 },
+                          { "sku": second, "quantity": 0 }] }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["error"]["fields"]["lines"].as_array().unwrap().len(),
+        2,
+        "{body}"
+    );
+    for (request, field) in [
+        (
+            json!({ "supplier": " ", "warehouse": "SBY", "lines": [{ "sku": first, "quantity": 1 }] }),
+            "supplier",
+        ),
+        (
+            json!({ "supplier": "CV", "warehouse": "SBY", "expected_on": "next week", "lines": [{ "sku": first, "quantity": 1 }] }),
+            "expected_on",
+        ),
+        (
+            json!({ "supplier": "CV", "warehouse": "SBY", "lines": [] }),
+            "lines",
+        ),
+    ] {
+        let (status, body) = post("/api/v1/admin/purchase-orders", request).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body["error"]["fields"][field].is_array(), "{body}");
+    }
+    let (_, none) = get_json(&app.client, app.url("/api/v1/admin/purchase-orders")).await;
+    assert_eq!(none.as_array().unwrap().len(), 0, "refusals write nothing");
+
+    let (status, order) = post(
+        "/api/v1/admin/purchase-orders",
+        json!({ "supplier": "CV Batik Pekalongan", "warehouse": "sby", "expected_on": "2026-12-20",
+                "note": "Restock before the holidays",
+                "lines": [{ "sku": first, "quantity": 10 }, { "sku": second.to_lowercase(), "quantity": 4 }] }),
+    )
+    .await;
+    assert_eq!(status, 201, "{order}");
+    assert_eq!(order["status"], "ordered");
+    assert_eq!(order["units"], 14);
+    assert_eq!(order["expected_on"], "2026-12-20");
+    let id = order["id"].as_i64().unwrap();
+    assert_eq!(order["number"], format!("PO-{id:06}"));
+
+    // Incoming at Surabaya, not yet available anywhere.
+    let (_, items) = get_json(
+        &app.client,
+        app.url(&format!("/api/v1/admin/inventory?sku={first}")),
+    )
+    .await;
+    assert_eq!(items[0]["incoming"], 10);
+    assert_eq!(items[0]["levels"][1]["incoming"], 10);
+    assert_eq!(items[0]["levels"][0]["incoming"], 0);
+    assert_eq!(items[0]["available"], 2);
+
+    // Received by two clicks at once: once.
+    let path = format!("/api/v1/admin/purchase-orders/{id}/receive");
+    let (a, b) = tokio::join!(post(&path, json!({})), post(&path, json!({})));
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "{a:?} {b:?}");
+    let levels = levels_of(&app, first_id).await;
+    assert_eq!((levels[0].on_hand, levels[1].on_hand), (2, 10));
+    let levels = levels_of(&app, second_id).await;
+    assert_eq!(levels[1].on_hand, 4);
+    let (_, items) = get_json(
+        &app.client,
+        app.url(&format!("/api/v1/admin/inventory?sku={first}")),
+    )
+    .await;
+    assert_eq!(items[0]["incoming"], 0);
+    assert_eq!(items[0]["available"], 12);
+    let (_, moves) = get_json(
+        &app.client,
+        app.url(&format!(
+            "/api/v1/admin/inventory/{second}/movements?kind=receive"
+        )),
+    )
+    .await;
+    let received = &moves.as_array().unwrap()[0];
+    assert_eq!(received["reference"], format!("po:{id}"));
+    assert_eq!(received["warehouse"], "SBY");
+    assert_eq!(received["quantity"], 4);
+    assert!(received["note"]
+        .as_str()
+        .unwrap()
+        .contains("CV Batik Pekalongan"));
+    assert!(received["actor"].is_string());
+
+    // Cancelled orders never arrive, and a received one cannot be cancelled.
+    let (status, _) = post(
+        &format!("/api/v1/admin/purchase-orders/{id}/cancel"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (_, other) = post(
+        "/api/v1/admin/purchase-orders",
+        json!({ "supplier": "PT Lain", "warehouse": "JKT", "lines": [{ "sku": first, "quantity": 5 }] }),
+    )
+    .await;
+    let other_id = other["id"].as_i64().unwrap();
+    let (status, cancelled) = post(
+        &format!("/api/v1/admin/purchase-orders/{other_id}/cancel"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{cancelled}");
+    assert_eq!(cancelled["status"], "cancelled");
+    let (status, _) = post(
+        &format!("/api/v1/admin/purchase-orders/{other_id}/receive"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert_eq!(levels_of(&app, first_id).await[0].on_hand, 2);
+    let (_, open) = get_json(
+        &app.client,
+        app.url("/api/v1/admin/purchase-orders?status=ordered"),
+    )
+    .await;
+    assert_eq!(open.as_array().unwrap().len(), 0);
+    let (status, _) = get_json(
+        &app.client,
+        app.url("/api/v1/admin/purchase-orders?status=lost"),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, _) = get_json(&app.new_client(), app.url("/api/v1/admin/purchase-orders")).await;
+    assert_eq!(status, 401);
+
+    // The admin page lists them (server-rendered).
+    let page = app
+        .client
+        .get(app.url("/admin/purchase-orders"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("PO-{id:06}")),
+        "the page lists the order"
+    );
+    assert_audit_clean(&app).await;
 }

@@ -1,4 +1,6 @@
-//! `/admin/inventory/{sku}`: one SKU's stock per warehouse (on hand, held, available) and its
+//! `/admin/inventory/{sku}`: one SKU's stock per warehouse (on hand, committed, unavailable,
+//! available, incoming, side by side as Shopify shows them), unavailable units set aside or
+//! back, and its
 //! history: every movement, newest first, with before and after, who and why; filterable by
 //! kind (a plain GET form, so the filter is in the URL and works without JavaScript).
 use leptos::prelude::*;
@@ -9,9 +11,15 @@ use leptos_router::{
 };
 
 use crate::{
-    api::{AdminPostCount, AdminReceiveTransfer, AdminShipTransfer},
+    api::{
+        AdminChangeUnavailable, AdminOrderSuggestions, AdminPostCount, AdminReceiveTransfer,
+        AdminShipTransfer,
+    },
     components::ui::{action_error_signal, Alert, CardSkeleton, ErrorNotice},
-    model::{MovementKind, MovementView, StockFilter, StockHistory, StockItem},
+    model::{
+        MovementKind, MovementView, StockFilter, StockHistory, StockItem, StockLevelView,
+        UnavailableAction, UnavailableState,
+    },
 };
 
 /// `/admin/inventory`: find a SKU's stock, and the variants below their low-stock alert level.
@@ -42,6 +50,8 @@ pub fn AdminInventoryPage() -> impl IntoView {
     );
     let low = Resource::new(|| (), |_| crate::api::admin_low_stock());
     let reorder = Resource::new(|| (), |_| crate::api::admin_reorder_suggestions());
+    let order_suggestions = ServerAction::<AdminOrderSuggestions>::new();
+    let order_error = action_error_signal(order_suggestions);
     // "Open a SKU" is a plain GET form back to this page: it goes on to the SKU's page, with
     // or without JavaScript.
     let wanted = move || {
@@ -101,10 +111,12 @@ pub fn AdminInventoryPage() -> impl IntoView {
             <p class="mb-2 text-xs text-stone-500">"From the last 30 days of sales: velocity (a weighted daily average), days of cover left, safety stock for the service level, and how many to order to cover the lead time and the cover days. Most urgent first."</p>
             <Transition fallback=CardSkeleton>
                 {move || Suspend::new(async move {
-                    match reorder.await {
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                        Ok(rows) if rows.is_empty() => view! { <p class="text-sm text-stone-600">"Nothing has sold in the last 30 days."</p> }.into_any(),
-                        Ok(rows) => view! {
+                    match (reorder.await, choices.await) {
+                        (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error /> }.into_any(),
+                        (Ok(rows), _) if rows.is_empty() => view! { <p class="text-sm text-stone-600">"Nothing has sold in the last 30 days."</p> }.into_any(),
+                        (Ok(rows), Ok((_, warehouses))) => {
+                            let to_order = rows.iter().filter(|r| r.suggested > 0).count();
+                            view! {
                             <div class="overflow-x-auto">
                                 <table class="reorder-list w-full text-left text-sm">
                                     <thead class="text-xs uppercase text-stone-500">
@@ -128,7 +140,26 @@ pub fn AdminInventoryPage() -> impl IntoView {
                                     </tbody>
                                 </table>
                             </div>
-                        }.into_any(),
+                            {(to_order > 0).then(|| view! {
+                                <Alert message=Signal::derive(move || order_error.get().map(|e| e.to_string())) />
+                                <ActionForm action=order_suggestions attr:class="order-suggestions mt-3 flex flex-wrap items-end gap-2 border-t border-stone-100 pt-3 text-sm">
+                                    <span class="text-xs text-stone-600">{format!("Order the suggested units of {to_order} SKU(s) in one purchase order:")}</span>
+                                    <label class="text-xs text-stone-600" for="suggest-supplier">"Supplier"
+                                        <input id="suggest-supplier" name="supplier" required maxlength="120" class="block w-48 rounded-md border border-stone-300 px-2 py-1 text-sm" />
+                                    </label>
+                                    <label class="text-xs text-stone-600" for="suggest-warehouse">"Deliver to"
+                                        <select id="suggest-warehouse" name="warehouse" class="block rounded-md border border-stone-300 px-2 py-1 text-sm">
+                                            {warehouses.into_iter().filter(|w| w.active).map(|w| view! { <option value=w.code.clone()>{w.code.clone()}</option> }).collect_view()}
+                                        </select>
+                                    </label>
+                                    <label class="text-xs text-stone-600" for="suggest-expected">"Expected on"
+                                        <input id="suggest-expected" name="expected_on" type="date" class="block rounded-md border border-stone-300 px-2 py-1 text-sm" />
+                                    </label>
+                                    <button type="submit" class="rounded-md bg-emerald-700 px-3 py-1 font-semibold text-white hover:bg-emerald-800">"Place purchase order"</button>
+                                </ActionForm>
+                            })}
+                        }.into_any()
+                        }
                     }
                 })}
             </Transition>
@@ -199,7 +230,7 @@ fn OverviewFilters(
             </label>
             <label class="text-xs text-stone-600" for="stock-state">"Stock"
                 <select id="stock-state" name="state" class=FIELD>
-                    {choose(vec![("".into(), "All".into()), ("low".into(), "Low".into()), ("out".into(), "Out of stock".into())], f.state.clone())}
+                    {choose(vec![("".into(), "All".into()), ("low".into(), "Low".into()), ("out".into(), "Out of stock".into()), ("unavailable".into(), "Has unavailable".into())], f.state.clone())}
                 </select>
             </label>
             <label class="text-xs text-stone-600" for="stock-category">"Category"
@@ -252,7 +283,7 @@ fn OverviewTable(page: crate::model::Page<StockItem>, filter: StockFilter) -> im
                     <tr>
                         <th class="py-1">"SKU"</th>
                         {codes.iter().map(|c| view! { <th>{format!("{c} on hand / held / avail.")}</th> }).collect_view()}
-                        <th>"On hand"</th><th>"Held"</th><th>"Available"</th><th>"Incoming"</th>
+                        <th>"On hand"</th><th>"Committed"</th><th>"Unavailable"</th><th>"Available"</th><th>"Incoming"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -264,6 +295,7 @@ fn OverviewTable(page: crate::model::Page<StockItem>, filter: StockFilter) -> im
                                 {i.levels.iter().map(|l| view! { <td class="tabular-nums text-xs">{format!("{} / {} / {}", l.on_hand, l.reserved, l.available)}</td> }).collect_view()}
                                 <td class="tabular-nums">{i.on_hand}</td>
                                 <td class="tabular-nums">{i.reserved}</td>
+                                <td class="stock-row-unavailable tabular-nums">{i.unavailable}</td>
                                 <td class="stock-row-available tabular-nums font-semibold">{i.available}</td>
                                 <td class="tabular-nums">{i.incoming}</td>
                             </tr>
@@ -289,6 +321,7 @@ pub fn AdminStockHistoryPage() -> impl IntoView {
     let ship = ServerAction::<AdminShipTransfer>::new();
     let receive = ServerAction::<AdminReceiveTransfer>::new();
     let count = ServerAction::<AdminPostCount>::new();
+    let unavailable = ServerAction::<AdminChangeUnavailable>::new();
     let history = Resource::new(
         move || {
             (
@@ -297,6 +330,7 @@ pub fn AdminStockHistoryPage() -> impl IntoView {
                 ship.version().get(),
                 receive.version().get(),
                 count.version().get(),
+                unavailable.version().get(),
             )
         },
         |(sku, kind, ..)| crate::api::admin_stock_history(sku, kind),
@@ -304,6 +338,7 @@ pub fn AdminStockHistoryPage() -> impl IntoView {
     let ship_error = action_error_signal(ship);
     let receive_error = action_error_signal(receive);
     let count_error = action_error_signal(count);
+    let unavailable_error = action_error_signal(unavailable);
     view! {
         <Title text=move || format!("{} stock · Admin", sku()) />
         <Transition fallback=CardSkeleton>
@@ -311,7 +346,7 @@ pub fn AdminStockHistoryPage() -> impl IntoView {
                 match history.await {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     Ok(history) => view! {
-                        <History history kind=kind() ship receive count ship_error receive_error count_error />
+                        <History history kind=kind() ship receive count unavailable ship_error receive_error count_error unavailable_error />
                     }.into_any(),
                 }
             })}
@@ -326,9 +361,11 @@ fn History(
     ship: ServerAction<AdminShipTransfer>,
     receive: ServerAction<AdminReceiveTransfer>,
     count: ServerAction<AdminPostCount>,
+    unavailable: ServerAction<AdminChangeUnavailable>,
     ship_error: Signal<Option<crate::error::AppError>>,
     receive_error: Signal<Option<crate::error::AppError>>,
     count_error: Signal<Option<crate::error::AppError>>,
+    unavailable_error: Signal<Option<crate::error::AppError>>,
 ) -> impl IntoView {
     let StockHistory {
         item,
@@ -345,6 +382,8 @@ fn History(
             .collect_view()
     };
     let sku = item.sku.clone();
+    let unavailable_sku = item.sku.clone();
+    let level_codes: Vec<String> = item.levels.iter().map(|l| l.warehouse.clone()).collect();
     view! {
         <div class="mb-6">
             <A href=format!("/admin/products/{}#stock", item.product_id) attr:class="text-sm text-emerald-800 hover:underline">{format!("← {}", item.product_name)}</A>
@@ -356,15 +395,16 @@ fn History(
             <Alert message=Signal::derive(move || count_error.get().map(|e| e.to_string())) />
             <table class="stock-levels w-full text-sm">
                 <thead class="text-left text-xs uppercase text-stone-500">
-                    <tr><th class="py-1">"Warehouse"</th><th>"On hand"</th><th>"Held for orders"</th><th>"Available"</th><th>"Incoming"</th><th>"Count"</th></tr>
+                    <tr><th class="py-1">"Warehouse"</th><th>"On hand"</th><th>"Committed"</th><th>"Unavailable"</th><th>"Available"</th><th>"Incoming"</th><th>"Count"</th></tr>
                 </thead>
                 <tbody>
-                    {item.levels.into_iter().map(|l| view! {
+                    {item.levels.iter().cloned().map(|l| view! {
                         <tr class="border-t border-stone-100" data-warehouse=l.warehouse.clone()>
                             <td class="py-1">{l.warehouse.clone()}" "<span class="text-xs text-stone-500">{l.warehouse_name.clone()}{(!l.warehouse_active).then_some(" (inactive)")}</span></td>
                             <td class="tabular-nums">{l.on_hand}</td>
                             <td class="tabular-nums">{l.reserved}</td>
-                            <td class="tabular-nums">{l.available}</td>
+                            <td class="level-unavailable tabular-nums">{l.unavailable}<UnavailableBreakdown level=l.clone() /></td>
+                            <td class="level-available tabular-nums">{l.available}</td>
                             <td class="level-incoming tabular-nums">{l.incoming}</td>
                             <td><CountForm sku=sku.clone() warehouse=l.warehouse.clone() on_hand=l.on_hand count /></td>
                         </tr>
@@ -373,11 +413,40 @@ fn History(
                         <td class="py-1">"Total (active warehouses)"</td>
                         <td class="tabular-nums">{item.on_hand}</td>
                         <td class="tabular-nums">{item.reserved}</td>
+                        <td class="stock-unavailable tabular-nums">{item.unavailable}</td>
                         <td class="stock-available tabular-nums">{item.available}</td>
                         <td class="tabular-nums">{item.incoming}</td>
                     </tr>
                 </tbody>
             </table>
+            <h3 class="mt-4 text-sm font-semibold">"Unavailable stock"</h3>
+            <p class="mb-2 text-xs text-stone-500">"Units on hand that may not be sold: damaged, in quality control, or kept as safety stock. Setting aside takes available units; making available gives them back to sale; writing off removes them from on hand."</p>
+            <Alert message=Signal::derive(move || unavailable_error.get().map(|e| e.to_string())) />
+            <ActionForm action=unavailable attr:class="unavailable-form flex flex-wrap items-end gap-2 text-sm">
+                <input type="hidden" name="sku" value=unavailable_sku />
+                <label class="text-xs text-stone-600" for="unavailable-warehouse">"Warehouse"
+                    <select id="unavailable-warehouse" name="warehouse" class="block rounded-md border border-stone-300 px-2 py-1 text-sm">
+                        {level_codes.into_iter().map(|code| { let label = code.clone(); view! { <option value=code>{label}</option> } }).collect_view()}
+                    </select>
+                </label>
+                <label class="text-xs text-stone-600" for="unavailable-action">"Do"
+                    <select id="unavailable-action" name="action" class="block rounded-md border border-stone-300 px-2 py-1 text-sm">
+                        {UnavailableAction::ALL.iter().map(|a| view! { <option value=a.as_str()>{a.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="text-xs text-stone-600" for="unavailable-state">"State"
+                    <select id="unavailable-state" name="state" class="block rounded-md border border-stone-300 px-2 py-1 text-sm">
+                        {UnavailableState::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="text-xs text-stone-600" for="unavailable-quantity">"Units"
+                    <input id="unavailable-quantity" name="quantity" inputmode="numeric" required class="block w-20 rounded-md border border-stone-300 px-2 py-1 text-sm" />
+                </label>
+                <label class="text-xs text-stone-600" for="unavailable-reason">"Reason"
+                    <input id="unavailable-reason" name="reason" required maxlength="200" class="block w-56 rounded-md border border-stone-300 px-2 py-1 text-sm" />
+                </label>
+                <button type="submit" class="rounded-md border border-stone-300 px-3 py-1 font-semibold hover:bg-stone-100">"Apply"</button>
+            </ActionForm>
         </section>
         <section class="mb-6 rounded-xl border border-stone-200 bg-white p-4 shadow-sm" id="transfers">
             <h2 class="mb-1 font-semibold">"Transfer between warehouses"</h2>
@@ -437,7 +506,7 @@ fn History(
                     <div class="overflow-x-auto">
                         <table class="stock-movements w-full text-left text-sm">
                             <thead class="text-xs uppercase text-stone-500">
-                                <tr><th class="py-1">"When (UTC)"</th><th>"What"</th><th>"Where"</th><th>"On hand"</th><th>"Held"</th><th>"Reference"</th><th>"Who and why"</th></tr>
+                                <tr><th class="py-1">"When (UTC)"</th><th>"What"</th><th>"Where"</th><th>"On hand"</th><th>"Committed"</th><th>"Unavailable"</th><th>"Reference"</th><th>"Who and why"</th></tr>
                             </thead>
                             <tbody>{movements.into_iter().map(|m| view! { <MovementRow m /> }).collect_view()}</tbody>
                         </table>
@@ -482,6 +551,21 @@ fn CountForm(
     }
 }
 
+/// Which unavailable states a level's unavailable units are in, when it has any.
+#[component]
+fn UnavailableBreakdown(level: StockLevelView) -> impl IntoView {
+    let parts: Vec<String> = UnavailableState::ALL
+        .iter()
+        .filter_map(|&s| {
+            let units = level.unavailable_of(s);
+            (units > 0).then(|| format!("{} {units}", s.label().to_lowercase()))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| {
+        view! { <span class="unavailable-breakdown block text-xs text-stone-500">{parts.join(", ")}</span> }
+    })
+}
+
 #[component]
 fn MovementRow(m: MovementView) -> impl IntoView {
     let change = |before: i32, after: i32| {
@@ -491,6 +575,18 @@ fn MovementRow(m: MovementView) -> impl IntoView {
             format!("{before} → {after}")
         }
     };
+    let unavailable = m
+        .unavailable_state
+        .as_deref()
+        .and_then(|s| s.parse::<UnavailableState>().ok())
+        .map(|s| {
+            format!(
+                "{}: {}",
+                s.label(),
+                change(m.unavailable_before, m.unavailable_after)
+            )
+        })
+        .unwrap_or_default();
     let who = match (&m.actor, m.note.is_empty()) {
         (Some(actor), false) => format!("{actor}: {}", m.note),
         (Some(actor), true) => actor.clone(),
@@ -504,6 +600,7 @@ fn MovementRow(m: MovementView) -> impl IntoView {
             <td>{m.warehouse.clone()}</td>
             <td class="tabular-nums">{change(m.on_hand_before, m.on_hand_after)}</td>
             <td class="tabular-nums">{change(m.reserved_before, m.reserved_after)}</td>
+            <td class="movement-unavailable tabular-nums text-xs">{unavailable}</td>
             <td class="text-xs">{m.reference.clone()}</td>
             <td class="movement-note text-xs">{who}</td>
         </tr>

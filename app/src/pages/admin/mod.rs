@@ -3,6 +3,7 @@
 mod inventory;
 mod orders;
 mod products;
+mod purchases;
 mod refunds;
 mod settings;
 mod taxonomy;
@@ -12,6 +13,7 @@ mod warehouses;
 pub use inventory::{AdminInventoryPage, AdminStockHistoryPage};
 pub use orders::{AdminOrderPage, AdminOrdersPage};
 pub use products::{AdminProductEditPage, AdminProductsPage};
+pub use purchases::AdminPurchaseOrdersPage;
 pub use refunds::AdminRefundsPage;
 pub use settings::AdminSettingsPage;
 pub use taxonomy::{AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage};
@@ -50,6 +52,7 @@ pub fn AdminLayout() -> impl IntoView {
                                 <A href="/admin/brands" attr:class=NAV>"Brands"</A>
                                 <A href="/admin/catalog" attr:class=NAV>"Import & export"</A>
                                 <A href="/admin/inventory" attr:class=NAV>"Stock" <LowStockBadge /></A>
+                                <A href="/admin/purchase-orders" attr:class=NAV>"Purchase orders"</A>
                                 <A href="/admin/warehouses" attr:class=NAV>"Warehouses"</A>
                                 <A href="/admin/refunds" attr:class=NAV>"Refunds"</A>
                                 {(user.role == Role::Admin).then(|| view! {

@@ -458,7 +458,7 @@ fn RefundCard(detail: AdminOrderDetail) -> impl IntoView {
                             <p class="text-xs text-stone-500">{r.lines.iter().map(|l| if l.sku.is_empty() {
                                 format!("{} ({})", l.name, l.amount.formatted)
                             } else {
-                                format!("{} × {} ({}{})", l.quantity, l.sku, l.amount.formatted, if l.restock { ", back in stock" } else { ", written off" })
+                                format!("{} × {} ({}{})", l.quantity, l.sku, l.amount.formatted, if l.restock { ", back in stock" } else if l.damaged { ", back damaged" } else { ", written off" })
                             }).collect::<Vec<_>>().join(" · ")}</p>
                         })}
                         {r.status.parse::<RefundStatus>().is_ok_and(RefundStatus::is_settled).then(|| view! {
@@ -479,10 +479,11 @@ fn RefundCard(detail: AdminOrderDetail) -> impl IntoView {
                                     <input type="number" name=format!("qty_{}", l.item_id) min="0" max=left.to_string() value="0" class="refund-qty w-20 rounded-lg border border-stone-300 px-2 py-1" data-sku=l.sku.clone() />
                                     <span>{format!("of {left} × ")}<span class="font-mono">{l.sku.clone()}</span></span>
                                 </label>
-                                <label class="flex items-center gap-1 text-xs text-stone-600">
-                                    <input type="checkbox" name=format!("restock_{}", l.item_id) checked />
-                                    "back in stock (untick if damaged)"
-                                </label>
+                                <select name=format!("fate_{}", l.item_id) class="refund-fate rounded-lg border border-stone-300 px-2 py-1 text-xs" aria-label="What becomes of the units">
+                                    <option value="restock" selected>"Back on sale"</option>
+                                    <option value="damaged">"Back damaged (unavailable)"</option>
+                                    <option value="write_off">"Not coming back (written off)"</option>
+                                </select>
                             </div>
                         }
                     }).collect_view()}

@@ -441,7 +441,7 @@ fn StockEditor(
                             </ActionForm>
                             <table class="mt-1 w-full text-sm">
                                 <thead class="text-left text-xs uppercase text-stone-500">
-                                    <tr><th class="py-1 font-semibold">"Warehouse"</th><th class="font-semibold">"On hand"</th><th class="font-semibold">"Held"</th><th class="font-semibold">"Available"</th><th class="font-semibold">"Set on hand"</th></tr>
+                                    <tr><th class="py-1 font-semibold">"Warehouse"</th><th class="font-semibold">"On hand"</th><th class="font-semibold">"Committed"</th><th class="font-semibold">"Available"</th><th class="font-semibold">"Unavailable"</th><th class="font-semibold">"Set on hand"</th></tr>
                                 </thead>
                                 <tbody>
                                     {v.levels.into_iter().map(|l| {
@@ -455,6 +455,7 @@ fn StockEditor(
                                                 <td class="py-2 tabular-nums">{l.on_hand}</td>
                                                 <td class="py-2 tabular-nums">{l.reserved}</td>
                                                 <td class="py-2 tabular-nums">{l.available}</td>
+                                                <td class="py-2 tabular-nums" title="Damaged, quality control and safety stock: set on the SKU's stock page">{l.unavailable}</td>
                                                 <td class="py-2">
                                                     <ActionForm action=set_stock attr:class="flex flex-wrap items-center gap-1">
                                                         <input type="hidden" name="variant_id" value=v.id />

@@ -5,7 +5,10 @@ use leptos_meta::Title;
 
 use super::products::{error_notice, saved_notice, INPUT};
 use crate::{
-    api::{AdminDeleteBrand, AdminDeleteCategory, AdminSaveBrand, AdminSaveCategory},
+    api::{
+        AdminDeleteBrand, AdminDeleteCategory, AdminSaveBrand, AdminSaveCategory,
+        AdminSetBrandReorderSettings,
+    },
     components::ui::{
         form_error_signal, Alert, ButtonStyle, CardSkeleton, ErrorNotice, PageHeading,
     },
@@ -94,16 +97,24 @@ fn CategoryRow(
 pub fn AdminBrandsPage() -> impl IntoView {
     let save = ServerAction::<AdminSaveBrand>::new();
     let delete = ServerAction::<AdminDeleteBrand>::new();
+    let reorder = ServerAction::<AdminSetBrandReorderSettings>::new();
     let brands = Resource::new(
-        move || (save.version().get(), delete.version().get()),
+        move || {
+            (
+                save.version().get(),
+                delete.version().get(),
+                reorder.version().get(),
+            )
+        },
         |_| crate::api::admin_brands(),
     );
     let error = form_error_signal(save);
     let delete_error = form_error_signal(delete);
+    let reorder_error = form_error_signal(reorder);
     view! {
         <Title text="Brands · Admin" />
         <PageHeading title="Brands" subtitle="Brands shoppers can filter by." />
-        <Alert message=Signal::derive(move || error.get().or(delete_error.get()).map(|e| e.to_string())) />
+        <Alert message=Signal::derive(move || error.get().or(delete_error.get()).or(reorder_error.get()).map(|e| e.to_string())) />
         <Transition fallback=CardSkeleton>
             {move || Suspend::new(async move {
                 match brands.await {
@@ -111,9 +122,9 @@ pub fn AdminBrandsPage() -> impl IntoView {
                     Ok(all) => view! {
                         <div class="flex flex-col gap-2 rounded-xl border border-stone-200 bg-white p-4 shadow-sm" id="brands">
                             <h2 class="text-sm font-semibold">"New brand"</h2>
-                            <BrandRow brand=None save delete />
+                            <BrandRow brand=None save delete reorder />
                             <hr class="my-2 border-stone-100" />
-                            {all.into_iter().map(|b| view! { <BrandRow brand=Some(b) save delete /> }).collect_view()}
+                            {all.into_iter().map(|b| view! { <BrandRow brand=Some(b) save delete reorder /> }).collect_view()}
                         </div>
                     }.into_any(),
                 }
@@ -127,8 +138,13 @@ fn BrandRow(
     brand: Option<AdminTaxon>,
     save: ServerAction<AdminSaveBrand>,
     delete: ServerAction<AdminDeleteBrand>,
+    reorder: ServerAction<AdminSetBrandReorderSettings>,
 ) -> impl IntoView {
     let id = brand.as_ref().map(|b| b.id);
+    let days = |d: Option<i32>| d.map(|d| d.to_string()).unwrap_or_default();
+    let settings = brand
+        .as_ref()
+        .map(|b| (b.id, days(b.lead_time_days), days(b.cover_days)));
     view! {
         <div class="brand-row grid grid-cols-2 items-center gap-2 md:grid-cols-[1fr_1fr_8rem_4rem_4rem]">
             <ActionForm action=save attr:class="contents">
@@ -142,6 +158,17 @@ fn BrandRow(
                 <ActionForm action=delete>
                     <input type="hidden" name="id" value=id />
                     <button type="submit" class="text-xs font-medium text-red-700 hover:underline">"Delete"</button>
+                </ActionForm>
+            })}
+            {settings.map(|(brand_id, lead, cover)| view! {
+                <ActionForm action=reorder attr:class="brand-reorder col-span-2 flex flex-wrap items-center gap-1 text-xs text-stone-600 md:col-span-5">
+                    <input type="hidden" name="brand_id" value=brand_id />
+                    <label for=format!("brand-lead-{brand_id}")>"Reorder: lead time"</label>
+                    <input id=format!("brand-lead-{brand_id}") name="lead_time_days" inputmode="numeric" value=lead placeholder="shop" class="w-14 rounded-md border border-stone-300 px-2 py-0.5 text-xs" />
+                    <label for=format!("brand-cover-{brand_id}")>"days, cover"</label>
+                    <input id=format!("brand-cover-{brand_id}") name="cover_days" inputmode="numeric" value=cover placeholder="shop" class="w-14 rounded-md border border-stone-300 px-2 py-0.5 text-xs" />
+                    <span>"days for its variants (empty: the shop's; a variant's own setting wins)"</span>
+                    <button type="submit" class="rounded-md border border-stone-300 px-2 py-0.5 font-semibold hover:bg-stone-100">"Save"</button>
                 </ActionForm>
             })}
         </div>

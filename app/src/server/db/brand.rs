@@ -10,6 +10,9 @@ pub struct Model {
     pub slug: String,
     pub name: String,
     pub created_at: DateTimeUtc,
+    /// Reorder suggestions for its variants (null: the shop's defaults; a variant's own wins).
+    pub lead_time_days: Option<i32>,
+    pub cover_days: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,6 +23,8 @@ pub mod payment_event;
 pub mod product;
 pub mod product_image;
 pub mod product_variant;
+pub mod purchase_order;
+pub mod purchase_order_line;
 pub mod refund;
 pub mod refund_line;
 pub mod return_request;

@@ -14,6 +14,8 @@ pub struct Model {
     pub amount: i64,
     /// The units went back on sale; `false`: not resellable (damaged), written off.
     pub restock: bool,
+    /// Not restocked but back in the warehouse as damaged (unavailable).
+    pub damaged: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,10 @@ pub struct Model {
     pub warehouse_id: i32,
     pub on_hand: i32,
     pub reserved: i32,
+    /// Unavailable units (on hand, not for sale), by why.
+    pub damaged: i32,
+    pub quality_control: i32,
+    pub safety_stock: i32,
     pub reorder_point: Option<i32>,
     pub updated_at: DateTimeUtc,
 }

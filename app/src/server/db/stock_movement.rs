@@ -15,6 +15,11 @@ pub struct Model {
     pub on_hand_after: i32,
     pub reserved_before: i32,
     pub reserved_after: i32,
+    /// Which unavailable state this movement changed ([`crate::model::UnavailableState`]),
+    /// and its value before and after; none (and 0, 0) for the others.
+    pub unavailable_state: Option<String>,
+    pub unavailable_before: i32,
+    pub unavailable_after: i32,
     pub reference: String,
     pub note: String,
     pub actor_user_id: Option<i32>,

@@ -353,7 +353,8 @@ async fn bulk_move_orders(
 
 /// The refund form of an order's admin page (a plain form, so it works before hydration):
 /// `key` (the form's idempotency key), `reason`, then either `amount` or, per line,
-/// `qty_{item}` with `restock_{item}` ticked to put the units back on sale, and `shipping`.
+/// `qty_{item}` with `fate_{item}` (`restock`: back on sale, `damaged`: back but unavailable,
+/// `write_off`; or, as before, a ticked `restock_{item}`), and `shipping`.
 /// Back to the order page with what happened.
 async fn refund_order(
     State(state): State<AppState>,
@@ -377,7 +378,8 @@ async fn refund_order(
         Redirect::to(&format!("/admin/orders/{}?{query}", order.number)).into_response()
     };
     let mut ask = crate::model::RefundRequest::default();
-    let (mut key, mut quantities, mut restock) = (String::new(), Vec::new(), Vec::new());
+    let (mut key, mut quantities) = (String::new(), Vec::new());
+    let (mut restock, mut damaged) = (Vec::new(), Vec::new());
     for (name, value) in form_urlencoded::parse(&body) {
         let value = value.trim();
         match name.as_ref() {
@@ -408,6 +410,17 @@ async fn refund_order(
                     .and_then(|i| i.parse::<i32>().ok())
                 {
                     restock.push(item);
+                } else if let Some(item) = other
+                    .strip_prefix("fate_")
+                    .and_then(|i| i.parse::<i32>().ok())
+                {
+                    // The form's choice per line: back on sale, back damaged, or written off.
+                    match value {
+                        "restock" => restock.push(item),
+                        "damaged" => damaged.push(item),
+                        "write_off" => {}
+                        _ => return back("error", "Choose what becomes of the units."),
+                    }
                 }
             }
         }
@@ -418,6 +431,7 @@ async fn refund_order(
             item_id,
             quantity,
             restock: restock.contains(&item_id),
+            damaged: damaged.contains(&item_id),
         })
         .collect();
     match crate::server::orders::refunds::request(

@@ -36,9 +36,14 @@ pub enum InventoryError {
         field: &'static str,
         message: String,
     },
-    /// On hand may not drop below the units orders hold: those are promised to customers.
-    #[error("On hand cannot go below the {reserved} units held for orders (asked for {wanted}).")]
-    BelowCommitted { reserved: i32, wanted: i64 },
+    /// On hand may not drop below the units orders hold (promised to customers) and the
+    /// unavailable ones (on the shelf, set aside): write those off first.
+    #[error("On hand cannot go below {} units: {reserved} held for orders and {unavailable} unavailable (asked for {wanted}).", reserved + unavailable)]
+    BelowCommitted {
+        reserved: i32,
+        unavailable: i32,
+        wanted: i64,
+    },
     /// Problems of a count (or a file of counts), one per line; nothing was posted.
     #[error("{} problem(s); nothing was posted", .0.len())]
     Rows(Vec<String>),
@@ -128,13 +133,14 @@ pub async fn adjust(
                 format!(
                     "UPDATE stock_levels SET on_hand = on_hand + {d}, updated_at = {now} \
                      WHERE variant_id = {v} AND warehouse_id = {w} \
-                       AND on_hand + {d} >= reserved AND on_hand + {d} <= {max} \
-                     RETURNING on_hand, reserved",
+                       AND {free} + {d} >= 0 AND on_hand + {d} <= {max} \
+                     RETURNING on_hand, reserved, damaged + quality_control + safety_stock AS unavailable",
                     d = p(1),
                     now = p(2),
                     v = p(3),
                     w = p(4),
                     max = p(5),
+                    free = super::level_available_sql(""),
                 ),
                 [
                     delta.into(),
@@ -193,7 +199,7 @@ async fn set_on_hand(
     let p = |n: usize| placeholders(backend, n, 1);
     for _attempt in 0..8 {
         let now = read(db, level).await?;
-        if target < now.reserved || target > MAX_ON_HAND {
+        if target < now.reserved + now.unavailable || target > MAX_ON_HAND {
             return Err(refusal(now, target.into()));
         }
         if target == now.on_hand {
@@ -204,13 +210,14 @@ async fn set_on_hand(
             format!(
                 "UPDATE stock_levels SET on_hand = {t}, updated_at = {at} \
                  WHERE variant_id = {v} AND warehouse_id = {w} \
-                   AND on_hand = {was} AND reserved <= {t} \
-                 RETURNING on_hand, reserved",
+                   AND on_hand = {was} AND reserved + {unavailable} <= {t} \
+                 RETURNING on_hand, reserved, damaged + quality_control + safety_stock AS unavailable",
                 t = p(1),
                 at = p(2),
                 v = p(3),
                 w = p(4),
                 was = p(5),
+                unavailable = super::unavailable_sql(""),
             ),
             [
                 target.into(),
@@ -238,7 +245,7 @@ pub(super) async fn read(
     Level::find_by_statement(Statement::from_sql_and_values(
         backend,
         format!(
-            "SELECT on_hand, reserved FROM stock_levels WHERE variant_id = {} AND warehouse_id = {}",
+            "SELECT on_hand, reserved, damaged + quality_control + safety_stock AS unavailable FROM stock_levels WHERE variant_id = {} AND warehouse_id = {}",
             placeholders(backend, 1, 1),
             placeholders(backend, 2, 1)
         ),
@@ -258,6 +265,7 @@ fn refusal(now: Level, wanted: i64) -> InventoryError {
     } else {
         InventoryError::BelowCommitted {
             reserved: now.reserved,
+            unavailable: now.unavailable,
             wanted,
         }
     }

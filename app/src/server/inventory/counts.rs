@@ -75,10 +75,10 @@ pub async fn post(
                     variant.sku, warehouse.code, now.on_hand
                 ));
             }
-            if line.counted < now.reserved {
+            if line.counted < now.reserved + now.unavailable {
                 return Err(format!(
-                    "{} in {}: counted {} but {} are held for orders; check the held units",
-                    variant.sku, warehouse.code, line.counted, now.reserved
+                    "{} in {}: counted {} but {} are held for orders and {} unavailable; check those units (write off what is gone)",
+                    variant.sku, warehouse.code, line.counted, now.reserved, now.unavailable
                 ));
             }
             // The compare-and-swap: only if on hand is still the snapshot.
@@ -86,13 +86,14 @@ pub async fn post(
                 backend,
                 format!(
                     "UPDATE stock_levels SET on_hand = {c}, updated_at = {at} \
-                     WHERE variant_id = {v} AND warehouse_id = {w} AND on_hand = {e} AND reserved <= {c} \
-                     RETURNING on_hand, reserved",
+                     WHERE variant_id = {v} AND warehouse_id = {w} AND on_hand = {e} AND reserved + {unavailable} <= {c} \
+                     RETURNING on_hand, reserved, damaged + quality_control + safety_stock AS unavailable",
                     c = p(1),
                     at = p(2),
                     v = p(3),
                     w = p(4),
                     e = p(5),
+                    unavailable = super::unavailable_sql(""),
                 ),
                 [
                     line.counted.into(),

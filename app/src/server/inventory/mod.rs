@@ -6,9 +6,11 @@ pub mod adjust;
 pub mod alerts;
 pub mod audit;
 pub mod counts;
+pub mod purchases;
 pub mod reorder;
 pub mod staff;
 pub mod transfers;
+pub mod unavailable;
 pub mod warehouses;
 
 use chrono::Utc;
@@ -77,6 +79,9 @@ pub async fn receive_opening_stock(
                 warehouse_id: Set(warehouse_id),
                 on_hand: Set(quantity.max(0)),
                 reserved: Set(0),
+                damaged: Set(0),
+                quality_control: Set(0),
+                safety_stock: Set(0),
                 reorder_point: Set(None),
                 updated_at: Set(now),
             },
@@ -126,6 +131,8 @@ pub enum StockError {
 struct Level {
     on_hand: i32,
     reserved: i32,
+    /// All unavailable states together (the level's `unavailable_sql`).
+    unavailable: i32,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -133,6 +140,7 @@ struct TakenFrom {
     warehouse_id: i32,
     on_hand: i32,
     reserved: i32,
+    unavailable: i32,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -141,14 +149,56 @@ struct Availability {
     available: i32,
 }
 
+/// Unavailable units of a level (an SQL expression over `stock_levels` columns, qualified
+/// by `table` when it is not empty): on hand but not for sale.
+pub fn unavailable_sql(table: &str) -> String {
+    let t = if table.is_empty() {
+        String::new()
+    } else {
+        format!("{table}.")
+    };
+    format!("({t}damaged + {t}quality_control + {t}safety_stock)")
+}
+
+/// Units of a level that nothing else claims (an SQL expression like [`unavailable_sql`]):
+/// on hand minus committed minus unavailable. Every take of stock is conditional on it.
+pub fn level_available_sql(table: &str) -> String {
+    let t = if table.is_empty() {
+        String::new()
+    } else {
+        format!("{table}.")
+    };
+    format!("({t}on_hand - {t}reserved - {})", unavailable_sql(table))
+}
+
+/// Units on their way to the variant `variant` (SQL expressions), into the warehouse
+/// `warehouse` or into any: transfers in transit and lines of placed purchase orders.
+pub fn incoming_sql(variant: &str, warehouse: Option<&str>) -> String {
+    let (to_transfer, to_order) = match warehouse {
+        Some(w) => (
+            format!("AND t.to_warehouse_id = {w}"),
+            format!("AND o.warehouse_id = {w}"),
+        ),
+        None => (String::new(), String::new()),
+    };
+    format!(
+        "(COALESCE((SELECT SUM(t.quantity) FROM stock_transfers t \
+            WHERE t.variant_id = {variant} {to_transfer} AND t.status = 'in_transit'), 0) \
+          + COALESCE((SELECT SUM(l.quantity) FROM purchase_order_lines l \
+            JOIN purchase_orders o ON o.id = l.purchase_order_id \
+            WHERE l.variant_id = {variant} {to_order} AND o.status = 'ordered'), 0))"
+    )
+}
+
 /// The one definition of "units a shopper can buy" of the variant `variant` (an SQL
-/// expression): on hand minus reserved, summed over the active warehouses. The listings
+/// expression): [`level_available_sql`] summed over the active warehouses. The listings
 /// (`products.available`), the product page, the cart and checkout all use this.
 pub fn available_units_sql(variant: &str) -> String {
     format!(
-        "COALESCE((SELECT SUM(s.on_hand - s.reserved) FROM stock_levels s \
+        "COALESCE((SELECT SUM({}) FROM stock_levels s \
            JOIN warehouses w ON w.id = s.warehouse_id \
-           WHERE s.variant_id = {variant} AND w.active), 0)"
+           WHERE s.variant_id = {variant} AND w.active), 0)",
+        level_available_sql("s")
     )
 }
 
@@ -225,11 +275,14 @@ pub type Allocation = Vec<(i32, i32)>;
 #[must_use = "the movements must be written in the same transaction"]
 pub struct Journal {
     rows: Vec<stock_movement::ActiveModel>,
+    /// Some level went between "some available" and "none" (see [`Journal::changes_sold_out`]).
+    crossed_zero: bool,
 }
 
 impl Journal {
-    /// Records a change of one level from `(on_hand, reserved)` before to after; the quantity
-    /// is the size of the change.
+    /// Records a change of one level from `(on_hand, reserved)` before to after, with
+    /// `unavailable` units (unchanged by it); the quantity is the size of the change.
+    #[allow(clippy::too_many_arguments)]
     fn record(
         &mut self,
         variant_id: i32,
@@ -238,7 +291,10 @@ impl Journal {
         before: (i32, i32),
         after: (i32, i32),
         reference: &str,
+        unavailable: i32,
     ) {
+        let available = |(on_hand, reserved): (i32, i32)| on_hand - reserved - unavailable > 0;
+        let crossed = self.crossed_zero || available(before) != available(after);
         self.record_by(
             (variant_id, warehouse_id),
             kind,
@@ -248,6 +304,7 @@ impl Journal {
             None,
             "",
         );
+        self.crossed_zero = crossed;
     }
 
     /// [`Journal::record`] with who made the change and why (staff's adjustments).
@@ -263,6 +320,9 @@ impl Journal {
         note: &str,
     ) {
         let quantity = (after.0 - before.0).abs().max((after.1 - before.1).abs());
+        // Without the level's unavailable units this may see a crossing that is not one: an
+        // extra refresh, never a missed one (see `record` for the exact test).
+        self.crossed_zero |= (before.0 - before.1 > 0) != (after.0 - after.1 > 0);
         self.rows.push(stock_movement::ActiveModel {
             variant_id: Set(variant_id),
             warehouse_id: Set(warehouse_id),
@@ -272,6 +332,9 @@ impl Journal {
             on_hand_after: Set(after.0),
             reserved_before: Set(before.1),
             reserved_after: Set(after.1),
+            unavailable_state: Set(None),
+            unavailable_before: Set(0),
+            unavailable_after: Set(0),
             reference: Set(reference.to_string()),
             note: Set(note.to_string()),
             actor_user_id: Set(actor),
@@ -280,16 +343,45 @@ impl Journal {
         });
     }
 
+    /// Records a change of one unavailable state of a level (and of on hand, which a write-off
+    /// or a damaged return moves too): `before` and `after` are `(on_hand, reserved, units in
+    /// the state)`.
+    #[allow(clippy::too_many_arguments)]
+    fn record_unavailable(
+        &mut self,
+        (variant_id, warehouse_id): (i32, i32),
+        kind: MovementKind,
+        state: crate::model::UnavailableState,
+        before: (i32, i32, i32),
+        after: (i32, i32, i32),
+        reference: &str,
+        actor: Option<i32>,
+        note: &str,
+    ) {
+        self.record_by(
+            (variant_id, warehouse_id),
+            kind,
+            (before.0, before.1),
+            (after.0, after.1),
+            reference,
+            actor,
+            note,
+        );
+        self.crossed_zero = true;
+        if let Some(row) = self.rows.last_mut() {
+            row.quantity = Set((after.2 - before.2).abs().max((after.0 - before.0).abs()));
+            row.unavailable_state = Set(Some(state.to_string()));
+            row.unavailable_before = Set(before.2);
+            row.unavailable_after = Set(after.2);
+        }
+    }
+
     /// Whether a level changed between "some available" and "none": the moment a product
     /// may switch between in stock and sold out, so cached listings must be refreshed.
     /// (Checked per warehouse level, so it may say yes when another warehouse still has
     /// units: an extra refresh, never a missed one.)
     pub fn changes_sold_out(&self) -> bool {
-        self.rows.iter().any(|r| {
-            let before = r.on_hand_before.as_ref() - r.reserved_before.as_ref();
-            let after = r.on_hand_after.as_ref() - r.reserved_after.as_ref();
-            (before > 0) != (after > 0)
-        })
+        self.crossed_zero
     }
 
     /// The variants whose stock moved.
@@ -371,7 +463,7 @@ pub async fn reserve_lines(
 /// the units, so the common case is a single statement. Otherwise the units are taken from
 /// the warehouses in priority order, each share by its own conditional `UPDATE`.
 ///
-/// Every take is `UPDATE … WHERE on_hand - reserved >= q`, so two buyers can never both take
+/// Every take is `UPDATE … WHERE on_hand - reserved - unavailable >= q`, so two buyers can never both take
 /// the last unit, on any number of server processes: the database decides. When a concurrent
 /// buyer got there first the update matches no row and the levels are read again (a bounded
 /// number of times).
@@ -392,15 +484,17 @@ async fn reserve_into(
         backend,
         format!(
             "UPDATE stock_levels SET reserved = reserved + {q}, updated_at = {now} \
-             WHERE variant_id = {v} AND reserved + {q} <= on_hand AND warehouse_id = ( \
+             WHERE variant_id = {v} AND {free} >= {q} AND warehouse_id = ( \
                  SELECT s.warehouse_id FROM stock_levels s \
                  JOIN warehouses w ON w.id = s.warehouse_id \
-                 WHERE s.variant_id = {v} AND w.active AND s.on_hand - s.reserved >= {q} \
+                 WHERE s.variant_id = {v} AND w.active AND {s_free} >= {q} \
                  ORDER BY w.priority, w.id LIMIT 1) \
-             RETURNING warehouse_id, on_hand, reserved",
+             RETURNING warehouse_id, on_hand, reserved, damaged + quality_control + safety_stock AS unavailable",
             q = p(1),
             now = p(2),
             v = p(3),
+            free = level_available_sql(""),
+            s_free = level_available_sql("s"),
         ),
         [quantity.into(), Utc::now().into(), variant_id.into()],
     ))
@@ -414,6 +508,7 @@ async fn reserve_into(
             (taken.on_hand, taken.reserved - quantity),
             (taken.on_hand, taken.reserved),
             reference,
+            taken.unavailable,
         );
         return Ok(vec![(taken.warehouse_id, quantity)]);
     }
@@ -427,11 +522,12 @@ async fn reserve_into(
         let levels = Availability::find_by_statement(sea_orm::Statement::from_sql_and_values(
             backend,
             format!(
-                "SELECT s.warehouse_id, s.on_hand - s.reserved AS available FROM stock_levels s \
+                "SELECT s.warehouse_id, {free} AS available FROM stock_levels s \
                  JOIN warehouses w ON w.id = s.warehouse_id \
-                 WHERE s.variant_id = {} AND w.active AND s.on_hand - s.reserved > 0 \
+                 WHERE s.variant_id = {v} AND w.active AND {free} > 0 \
                  ORDER BY w.priority, w.id",
-                p(1)
+                free = level_available_sql("s"),
+                v = p(1)
             ),
             [variant_id.into()],
         ))
@@ -503,8 +599,8 @@ pub async fn release_into(
 }
 
 /// Moves `delta` units of one level into reservation (positive, a `reserve` movement) or out
-/// of it (negative, a `release` movement) with one conditional `UPDATE`, only if the result
-/// stays within `0..=on_hand`. Returns whether it did.
+/// of it (negative, a `release` movement) with one conditional `UPDATE`, only if reserved
+/// stays at least 0 and a reservation takes only available units. Returns whether it did.
 async fn shift_reserved(
     db: &impl ConnectionTrait,
     variant_id: i32,
@@ -520,12 +616,13 @@ async fn shift_reserved(
         format!(
             "UPDATE stock_levels SET reserved = reserved + {d}, updated_at = {now} \
              WHERE variant_id = {v} AND warehouse_id = {w} \
-               AND reserved + {d} >= 0 AND reserved + {d} <= on_hand \
-             RETURNING on_hand, reserved",
+               AND reserved + {d} >= 0 AND {free} >= {d} \
+             RETURNING on_hand, reserved, damaged + quality_control + safety_stock AS unavailable",
             d = p(1),
             now = p(2),
             v = p(3),
-            w = p(4)
+            w = p(4),
+            free = level_available_sql(""),
         ),
         [
             delta.into(),
@@ -550,6 +647,7 @@ async fn shift_reserved(
         (after.on_hand, after.reserved - delta),
         (after.on_hand, after.reserved),
         reference,
+        after.unavailable,
     );
     Ok(true)
 }
@@ -574,7 +672,7 @@ pub async fn sell(
             "UPDATE stock_levels SET on_hand = on_hand - {q}, reserved = reserved - {q}, \
                updated_at = {now} \
              WHERE variant_id = {v} AND warehouse_id = {w} AND reserved >= {q} \
-             RETURNING on_hand, reserved",
+             RETURNING on_hand, reserved, damaged + quality_control + safety_stock AS unavailable",
             q = p(1),
             now = p(2),
             v = p(3),
@@ -601,6 +699,7 @@ pub async fn sell(
         (after.on_hand + quantity, after.reserved + quantity),
         (after.on_hand, after.reserved),
         reference,
+        after.unavailable,
     );
     Ok(())
 }
@@ -623,7 +722,7 @@ pub async fn restock(
         format!(
             "UPDATE stock_levels SET on_hand = on_hand + {q}, updated_at = {now} \
              WHERE variant_id = {v} AND warehouse_id = {w} \
-             RETURNING on_hand, reserved",
+             RETURNING on_hand, reserved, damaged + quality_control + safety_stock AS unavailable",
             q = p(1),
             now = p(2),
             v = p(3),
@@ -650,6 +749,7 @@ pub async fn restock(
         (after.on_hand - quantity, after.reserved),
         (after.on_hand, after.reserved),
         reference,
+        after.unavailable,
     );
     Ok(())
 }

@@ -195,12 +195,15 @@ pub async fn suggestions(
         backend,
         format!(
             "SELECT v.id AS variant_id, v.sku, v.title, p.name AS product_name, \
-               v.lead_time_days, v.cover_days, CAST({} AS BIGINT) AS available, \
-               CAST(COALESCE((SELECT SUM(t.quantity) FROM stock_transfers t \
-                 WHERE t.variant_id = v.id AND t.status = 'in_transit'), 0) AS BIGINT) AS incoming \
+               COALESCE(v.lead_time_days, b.lead_time_days) AS lead_time_days, \
+               COALESCE(v.cover_days, b.cover_days) AS cover_days, \
+               CAST({} AS BIGINT) AS available, \
+               CAST({} AS BIGINT) AS incoming \
              FROM product_variants v JOIN products p ON p.id = v.product_id \
+             LEFT JOIN brands b ON b.id = p.brand_id \
              WHERE v.active AND p.status = 'active'",
-            available_units_sql("v.id")
+            available_units_sql("v.id"),
+            super::incoming_sql("v.id", None)
         ),
     ))
     .all(db)
@@ -264,6 +267,27 @@ pub async fn set_variant_days(
             super::InventoryError::NotFound(format!("There is no variant #{variant_id}."))
         })?;
     let mut row = variant.into_active_model();
+    row.lead_time_days = Set(lead_time_days);
+    row.cover_days = Set(cover_days);
+    row.update(db).await?;
+    Ok(())
+}
+
+/// Sets a brand's lead time and cover days (`None`: the shop's defaults).
+pub async fn set_brand_days(
+    db: &DatabaseConnection,
+    brand_id: i32,
+    lead_time_days: Option<i32>,
+    cover_days: Option<i32>,
+) -> Result<(), super::InventoryError> {
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    let brand = crate::server::db::brand::Entity::find_by_id(brand_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            super::InventoryError::NotFound(format!("There is no brand #{brand_id}."))
+        })?;
+    let mut row = brand.into_active_model();
     row.lead_time_days = Set(lead_time_days);
     row.cover_days = Set(cover_days);
     row.update(db).await?;

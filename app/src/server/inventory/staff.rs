@@ -29,6 +29,9 @@ struct LevelRow {
     active: bool,
     on_hand: i32,
     reserved: i32,
+    damaged: i32,
+    quality_control: i32,
+    safety_stock: i32,
     incoming: i64,
 }
 
@@ -45,11 +48,11 @@ pub async fn levels_of(
         backend,
         format!(
             "SELECT s.variant_id, s.warehouse_id, w.code, w.name, w.active, s.on_hand, s.reserved, \
-                    CAST(COALESCE((SELECT SUM(t.quantity) FROM stock_transfers t \
-                        WHERE t.variant_id = s.variant_id AND t.to_warehouse_id = s.warehouse_id \
-                          AND t.status = 'in_transit'), 0) AS BIGINT) AS incoming \
+                    s.damaged, s.quality_control, s.safety_stock, \
+                    CAST({} AS BIGINT) AS incoming \
              FROM stock_levels s JOIN warehouses w ON w.id = s.warehouse_id \
              WHERE s.variant_id IN ({}) ORDER BY s.variant_id, w.priority, w.id",
+            super::incoming_sql("s.variant_id", Some("s.warehouse_id")),
             placeholders(backend, 1, variant_ids.len())
         ),
         variant_ids
@@ -68,7 +71,11 @@ pub async fn levels_of(
             warehouse_active: r.active,
             on_hand: r.on_hand,
             reserved: r.reserved,
-            available: r.on_hand - r.reserved,
+            unavailable: r.damaged + r.quality_control + r.safety_stock,
+            damaged: r.damaged,
+            quality_control: r.quality_control,
+            safety_stock: r.safety_stock,
+            available: r.on_hand - r.reserved - r.damaged - r.quality_control - r.safety_stock,
             incoming: i32::try_from(r.incoming).unwrap_or(i32::MAX),
         });
     }
@@ -142,8 +149,12 @@ pub async fn stock(
 fn item(v: VariantRow, levels: Vec<StockLevelView>) -> StockItem {
     let incoming = levels.iter().map(|l| i64::from(l.incoming)).sum();
     let selling = levels.iter().filter(|l| l.warehouse_active);
-    let (on_hand, reserved) = selling.fold((0i64, 0i64), |(h, r), l| {
-        (h + i64::from(l.on_hand), r + i64::from(l.reserved))
+    let (on_hand, reserved, unavailable) = selling.fold((0i64, 0i64, 0i64), |(h, r, u), l| {
+        (
+            h + i64::from(l.on_hand),
+            r + i64::from(l.reserved),
+            u + i64::from(l.unavailable),
+        )
     });
     StockItem {
         variant_id: v.id,
@@ -154,7 +165,8 @@ fn item(v: VariantRow, levels: Vec<StockLevelView>) -> StockItem {
         levels,
         on_hand,
         reserved,
-        available: on_hand - reserved,
+        unavailable,
+        available: on_hand - reserved - unavailable,
         incoming,
     }
 }
@@ -303,6 +315,9 @@ pub async fn movements(
             on_hand_after: m.on_hand_after,
             reserved_before: m.reserved_before,
             reserved_after: m.reserved_after,
+            unavailable_state: m.unavailable_state,
+            unavailable_before: m.unavailable_before,
+            unavailable_after: m.unavailable_after,
             reference: m.reference,
             note: m.note,
             actor: m.actor_user_id.and_then(|id| actors.get(&id).cloned()),
@@ -336,8 +351,9 @@ pub async fn overview(
     };
     let available = match &warehouse {
         Some(w) => format!(
-            "COALESCE((SELECT s.on_hand - s.reserved FROM stock_levels s \
+            "COALESCE((SELECT {} FROM stock_levels s \
                WHERE s.variant_id = v.id AND s.warehouse_id = {}), 0)",
+            super::level_available_sql("s"),
             next(w.id.into(), &mut values)
         ),
         None => super::available_units_sql("v.id"),
@@ -381,10 +397,20 @@ pub async fn overview(
             "{available} > 0 AND {available} < COALESCE(v.low_stock_threshold, {})",
             next(super::alerts::default_threshold().into(), &mut values)
         )),
+        "unavailable" => {
+            let only = match &warehouse {
+                Some(w) => format!("AND s.warehouse_id = {}", next(w.id.into(), &mut values)),
+                None => String::new(),
+            };
+            conditions.push(format!(
+                "EXISTS (SELECT 1 FROM stock_levels s WHERE s.variant_id = v.id {only} AND {} > 0)",
+                super::unavailable_sql("s")
+            ))
+        }
         other => {
             return Err(InventoryError::Invalid {
                 field: "state",
-                message: format!("`{other}` is not low or out"),
+                message: format!("`{other}` is not low, out or unavailable"),
             })
         }
     }

@@ -73,12 +73,13 @@ pub async fn ship(
         backend,
         format!(
             "UPDATE stock_levels SET on_hand = on_hand - {q}, updated_at = {now} \
-             WHERE variant_id = {v} AND warehouse_id = {w} AND on_hand - reserved >= {q} \
-             RETURNING on_hand, reserved",
+             WHERE variant_id = {v} AND warehouse_id = {w} AND {free} >= {q} \
+             RETURNING on_hand, reserved, damaged + quality_control + safety_stock AS unavailable",
             q = p(1),
             now = p(2),
             v = p(3),
             w = p(4),
+            free = super::level_available_sql(""),
         ),
         [
             request.quantity.into(),
@@ -99,9 +100,9 @@ pub async fn ship(
             },
         )
         .await?;
-        let available = now.on_hand - now.reserved;
+        let available = now.on_hand - now.reserved - now.unavailable;
         return Err(InventoryError::Conflict(format!(
-            "Only {available} of {} available in {} (units held for orders stay).",
+            "Only {available} of {} available in {} (units held for orders and unavailable ones stay).",
             variant.sku, from.code
         )));
     };
@@ -172,7 +173,7 @@ pub async fn receive(
         format!(
             "UPDATE stock_levels SET on_hand = on_hand + {q}, updated_at = {now} \
              WHERE variant_id = {v} AND warehouse_id = {w} AND on_hand + {q} <= {max} \
-             RETURNING on_hand, reserved",
+             RETURNING on_hand, reserved, damaged + quality_control + safety_stock AS unavailable",
             q = p(1),
             now = p(2),
             v = p(3),

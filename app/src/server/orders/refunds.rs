@@ -50,6 +50,8 @@ pub enum RefundError {
     UnknownLine(i32),
     #[error("Refund at least one unit of each chosen line.")]
     BadQuantity,
+    #[error("Refunded units go back on sale or come back damaged, not both.")]
+    RestockAndDamaged,
     #[error("Only {left} of {sku} can still be refunded.")]
     LineExceeded { sku: String, left: i32 },
     #[error("The shipping fee was refunded already.")]
@@ -80,6 +82,7 @@ impl From<RefundError> for AppError {
             | RefundError::AmountAndLines
             | RefundError::UnknownLine(_)
             | RefundError::BadQuantity
+            | RefundError::RestockAndDamaged
             | RefundError::LineExceeded { .. } => AppError::field("lines", e.to_string()),
             RefundError::ShippingRefunded => AppError::field("shipping", e.to_string()),
             RefundError::Db(e) => e.into(),
@@ -192,7 +195,8 @@ pub async fn request(
             order_item_id: Set(line.item.map(|i| i.id)),
             quantity: Set(line.quantity),
             amount: Set(line.amount),
-            restock: Set(line.restock),
+            restock: Set(line.fate == Fate::Restock),
+            damaged: Set(line.fate == Fate::Damaged),
             ..Default::default()
         }
         .insert(&txn)
@@ -208,15 +212,17 @@ pub async fn request(
                 order.id,
                 variant_id,
                 line.quantity,
-                line.restock,
+                line.fate,
                 &reference,
                 &mut journal,
             )
             .await?;
-            what.push_str(match (line.restock, settled) {
-                (true, 0) => " (already back in stock)",
-                (true, _) => " (back in stock)",
-                (false, _) => " (not resellable)",
+            what.push_str(match (line.fate, settled) {
+                (Fate::Restock, 0) => " (already back in stock)",
+                (Fate::Restock, _) => " (back in stock)",
+                (Fate::Damaged, 0) => " (already back in stock)",
+                (Fate::Damaged, _) => " (back damaged: unavailable)",
+                (Fate::WriteOff, _) => " (not resellable)",
             });
         }
         described.push(what);
@@ -303,7 +309,29 @@ struct PricedLine<'a> {
     item: Option<&'a order_item::Model>,
     quantity: i32,
     amount: i64,
-    restock: bool,
+    fate: Fate,
+}
+
+/// What becomes of refunded units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    /// Back on the shelf, for sale.
+    Restock,
+    /// Back in the warehouse, damaged: on hand but unavailable.
+    Damaged,
+    /// Never back (or thrown away): out of stock for good.
+    WriteOff,
+}
+
+impl Fate {
+    fn of(restock: bool, damaged: bool) -> Result<Fate, RefundError> {
+        match (restock, damaged) {
+            (true, true) => Err(RefundError::RestockAndDamaged),
+            (true, false) => Ok(Fate::Restock),
+            (false, true) => Ok(Fate::Damaged),
+            (false, false) => Ok(Fate::WriteOff),
+        }
+    }
 }
 
 /// Checks the requested lines against what was bought and refunded before, and prices them:
@@ -316,19 +344,20 @@ fn price_lines<'a>(
     earlier: &[refund_line::Model],
     ask: &RefundRequest,
 ) -> Result<Vec<PricedLine<'a>>, RefundError> {
-    let mut wanted: Vec<(i32, i32, bool)> = Vec::new();
+    let mut wanted: Vec<(i32, i32, Fate)> = Vec::new();
     for l in &ask.lines {
         if l.quantity <= 0 {
             return Err(RefundError::BadQuantity);
         }
+        let fate = Fate::of(l.restock, l.damaged)?;
         match wanted.iter_mut().find(|(id, _, _)| *id == l.item_id) {
             Some(w) => w.1 += l.quantity,
-            None => wanted.push((l.item_id, l.quantity, l.restock)),
+            None => wanted.push((l.item_id, l.quantity, fate)),
         }
     }
     let goods_total = order.grand_total - order.shipping_total;
     let mut priced = Vec::new();
-    for (item_id, quantity, restock) in wanted {
+    for (item_id, quantity, fate) in wanted {
         let item = items
             .iter()
             .find(|i| i.id == item_id)
@@ -358,7 +387,7 @@ fn price_lines<'a>(
             item: Some(item),
             quantity,
             amount: upto(before + quantity) - upto(before),
-            restock,
+            fate,
         });
     }
     if ask.shipping {
@@ -369,7 +398,7 @@ fn price_lines<'a>(
             item: None,
             quantity: 1,
             amount: order.shipping_total,
-            restock: false,
+            fate: Fate::WriteOff,
         });
     }
     Ok(priced)
@@ -397,8 +426,9 @@ async fn lines_of(
         .await
 }
 
-/// Refunded units of a variant leave the order's sold units: back on the shelf (`restock`: a
-/// `restock` movement into the warehouse they were sold from) or written off. The reservations
+/// Refunded units of a variant leave the order's sold units: back on the shelf (a `restock`
+/// movement into the warehouse they were sold from), back there damaged (a `return` movement:
+/// on hand but unavailable) or written off. The reservations
 /// are split so each unit's fate is on record, and a later cancel restocks only what is still
 /// `sold`. Returns how many units were settled (fewer than asked when some had gone back
 /// already, e.g. by a cancel).
@@ -407,14 +437,14 @@ async fn settle_units(
     order_id: i32,
     variant_id: i32,
     quantity: i32,
-    restock: bool,
+    fate: Fate,
     reference: &str,
     journal: &mut inventory::Journal,
 ) -> Result<i32, DbErr> {
-    let state = if restock {
-        ReservationState::Restocked
-    } else {
-        ReservationState::WrittenOff
+    let state = match fate {
+        Fate::Restock => ReservationState::Restocked,
+        Fate::Damaged => ReservationState::ReturnedDamaged,
+        Fate::WriteOff => ReservationState::WrittenOff,
     };
     let sold = order_reservation::Entity::find()
         .filter(order_reservation::Column::OrderId.eq(order_id))
@@ -455,8 +485,19 @@ async fn settle_units(
             .insert(txn)
             .await?;
         }
-        if restock {
-            inventory::restock(txn, variant_id, r.warehouse_id, take, reference, journal).await?;
+        match fate {
+            Fate::Restock => {
+                inventory::restock(txn, variant_id, r.warehouse_id, take, reference, journal)
+                    .await?
+            }
+            Fate::Damaged => {
+                let level = inventory::LevelKey {
+                    variant_id,
+                    warehouse_id: r.warehouse_id,
+                };
+                inventory::unavailable::return_damaged(txn, level, take, reference, journal).await?
+            }
+            Fate::WriteOff => {}
         }
         left -= take;
     }
@@ -509,6 +550,7 @@ pub async fn refunds_of(
                             quantity: l.quantity,
                             amount: money(l.amount),
                             restock: l.restock,
+                            damaged: l.damaged,
                         }
                     })
                     .collect(),

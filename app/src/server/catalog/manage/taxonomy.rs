@@ -44,6 +44,8 @@ pub async fn list_categories(db: &DatabaseConnection) -> Result<Vec<AdminTaxon>,
                 parent_id: c.parent_id,
                 position: c.position,
                 products: counts.get(&c.id).copied().unwrap_or(0),
+                lead_time_days: None,
+                cover_days: None,
             });
             visit(all, Some(c.id), counts, out, depth + 1);
         }
@@ -67,6 +69,8 @@ pub async fn list_brands(db: &DatabaseConnection) -> Result<Vec<AdminTaxon>, DbE
             name: b.name,
             parent_id: None,
             position: 0,
+            lead_time_days: b.lead_time_days,
+            cover_days: b.cover_days,
         })
         .collect())
 }

@@ -10,7 +10,8 @@ use crate::{
     error::AppError,
     model::{
         AdjustmentRequest, CountRequest, CountedLine, MovementKind, MovementView,
-        ReorderSuggestion, StockItem, TransferRequest, TransferStatus, TransferView, WarehouseView,
+        PurchaseOrderRequest, PurchaseOrderStatus, PurchaseOrderView, ReorderSuggestion, StockItem,
+        TransferRequest, TransferStatus, TransferView, UnavailableRequest, WarehouseView,
     },
     server::{error::ErrorBody, inventory, session, state::AppState},
 };
@@ -58,6 +59,27 @@ pub async fn adjust_stock(
     let staff = session::require_staff(&state, &session).await?;
     Ok(Json(
         inventory::staff::adjust_sku(&state.db, state.cache.as_ref(), staff.id, &request).await?,
+    ))
+}
+
+/// Moves units of one SKU in one warehouse into or out of an unavailable state (`damaged`,
+/// `quality_control`, `safety_stock`): `set_aside` takes available units, `make_available`
+/// gives them back to sale, `write_off` removes them from on hand. A reason is required; the
+/// change is a `set_aside`, `made_available` or `write_off` movement. Answers the SKU's stock.
+#[utoipa::path(post, path = "/api/v1/admin/inventory/unavailable", tag = "inventory",
+    request_body = UnavailableRequest,
+    responses((status = 200, body = StockItem), (status = 404, body = ErrorBody),
+              (status = 422, description = "Not that many units to move, or a bad field",
+               body = ErrorBody)))]
+pub async fn change_unavailable(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(request): ApiJson<UnavailableRequest>,
+) -> Result<Json<StockItem>, AppError> {
+    let staff = session::require_staff(&state, &session).await?;
+    Ok(Json(
+        inventory::unavailable::change_sku(&state.db, state.cache.as_ref(), staff.id, &request)
+            .await?,
     ))
 }
 
@@ -244,4 +266,80 @@ pub async fn reorder_suggestions(
             format!("`{other}` is not json or csv"),
         )),
     }
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+pub struct PurchaseOrderQuery {
+    /// `ordered`, `received` or `cancelled`; empty: all.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// Purchase orders, newest first (up to 200). While `ordered`, their lines are incoming at
+/// their warehouse.
+#[utoipa::path(get, path = "/api/v1/admin/purchase-orders", tag = "inventory",
+    params(PurchaseOrderQuery),
+    responses((status = 200, body = Vec<PurchaseOrderView>), (status = 422, body = ErrorBody)))]
+pub async fn list_purchase_orders(
+    State(state): State<AppState>,
+    session: Session,
+    ApiQuery(query): ApiQuery<PurchaseOrderQuery>,
+) -> Result<Json<Vec<PurchaseOrderView>>, AppError> {
+    session::require_staff(&state, &session).await?;
+    let status = match query.status.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => Some(
+            s.parse::<PurchaseOrderStatus>()
+                .map_err(|e| AppError::field("status", e.to_string()))?,
+        ),
+    };
+    Ok(Json(inventory::purchases::list(&state.db, status).await?))
+}
+
+/// Places a purchase order: a supplier, the warehouse (code) it comes to, an optional
+/// expected date and note, and units per SKU. Any bad line refuses the whole order (422, one
+/// message per line).
+#[utoipa::path(post, path = "/api/v1/admin/purchase-orders", tag = "inventory",
+    request_body = PurchaseOrderRequest,
+    responses((status = 201, body = PurchaseOrderView), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn create_purchase_order(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(request): ApiJson<PurchaseOrderRequest>,
+) -> Result<(axum::http::StatusCode, Json<PurchaseOrderView>), AppError> {
+    let staff = session::require_staff(&state, &session).await?;
+    let order = inventory::purchases::create(&state.db, staff.id, &request).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(order)))
+}
+
+/// Receives a purchase order: every line joins its warehouse's on hand (a `receive`
+/// movement each), all in one transaction. Once only.
+#[utoipa::path(post, path = "/api/v1/admin/purchase-orders/{id}/receive", tag = "inventory",
+    params(("id" = i32, Path)),
+    responses((status = 200, body = PurchaseOrderView), (status = 404, body = ErrorBody),
+              (status = 409, description = "Received or cancelled already", body = ErrorBody)))]
+pub async fn receive_purchase_order(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(id): ApiPath<i32>,
+) -> Result<Json<PurchaseOrderView>, AppError> {
+    let staff = session::require_staff(&state, &session).await?;
+    Ok(Json(
+        inventory::purchases::receive(&state.db, state.cache.as_ref(), staff.id, id).await?,
+    ))
+}
+
+/// Cancels a purchase order that has not arrived; nothing moves.
+#[utoipa::path(post, path = "/api/v1/admin/purchase-orders/{id}/cancel", tag = "inventory",
+    params(("id" = i32, Path)),
+    responses((status = 200, body = PurchaseOrderView), (status = 404, body = ErrorBody),
+              (status = 409, description = "Received or cancelled already", body = ErrorBody)))]
+pub async fn cancel_purchase_order(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(id): ApiPath<i32>,
+) -> Result<Json<PurchaseOrderView>, AppError> {
+    session::require_staff(&state, &session).await?;
+    Ok(Json(inventory::purchases::cancel(&state.db, id).await?))
 }

@@ -114,6 +114,22 @@ pub fn router() -> Router<AppState> {
             post(inventory::adjust_stock),
         )
         .route(
+            "/admin/inventory/unavailable",
+            post(inventory::change_unavailable),
+        )
+        .route(
+            "/admin/purchase-orders",
+            get(inventory::list_purchase_orders).post(inventory::create_purchase_order),
+        )
+        .route(
+            "/admin/purchase-orders/{id}/receive",
+            post(inventory::receive_purchase_order),
+        )
+        .route(
+            "/admin/purchase-orders/{id}/cancel",
+            post(inventory::cancel_purchase_order),
+        )
+        .route(
             "/admin/inventory/{sku}/movements",
             get(inventory::list_movements),
         )
@@ -151,8 +167,8 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Pasar Store API", version = "1", description = "JSON API of the Pasar shop. Errors are `{ \"error\": { \"code\", \"message\", \"fields\"? } }`. Authentication is by the session cookie set at login; state-changing requests from browsers on other origins are refused."),
-    paths(register, login, logout, me, list_users, update_user, catalog::list_products, catalog::get_product, catalog::suggest, catalog::list_categories, catalog::list_brands, shop::get_cart, shop::add_item, shop::set_item, shop::remove_item, shop::shipping_methods, shop::place, shop::get_order, shop::list_orders, shop::demo_approve, shop::demo_decline, orders::cancel_order, orders::order_invoice, orders::order_credit_note, orders::request_return, orders::decide_return, orders::admin_list_orders, orders::admin_get_order, orders::admin_update_order, orders::admin_refund_order, inventory::list_stock, inventory::adjust_stock, inventory::list_movements, inventory::list_warehouses, inventory::ship_transfer, inventory::receive_transfer, inventory::list_transfers, inventory::post_count, inventory::reorder_suggestions),
-    components(schemas(User, Role, RegisterRequest, LoginRequest, UpdateUserRequest, ErrorBody, Page<User>, crate::model::ProductPage, crate::model::ProductDetail, crate::model::Suggestions, catalog::CategoryView, catalog::BrandView, crate::model::CartView, crate::model::CartLine, crate::model::CartNotice, shop::AddItemRequest, shop::SetQuantityRequest, crate::model::CheckoutInput, crate::model::CheckoutQuote, crate::model::CheckoutResult, crate::model::OrderView, crate::model::OrderLine, crate::model::OrderTotals, crate::model::NextStep, crate::model::ShippingOption, crate::model::AddressInput, crate::model::TimelineEntry, crate::model::AdminOrderRow, Page<crate::model::AdminOrderRow>, orders::CancelRequest, orders::UpdateOrderRequest, crate::model::RefundRequest, crate::model::RefundLineRequest, crate::model::RefundOutcome, crate::model::OrderRefund, crate::model::OrderRefundLine, crate::model::OrderReturn, crate::model::OrderReturnLine, crate::model::ReturnRequestInput, crate::model::ReturnLineInput, crate::model::ReturnDecision, crate::model::StockItem, crate::model::StockLevelView, crate::model::MovementView, crate::model::AdjustmentRequest, crate::model::WarehouseView, crate::model::TransferView, crate::model::TransferRequest, crate::model::CountRequest, crate::model::CountLine, crate::model::CountedLine, crate::model::ReorderSuggestion, inventory::StockQuery)),
+    paths(register, login, logout, me, list_users, update_user, catalog::list_products, catalog::get_product, catalog::suggest, catalog::list_categories, catalog::list_brands, shop::get_cart, shop::add_item, shop::set_item, shop::remove_item, shop::shipping_methods, shop::place, shop::get_order, shop::list_orders, shop::demo_approve, shop::demo_decline, orders::cancel_order, orders::order_invoice, orders::order_credit_note, orders::request_return, orders::decide_return, orders::admin_list_orders, orders::admin_get_order, orders::admin_update_order, orders::admin_refund_order, inventory::list_stock, inventory::adjust_stock, inventory::change_unavailable, inventory::list_movements, inventory::list_warehouses, inventory::ship_transfer, inventory::receive_transfer, inventory::list_transfers, inventory::post_count, inventory::reorder_suggestions, inventory::list_purchase_orders, inventory::create_purchase_order, inventory::receive_purchase_order, inventory::cancel_purchase_order),
+    components(schemas(User, Role, RegisterRequest, LoginRequest, UpdateUserRequest, ErrorBody, Page<User>, crate::model::ProductPage, crate::model::ProductDetail, crate::model::Suggestions, catalog::CategoryView, catalog::BrandView, crate::model::CartView, crate::model::CartLine, crate::model::CartNotice, shop::AddItemRequest, shop::SetQuantityRequest, crate::model::CheckoutInput, crate::model::CheckoutQuote, crate::model::CheckoutResult, crate::model::OrderView, crate::model::OrderLine, crate::model::OrderTotals, crate::model::NextStep, crate::model::ShippingOption, crate::model::AddressInput, crate::model::TimelineEntry, crate::model::AdminOrderRow, Page<crate::model::AdminOrderRow>, orders::CancelRequest, orders::UpdateOrderRequest, crate::model::RefundRequest, crate::model::RefundLineRequest, crate::model::RefundOutcome, crate::model::OrderRefund, crate::model::OrderRefundLine, crate::model::OrderReturn, crate::model::OrderReturnLine, crate::model::ReturnRequestInput, crate::model::ReturnLineInput, crate::model::ReturnDecision, crate::model::StockItem, crate::model::StockLevelView, crate::model::MovementView, crate::model::AdjustmentRequest, crate::model::UnavailableRequest, crate::model::UnavailableAction, crate::model::PurchaseOrderView, crate::model::PurchaseOrderLineView, crate::model::PurchaseOrderRequest, crate::model::PurchaseOrderLineRequest, crate::model::WarehouseView, crate::model::TransferView, crate::model::TransferRequest, crate::model::CountRequest, crate::model::CountLine, crate::model::CountedLine, crate::model::ReorderSuggestion, inventory::StockQuery)),
     tags((name = "auth", description = "Accounts and sessions"), (name = "catalog", description = "Products, categories and brands"), (name = "cart", description = "The shopper's cart (guests by the pasar_cart cookie)"), (name = "checkout", description = "Placing orders, the shopper's orders, the demo gateway"), (name = "orders", description = "The order workflow: cancelling (shoppers); staff move orders through admin/orders"), (name = "inventory", description = "Stock per warehouse, adjustments and their audit trail (staff)"), (name = "admin", description = "Shop administration (admin role)"))
 )]
 pub struct ApiDoc;
