@@ -398,7 +398,7 @@ fn History(
                     <tr><th class="py-1">"Warehouse"</th><th>"On hand"</th><th>"Committed"</th><th>"Unavailable"</th><th>"Available"</th><th>"Incoming"</th><th>"Count"</th></tr>
                 </thead>
                 <tbody>
-                    {item.levels.iter().cloned().map(|l| view! {
+                    {item.levels.into_iter().map(|l| view! {
                         <tr class="border-t border-stone-100" data-warehouse=l.warehouse.clone()>
                             <td class="py-1">{l.warehouse.clone()}" "<span class="text-xs text-stone-500">{l.warehouse_name.clone()}{(!l.warehouse_active).then_some(" (inactive)")}</span></td>
                             <td class="tabular-nums">{l.on_hand}</td>
