@@ -436,6 +436,46 @@ await journey('staff set stock with a reason; the history shows it and the shop 
   total += 1;
   assert.equal(Number(await page.textContent('.stock-levels .stock-available')), total);
 
+  // One unit found damaged: still on hand, no longer available.
+  await page.selectOption('#unavailable-warehouse', 'JKT');
+  await page.selectOption('#unavailable-action', 'set_aside');
+  await page.selectOption('#unavailable-state', 'damaged');
+  await page.fill('#unavailable-quantity', '1');
+  await page.fill('#unavailable-reason', 'e2e: crushed carton');
+  await page.click('.unavailable-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('.stock-movements .stock-movement')?.getAttribute('data-kind') === 'set_aside');
+  total -= 1;
+  assert.equal(Number(await page.textContent('.stock-levels .stock-available')), total);
+  assert.equal(Number(await page.textContent('.stock-levels .stock-unavailable')), 1);
+  assert.match(await page.textContent('.stock-levels tr[data-warehouse="JKT"] .unavailable-breakdown'), /damaged 1/);
+  await shot(page, '35-admin-unavailable');
+
+  // Five more ordered from a supplier: incoming at Jakarta until received.
+  await page.goto('/admin/purchase-orders');
+  await page.waitForSelector('.po-form');
+  await page.waitForLoadState('networkidle');
+  await page.fill('#po-supplier', 'CV e2e Tekstil');
+  await page.selectOption('#po-warehouse', 'JKT');
+  await page.fill('#po-lines', `${sku}, 5`);
+  await page.click('.po-form button[type=submit]');
+  const po = page.locator('.purchase-order[data-status="ordered"]').first();
+  await po.waitFor();
+  assert.match(await po.textContent(), new RegExp(sku));
+  await page.goto(`/admin/inventory/${sku}`);
+  await page.waitForSelector('.stock-levels');
+  assert.equal(await page.textContent('.stock-levels tr[data-warehouse="JKT"] .level-incoming'), '5');
+  await page.goto('/admin/purchase-orders');
+  await page.waitForSelector('.purchase-order[data-status="ordered"] .receive-po');
+  await page.waitForLoadState('networkidle');
+  await shot(page, '36-admin-purchase-orders');
+  await page.click('.purchase-order[data-status="ordered"] .receive-po');
+  await page.waitForSelector('.purchase-order[data-status="received"]');
+  total += 5;
+  await page.goto(`/admin/inventory/${sku}`);
+  await page.waitForSelector('.stock-levels');
+  assert.equal(Number(await page.textContent('.stock-levels .stock-available')), total);
+  assert.equal(await page.getAttribute('.stock-movements .stock-movement', 'data-kind'), 'receive');
+
   await page.goto('/admin/inventory');
   await page.waitForLoadState('networkidle');
   await page.waitForSelector('text=Low stock');
