@@ -40,14 +40,10 @@ pub fn AdminInventoryPage() -> impl IntoView {
         }
     });
     let overview = Resource::new(move || filter.get(), crate::api::admin_stock_overview);
-    let choices = Resource::new(
-        || (),
-        |_| async {
-            let taxa = crate::api::admin_taxon_choices().await?;
-            let warehouses = crate::api::admin_warehouses().await?;
-            Ok::<_, crate::error::AppError>((taxa, warehouses))
-        },
-    );
+    // One server function per resource: a second call after an `await` in the same future
+    // can run without the request's context during SSR.
+    let taxa = Resource::new(|| (), |_| crate::api::admin_taxon_choices());
+    let warehouses = Resource::new(|| (), |_| crate::api::admin_warehouses());
     let low = Resource::new(|| (), |_| crate::api::admin_low_stock());
     let reorder = Resource::new(|| (), |_| crate::api::admin_reorder_suggestions());
     let order_suggestions = ServerAction::<AdminOrderSuggestions>::new();
@@ -80,9 +76,9 @@ pub fn AdminInventoryPage() -> impl IntoView {
             <Transition fallback=CardSkeleton>
                 {move || Suspend::new(async move {
                     let f = filter.get();
-                    match (choices.await, overview.await) {
-                        (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error /> }.into_any(),
-                        (Ok((taxa, warehouses)), Ok(page)) => view! {
+                    match (taxa.await, warehouses.await, overview.await) {
+                        (Err(error), _, _) | (_, Err(error), _) | (_, _, Err(error)) => view! { <ErrorNotice error /> }.into_any(),
+                        (Ok(taxa), Ok(warehouses), Ok(page)) => view! {
                             <OverviewFilters f=f.clone() taxa warehouses />
                             <OverviewTable page filter=f />
                         }.into_any(),
@@ -111,10 +107,10 @@ pub fn AdminInventoryPage() -> impl IntoView {
             <p class="mb-2 text-xs text-stone-500">"From the last 30 days of sales: velocity (a weighted daily average), days of cover left, safety stock for the service level, and how many to order to cover the lead time and the cover days. Most urgent first."</p>
             <Transition fallback=CardSkeleton>
                 {move || Suspend::new(async move {
-                    match (reorder.await, choices.await) {
+                    match (reorder.await, warehouses.await) {
                         (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error /> }.into_any(),
                         (Ok(rows), _) if rows.is_empty() => view! { <p class="text-sm text-stone-600">"Nothing has sold in the last 30 days."</p> }.into_any(),
-                        (Ok(rows), Ok((_, warehouses))) => {
+                        (Ok(rows), Ok(warehouses)) => {
                             let to_order = rows.iter().filter(|r| r.suggested > 0).count();
                             view! {
                             <div class="overflow-x-auto">

@@ -18,7 +18,7 @@ pub fn AdminPurchaseOrdersPage() -> impl IntoView {
     let create = ServerAction::<AdminCreatePurchaseOrder>::new();
     let receive = ServerAction::<AdminReceivePurchaseOrder>::new();
     let cancel = ServerAction::<AdminCancelPurchaseOrder>::new();
-    let data = Resource::new(
+    let orders = Resource::new(
         move || {
             (
                 create.version().get(),
@@ -26,12 +26,10 @@ pub fn AdminPurchaseOrdersPage() -> impl IntoView {
                 cancel.version().get(),
             )
         },
-        |_| async {
-            let orders = crate::api::admin_purchase_orders(String::new()).await?;
-            let warehouses = crate::api::admin_warehouses().await?;
-            Ok::<_, crate::error::AppError>((orders, warehouses))
-        },
+        |_| crate::api::admin_purchase_orders(String::new()),
     );
+    // Its own resource: one server function per future (see the stock page).
+    let warehouses = Resource::new(|| (), |_| crate::api::admin_warehouses());
     let create_error = action_error_signal(create);
     let receive_error = action_error_signal(receive);
     let cancel_error = action_error_signal(cancel);
@@ -42,9 +40,9 @@ pub fn AdminPurchaseOrdersPage() -> impl IntoView {
         <Alert message=Signal::derive(move || act_error.get().map(|e| e.to_string())) />
         <Transition fallback=CardSkeleton>
             {move || Suspend::new(async move {
-                match data.await {
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    Ok((orders, warehouses)) => view! {
+                match (orders.await, warehouses.await) {
+                    (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error /> }.into_any(),
+                    (Ok(orders), Ok(warehouses)) => view! {
                         <OrderList orders receive cancel />
                         <Card class="mt-6">
                             <h2 class="mb-2 font-semibold">"Place a purchase order"</h2>
