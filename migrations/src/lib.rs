@@ -29,6 +29,7 @@ mod m20261205_000023_reorder_settings;
 mod m20261206_000024_unavailable_stock;
 mod m20261206_000025_brand_reorder_settings;
 mod m20261206_000026_purchase_orders;
+mod m20261206_000027_outbox_counted;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000024_unavailable_stock::Migration),
             Box::new(m20261206_000025_brand_reorder_settings::Migration),
             Box::new(m20261206_000026_purchase_orders::Migration),
+            Box::new(m20261206_000027_outbox_counted::Migration),
         ]
     }
 }

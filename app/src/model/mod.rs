@@ -1,6 +1,7 @@
 //! Serde types both the server and the browser use. Database models never leave the server;
 //! they are mapped to these.
 pub mod account;
+pub mod analytics;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
@@ -12,6 +13,7 @@ pub mod status;
 pub mod tax;
 
 pub use account::*;
+pub use analytics::*;
 pub use cart::*;
 pub use catalog::*;
 pub use checkout::*;

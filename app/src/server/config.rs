@@ -278,6 +278,14 @@ fn default_service_level() -> f64 {
 #[serde(deny_unknown_fields)]
 pub struct AnalyticsSettings {
     pub refresh_seconds: u32,
+    /// How long every analytics key lives in Redis (the database keeps the truth; `pasar
+    /// analytics rebuild` restores older days).
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
+}
+
+fn default_retention_days() -> u32 {
+    35
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,6 +1,7 @@
 //! Server-only code (compiled with the `ssr` feature; none of it reaches the WASM bundle).
 //! One module per business domain, plus the plumbing they share.
 pub mod accounts;
+pub mod analytics;
 pub mod cache;
 pub mod cart;
 pub mod catalog;

@@ -58,6 +58,18 @@ impl Shop {
         let health = redis.as_ref().map(RedisHealth::new);
         let sessions = SessionBackend::new(redis.as_ref().zip(health.clone()), &db).await?;
         let prefix = settings.cache_prefix.clone();
+        let counters: Arc<dyn super::analytics::store::CounterStore> = match &redis {
+            Some(redis) => Arc::new(super::analytics::store::RedisCounters::new(
+                redis.pool().clone(),
+                prefix.clone(),
+            )),
+            None => Arc::new(super::analytics::store::MemoryCounters::new()),
+        };
+        let analytics = super::analytics::Analytics::new(
+            counters,
+            &settings.shop.time_zone,
+            settings.analytics.retention_days,
+        );
         let cache: SharedCache = match (redis, health) {
             (Some(redis), Some(health)) => {
                 Arc::new(Prefixed::new(prefix, Failover::new(redis, health)))
@@ -87,6 +99,7 @@ impl Shop {
             leptos_options,
             db,
             cache,
+            analytics,
             settings: Arc::new(settings),
             checkout_limiter,
             login_limiter,
@@ -118,6 +131,7 @@ impl Shop {
         super::orders::spawn_expiry_job(self.state.clone(), std::time::Duration::from_secs(30));
         super::payments::spawn_reconciler(self.state.clone());
         super::emails::spawn_worker(self.state.clone(), self.state.settings.mail_every);
+        super::analytics::spawn_worker(self.state.clone(), self.state.settings.mail_every);
         let settings = self.state.settings.clone();
         let app = self.router();
         serve_connections(listener, app, &settings).await

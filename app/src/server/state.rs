@@ -12,6 +12,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
     pub cache: SharedCache,
+    /// The dashboard's counters (see `server::analytics`).
+    pub analytics: super::analytics::Analytics,
     pub settings: Arc<Settings>,
     pub login_limiter: Arc<LoginLimiter>,
     pub checkout_limiter: Arc<super::checkout::CheckoutLimiter>,

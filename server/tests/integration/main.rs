@@ -3,6 +3,7 @@
 //! database. `cargo xtask test` runs them on SQLite and on PostgreSQL + Redis.
 mod common;
 
+mod analytics;
 mod api;
 mod cart;
 mod catalog;

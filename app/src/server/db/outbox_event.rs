@@ -15,6 +15,8 @@ pub struct Model {
     pub payload: String,
     pub created_at: DateTimeUtc,
     pub processed_at: Option<DateTimeUtc>,
+    /// When analytics counted it (its own cursor; see `server::analytics`).
+    pub counted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,7 @@ pub fn outbox_row(
         payload: Set(payload.to_string()),
         created_at: Set(Utc::now()),
         processed_at: Set(None),
+        counted_at: Set(None),
         ..Default::default()
     }
 }

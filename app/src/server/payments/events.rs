@@ -259,6 +259,15 @@ async fn record_declined_attempt(
         .filter(payment::Column::Id.eq(payment.id))
         .exec(txn)
         .await?;
+    // Each gateway event is applied once (its id is stored), so each declined attempt is one
+    // fact for analytics' payment success rate.
+    crate::server::orders::emit(
+        txn,
+        "payment.failed",
+        &format!("order:{}", payment.order_id),
+        serde_json::json!({ "order_id": payment.order_id, "payment_id": payment.id, "gateway": payment.gateway }),
+    )
+    .await?;
     Ok(EventOutcome::Applied)
 }
 

@@ -1,0 +1,221 @@
+//! Analytics against the real app (SQLite with the in-process counters; PostgreSQL with Redis
+//! in the PG pass): a scripted day of orders, a declined attempt, a refund and a replayed
+//! fact, read through `GET /api/v1/admin/analytics`, equals the SQL aggregate over the same
+//! orders, and each fact counts once.
+use crate::{
+    common::{spawn_app, unique_name, variant_with_stock},
+    orders::{checkout_body, customer_with_paid_order, place},
+};
+use app::server::{
+    analytics,
+    db::{order, order_item, outbox_event, product_variant},
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+
+async fn dashboard(app: &crate::common::TestApp, staff: &reqwest::Client, range: &str) -> Value {
+    let res = staff
+        .get(app.url(&format!("/api/v1/admin/analytics?range={range}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_scripted_day_counts_every_fact_once_and_equals_the_database() {
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    let (first_id, first, _) = variant_with_stock(db, &[20, 0]).await;
+    let (_, second, _) = variant_with_stock(db, &[20, 0]).await;
+
+    // A registered customer buys twice (new, then returning).
+    let (customer, number_one) = customer_with_paid_order(&app, &first, 2).await;
+    let placed = place(&app, &customer, &second, 1).await;
+    let number_two = placed["order"]["number"].as_str().unwrap().to_string();
+    // Declined once, then paid: one failed attempt, one success.
+    for verdict in ["decline", "approve"] {
+        let res = customer
+            .post(app.url(&format!("/api/v1/payments/demo/{number_two}/{verdict}")))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{verdict}: {}", res.status());
+    }
+    // A guest buys one unit.
+    let guest = app.new_client();
+    let res = guest
+        .post(app.url("/api/v1/cart/items"))
+        .json(&json!({ "sku": first, "quantity": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = guest
+        .post(app.url("/api/v1/checkout"))
+        .header("Idempotency-Key", unique_name("order"))
+        .json(&checkout_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let guest_order: Value = res.json().await.unwrap();
+    let guest_number = guest_order["order"]["number"].as_str().unwrap().to_string();
+    let res = guest
+        .post(app.url(&format!("/api/v1/payments/demo/{guest_number}/approve")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // Staff refund 10.000 of the first order.
+    let staff = app.new_client();
+    app.login_as_admin(&staff).await;
+    let res = staff
+        .post(app.url(&format!("/api/v1/admin/orders/{number_one}/refunds")))
+        .header("Idempotency-Key", unique_name("refund"))
+        .json(&json!({ "amount": 10_000, "reason": "Goodwill" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
+    let view = dashboard(&app, &staff, "today").await;
+
+    // A replayed fact (an outbox retry, a redelivered webhook) changes nothing.
+    let paid = outbox_event::Entity::find()
+        .filter(outbox_event::Column::Kind.eq("order.paid"))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(paid.len(), 3);
+    assert!(paid.iter().all(|e| e.counted_at.is_some()), "counted");
+    outbox_event::Entity::update_many()
+        .col_expr(
+            outbox_event::Column::CountedAt,
+            Option::<chrono::DateTime<chrono::Utc>>::None.into(),
+        )
+        .filter(outbox_event::Column::Id.eq(paid[0].id))
+        .exec(db)
+        .await
+        .unwrap();
+    assert_eq!(
+        analytics::count_outbox(db, &app.state.analytics)
+            .await
+            .unwrap(),
+        1,
+        "the fact is taken again"
+    );
+    let ops = analytics::ops_for(db, &app.state.analytics, &paid[0])
+        .await
+        .unwrap();
+    assert!(!app
+        .state
+        .analytics
+        .store
+        .apply(
+            Some(&format!("analytics:seen:{}", paid[0].id)),
+            &ops,
+            app.state.analytics.retention
+        )
+        .await
+        .unwrap());
+    assert_eq!(
+        dashboard(&app, &staff, "today").await["revenue"],
+        view["revenue"]
+    );
+
+    // Every figure equals the SQL aggregate over the same orders.
+    let orders = order::Entity::find()
+        .filter(order::Column::PaidAt.is_not_null())
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(orders.len(), 3);
+    let grand: i64 = orders.iter().map(|o| o.grand_total).sum();
+    let items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.is_in(orders.iter().map(|o| o.id)))
+        .all(db)
+        .await
+        .unwrap();
+    let units: i64 = items.iter().map(|i| i64::from(i.quantity)).sum();
+    assert_eq!(units, 4);
+    assert_eq!(view["revenue"]["current"], grand - 10_000, "{view}");
+    assert_eq!(view["revenue"]["previous"], 0);
+    assert!(
+        view["revenue"]["change_percent"].is_null(),
+        "no % against nothing"
+    );
+    assert_eq!(view["orders"]["current"], 3);
+    assert_eq!(view["units"]["current"], 4);
+    assert_eq!(view["refunded"]["current"], 10_000);
+    assert_eq!(view["average_order_value"]["current"], (grand - 10_000) / 3);
+    assert_eq!(
+        view["customers"]["current"], 2,
+        "the customer and the guest"
+    );
+    assert_eq!(view["new_customers"]["current"], 2);
+    assert_eq!(view["returning_customers"]["current"], 1);
+    assert_eq!(
+        view["payment_success_rate"]["current"], 75.0,
+        "3 paid of 4 attempts"
+    );
+    assert!(view["payment_success_rate"]["previous"].is_null());
+    assert_eq!(view["payment_methods"][0]["method"], "demo");
+    assert_eq!(view["payment_methods"][0]["succeeded"], 3);
+    assert_eq!(view["payment_methods"][0]["failed"], 1);
+    let first_product = product_variant::Entity::find_by_id(first_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .product_id;
+    let top = &view["top_by_units"][0];
+    assert_eq!(top["product_id"], first_product);
+    assert_eq!(top["units"], 3);
+    let first_lines: i64 = items
+        .iter()
+        .filter(|i| i.product_id == first_product)
+        .map(|i| i.line_total)
+        .sum();
+    assert_eq!(top["revenue"], first_lines);
+    let series = view["series"].as_array().unwrap();
+    assert_eq!(series.len(), 1);
+    assert_eq!(series[0]["orders"], 3);
+    assert_eq!(series[0]["day"], view["to"]);
+
+    // The week holds the same day, and six empty ones before it.
+    let week = dashboard(&app, &staff, "7d").await;
+    assert_eq!(week["series"].as_array().unwrap().len(), 7);
+    assert_eq!(week["revenue"]["current"], view["revenue"]["current"]);
+    assert_eq!(week["series"][0]["orders"], 0);
+
+    // Refusals.
+    let res = staff
+        .get(app.url("/api/v1/admin/analytics?range=1y"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let res = customer
+        .get(app.url("/api/v1/admin/analytics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+#[tokio::test]
+async fn days_start_at_the_shops_local_midnight() {
+    use chrono::TimeZone;
+    let store = std::sync::Arc::new(analytics::store::MemoryCounters::new());
+    let jakarta = analytics::Analytics::new(store, "Asia/Jakarta", 35);
+    // 16:59 UTC is 23:59 in Jakarta (UTC+7); 17:00 UTC is the next day there.
+    let before = chrono::Utc
+        .with_ymd_and_hms(2026, 12, 3, 16, 59, 59)
+        .unwrap();
+    let after = chrono::Utc.with_ymd_and_hms(2026, 12, 3, 17, 0, 0).unwrap();
+    assert_eq!(jakarta.day_of(before).to_string(), "2026-12-03");
+    assert_eq!(jakarta.day_of(after).to_string(), "2026-12-04");
+}
