@@ -55,6 +55,23 @@ enum Command {
         #[command(subcommand)]
         command: InventoryCommand,
     },
+    /// Analytics tools.
+    Analytics {
+        #[command(subcommand)]
+        command: AnalyticsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AnalyticsCommand {
+    /// Rebuild the Redis counters of the shop days FROM..=TO (YYYY-MM-DD, the shop's time
+    /// zone; default: every day still within the retention) from the database.
+    Rebuild {
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -162,6 +179,9 @@ async fn run(command: Command) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Analytics {
+            command: AnalyticsCommand::Rebuild { from, to },
+        } => rebuild_analytics(&settings, from, to).await,
         Command::Inventory {
             command: InventoryCommand::Check,
         } => {
@@ -187,6 +207,46 @@ async fn run(command: Command) -> Result<(), String> {
             }
         }
     }
+}
+
+/// `pasar analytics rebuild`: the counters of a range of days, from the database.
+async fn rebuild_analytics(
+    settings: &Settings,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> Result<(), String> {
+    let Some(url) = &settings.redis_url else {
+        return Err(
+            "REDIS_URL is not set: without Redis the counters live in the server process, which \
+             rebuilds them from the database when it starts"
+                .into(),
+        );
+    };
+    let db = migrated_database(settings).await?;
+    let redis = app::server::cache::connect_redis(url, 2)
+        .await
+        .map_err(|e| format!("REDIS_URL: {e}"))?;
+    let analytics = app::server::analytics::Analytics::new(
+        std::sync::Arc::new(app::server::analytics::store::RedisCounters::new(
+            redis.pool().clone(),
+            settings.cache_prefix.clone(),
+        )),
+        &settings.shop.time_zone,
+        settings.analytics.retention_days,
+    );
+    let (first, last) = analytics.window(chrono::Utc::now());
+    let (from, to) = (from.unwrap_or(first), to.unwrap_or(last));
+    if from > to {
+        return Err(format!("--from {from} is after --to {to}"));
+    }
+    let done = app::server::analytics::rebuild(&db, &analytics, from, to)
+        .await
+        .map_err(|e| format!("analytics rebuild failed: {e}"))?;
+    println!(
+        "analytics rebuilt: {} days ({from} to {to}) from {} facts",
+        done.days, done.facts
+    );
+    Ok(())
 }
 
 /// Connects and applies pending migrations, for the subcommands that write data.

@@ -17,8 +17,9 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    TransactionTrait,
 };
 
 use self::store::{CounterStore, Op};
@@ -98,6 +99,23 @@ impl Analytics {
     /// The shop's calendar day of an instant.
     pub fn day_of(&self, at: DateTime<Utc>) -> NaiveDate {
         at.with_timezone(&self.tz).date_naive()
+    }
+
+    /// The first and last shop day still within the retention, seen at `now`.
+    pub fn window(&self, now: DateTime<Utc>) -> (NaiveDate, NaiveDate) {
+        let today = self.day_of(now);
+        let days = i64::try_from(self.retention.as_secs() / 86_400)
+            .unwrap_or(1)
+            .max(1);
+        (today - chrono::Duration::days(days - 1), today)
+    }
+
+    /// How long the keys of `day` still live, seen on `today`: the retention less the day's
+    /// age (at least one day); none once it is past.
+    pub fn ttl_for(&self, day: NaiveDate, today: NaiveDate) -> Option<Duration> {
+        let age = u64::try_from((today - day).num_days()).unwrap_or(0);
+        let retention_days = self.retention.as_secs() / 86_400;
+        (age < retention_days).then(|| Duration::from_secs((retention_days - age).max(1) * 86_400))
     }
 }
 
@@ -221,40 +239,85 @@ async fn is_first_paid_order(
     Ok(query.count(db).await? == 0)
 }
 
+/// One counter at a time, in this process and (on PostgreSQL) across processes: a rebuild
+/// must not race a round of counting (see [`rebuild`]).
+static COUNTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The PostgreSQL advisory lock key of counting (any fixed number; "pasar-analytics").
+const COUNTING_LOCK: i64 = 0x7061_7361_7261_6e61;
+
 /// Counts the outbox facts not counted yet, oldest first, each applied once (its outbox id is
 /// the dedupe key) and then marked counted. Stops at the first failure (Redis away): the rest
-/// wait for the next round. Returns how many facts were counted.
+/// wait for the next round. When another round is counting right now, returns 0 at once: that
+/// round counts them. Returns how many facts were counted.
 pub async fn count_outbox(
     db: &DatabaseConnection,
     analytics: &Analytics,
 ) -> Result<usize, CountError> {
+    let Ok(_local) = COUNTING.try_lock() else {
+        return Ok(0);
+    };
+    let txn = db.begin().await?;
+    if !lock(&txn, false).await? {
+        return Ok(0);
+    }
+    let counted = count_in(&txn, analytics).await?;
+    txn.commit().await?;
+    Ok(counted)
+}
+
+/// Takes the cross-process counting lock for the transaction (PostgreSQL; SQLite has one
+/// process, which the mutex covers). `wait`: block until it is free; otherwise `false` when
+/// it is taken.
+async fn lock(txn: &DatabaseTransaction, wait: bool) -> Result<bool, DbErr> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(true);
+    }
+    #[derive(FromQueryResult)]
+    struct Taken {
+        taken: bool,
+    }
+    let sql = if wait {
+        format!("SELECT true AS taken FROM (SELECT pg_advisory_xact_lock({COUNTING_LOCK})) l")
+    } else {
+        format!("SELECT pg_try_advisory_xact_lock({COUNTING_LOCK}) AS taken")
+    };
+    Ok(
+        Taken::find_by_statement(Statement::from_string(DbBackend::Postgres, sql))
+            .one(txn)
+            .await?
+            .is_some_and(|t| t.taken),
+    )
+}
+
+async fn count_in(txn: &DatabaseTransaction, analytics: &Analytics) -> Result<usize, CountError> {
     const BATCH: u64 = 200;
     let mut counted = 0;
+    let today = analytics.day_of(Utc::now());
     loop {
         let batch = outbox_event::Entity::find()
             .filter(outbox_event::Column::CountedAt.is_null())
             .filter(outbox_event::Column::Kind.is_in(COUNTED_KINDS))
             .order_by_asc(outbox_event::Column::Id)
             .limit(BATCH)
-            .all(db)
+            .all(txn)
             .await?;
         if batch.is_empty() {
             return Ok(counted);
         }
         for event in &batch {
-            let ops = ops_for(db, analytics, event).await?;
-            analytics
-                .store
-                .apply(
-                    Some(&format!("analytics:seen:{}", event.id)),
-                    &ops,
-                    analytics.retention,
-                )
-                .await?;
+            // A day past its retention is not counted (its keys would outlive it).
+            if let Some(ttl) = analytics.ttl_for(analytics.day_of(event.created_at), today) {
+                let ops = ops_for(txn, analytics, event).await?;
+                analytics
+                    .store
+                    .apply(Some(&seen_key(event.id)), &ops, ttl)
+                    .await?;
+            }
             outbox_event::Entity::update_many()
                 .col_expr(outbox_event::Column::CountedAt, Some(Utc::now()).into())
                 .filter(outbox_event::Column::Id.eq(event.id))
-                .exec(db)
+                .exec(txn)
                 .await?;
             counted += 1;
         }
@@ -262,6 +325,82 @@ pub async fn count_outbox(
             return Ok(counted);
         }
     }
+}
+
+fn seen_key(id: i64) -> String {
+    format!("analytics:seen:{id}")
+}
+
+/// What a rebuild did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rebuilt {
+    pub days: usize,
+    pub facts: usize,
+}
+
+/// Rebuilds the counters of the shop days `from..=to` from the database: their keys are
+/// removed and every fact of those days counted again, under the counting lock, so a round
+/// of live counting never runs in between (it waits, then finds nothing to do). Days past the
+/// retention are skipped. If it is interrupted, run it again.
+pub async fn rebuild(
+    db: &DatabaseConnection,
+    analytics: &Analytics,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Rebuilt, CountError> {
+    let today = analytics.day_of(Utc::now());
+    let days: Vec<NaiveDate> = from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .filter(|d| analytics.ttl_for(*d, today).is_some())
+        .collect();
+    let _local = COUNTING.lock().await;
+    let txn = db.begin().await?;
+    lock(&txn, true).await?;
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        return Ok(Rebuilt { days: 0, facts: 0 });
+    };
+    let start = local_midnight(analytics, *first);
+    let end = local_midnight(analytics, *last + chrono::Duration::days(1));
+    let facts = outbox_event::Entity::find()
+        .filter(outbox_event::Column::Kind.is_in(COUNTED_KINDS))
+        .filter(outbox_event::Column::CreatedAt.gte(start))
+        .filter(outbox_event::Column::CreatedAt.lt(end))
+        .all(&txn)
+        .await?;
+    let mut keys: Vec<String> = days.iter().flat_map(|d| DayKeys::of(*d).all()).collect();
+    keys.extend(facts.iter().map(|f| seen_key(f.id)));
+    for chunk in keys.chunks(500) {
+        analytics.store.remove(chunk).await?;
+    }
+    for chunk in facts.chunks(500) {
+        outbox_event::Entity::update_many()
+            .col_expr(
+                outbox_event::Column::CountedAt,
+                Option::<DateTime<Utc>>::None.into(),
+            )
+            .filter(outbox_event::Column::Id.is_in(chunk.iter().map(|f| f.id)))
+            .exec(&txn)
+            .await?;
+    }
+    let counted = count_in(&txn, analytics).await?;
+    txn.commit().await?;
+    Ok(Rebuilt {
+        days: days.len(),
+        facts: counted.max(facts.len()),
+    })
+}
+
+/// The instant a shop day starts (its local midnight, in UTC).
+fn local_midnight(analytics: &Analytics, day: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    analytics
+        .tz
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
 }
 
 /// How many products the top lists show.
@@ -454,10 +593,18 @@ pub async fn view(
     })
 }
 
-/// The background worker: counts new outbox facts every `every`. When Redis is away a round
+/// The background worker: counts new outbox facts every `every`. With the in-process store
+/// (no Redis) it first rebuilds the retention window from the database: a restart starts
+/// with empty counters. When Redis is away a round
 /// fails and the facts wait in the outbox; one warning per outage, not one per round.
 pub fn spawn_worker(state: crate::server::state::AppState, every: Duration) {
     tokio::spawn(async move {
+        if state.analytics.store.backend() == "memory" {
+            let (from, to) = state.analytics.window(Utc::now());
+            if let Err(e) = rebuild(&state.db, &state.analytics, from, to).await {
+                tracing::warn!(error = %e, "analytics: rebuilding the in-process counters failed");
+            }
+        }
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut failing = false;
