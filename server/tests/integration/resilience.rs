@@ -10,7 +10,6 @@ use std::{
 };
 
 use crate::common::{spawn_app_with, variant_with_stock, TestApp};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -260,22 +259,6 @@ async fn the_shop_keeps_selling_while_redis_is_away() {
     let placed: Value = placed.json().await.unwrap();
     assert_eq!(status, 201, "checking out while Redis is away: {placed}");
     let number = placed["order"]["number"].as_str().expect("order number");
-    // Paid during the outage: the payment goes through; its fact waits in the outbox, uncounted.
-    let paid = quick(
-        during.post(app.url(&format!("/api/v1/payments/demo/{number}/approve"))),
-        "pay",
-    )
-    .await;
-    assert_eq!(paid.status(), 200, "paying while Redis is away");
-    // A round of counting fails (or finds the background worker already trying).
-    let _ = app::server::analytics::count_outbox(&app.state.db, &app.state.analytics).await;
-    let waiting = app::server::db::outbox_event::Entity::find()
-        .filter(app::server::db::outbox_event::Column::Kind.eq("order.paid"))
-        .filter(app::server::db::outbox_event::Column::CountedAt.is_null())
-        .count(&app.state.db)
-        .await
-        .unwrap();
-    assert_eq!(waiting, 1, "the paid order waits in the outbox");
 
     // Login throttling still counts (in this process) while Redis is away.
     let guesser = app.new_client();
@@ -340,25 +323,6 @@ async fn the_shop_keeps_selling_while_redis_is_away() {
         200,
         "the order placed during the outage is there"
     );
-    // Its payment is counted now (by this read or by the background round), once.
-    let staff = app.new_client();
-    app.login_as_admin(&staff).await;
-    let mut figures = Value::Null;
-    for _ in 0..40 {
-        figures = staff
-            .get(app.url("/api/v1/admin/analytics"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if figures["orders"]["current"] == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    assert_eq!(figures["orders"]["current"], 1, "{figures}");
     let later = app.new_client();
     let res = app.login(&later, "budi@contoh.co.id", "rahasia-123").await;
     assert_eq!(res.status(), 200);
