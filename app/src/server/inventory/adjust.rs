@@ -236,6 +236,42 @@ async fn set_on_hand(
     Err(InventoryError::Busy)
 }
 
+/// Goods arriving at a level (a transfer or a purchase order received): on hand grows by
+/// `quantity` in one conditional `UPDATE`, refused (`Conflict`, nothing changed) past
+/// [`MAX_ON_HAND`]. Returns the level after, for the caller's movement.
+pub(super) async fn add_on_hand(
+    db: &impl ConnectionTrait,
+    level: LevelKey,
+    quantity: i32,
+) -> Result<Level, InventoryError> {
+    let backend = db.get_database_backend();
+    let p = |n: usize| placeholders(backend, n, 1);
+    Level::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "UPDATE stock_levels SET on_hand = on_hand + {q}, updated_at = {now} \
+             WHERE variant_id = {v} AND warehouse_id = {w} AND on_hand + {q} <= {max} \
+             RETURNING on_hand, reserved, {u} AS unavailable",
+            q = p(1),
+            now = p(2),
+            v = p(3),
+            w = p(4),
+            max = p(5),
+            u = super::unavailable_sql(""),
+        ),
+        [
+            quantity.into(),
+            Utc::now().into(),
+            level.variant_id.into(),
+            level.warehouse_id.into(),
+            MAX_ON_HAND.into(),
+        ],
+    ))
+    .one(db)
+    .await?
+    .ok_or_else(|| InventoryError::Conflict("The warehouse cannot hold that many units.".into()))
+}
+
 /// One level's on hand and reserved now.
 pub(super) async fn read(
     db: &impl ConnectionTrait,

@@ -15,10 +15,10 @@ use sea_orm::{
 };
 
 use super::{
-    adjust::{ensure_levels, InventoryError, MAX_ON_HAND},
+    adjust::{add_on_hand, ensure_levels, InventoryError, LevelKey, MAX_ON_HAND},
     refresh_listings,
     staff::{find_variant, find_warehouse},
-    Journal, Level,
+    Journal,
 };
 use crate::{
     model::{
@@ -188,39 +188,20 @@ pub async fn receive(
     let variant_ids: Vec<i32> = lines.iter().map(|l| l.variant_id).collect();
     // The warehouse may have been added after a variant was.
     ensure_levels(&txn, Some(&variant_ids)).await?;
-    let backend = txn.get_database_backend();
-    let p = |n: usize| placeholders(backend, n, 1);
     let reference = format!("po:{id}");
     let note = format!("{} from {}", number(id), order.supplier);
     let mut journal = Journal::default();
     for line in &lines {
-        let level = Level::find_by_statement(Statement::from_sql_and_values(
-            backend,
-            format!(
-                "UPDATE stock_levels SET on_hand = on_hand + {q}, updated_at = {now} \
-                 WHERE variant_id = {v} AND warehouse_id = {w} AND on_hand + {q} <= {max} \
-                 RETURNING on_hand, reserved, {u} AS unavailable",
-                q = p(1),
-                now = p(2),
-                v = p(3),
-                w = p(4),
-                max = p(5),
-                u = super::unavailable_sql(""),
-            ),
-            [
-                line.quantity.into(),
-                Utc::now().into(),
-                line.variant_id.into(),
-                order.warehouse_id.into(),
-                MAX_ON_HAND.into(),
-            ],
-        ))
-        .one(&txn)
-        .await?
-        // Rolled back: no line of the order is received.
-        .ok_or_else(|| {
-            InventoryError::Conflict("The warehouse cannot hold that many units.".into())
-        })?;
+        // A refusal rolls back the transaction: no line of the order is received.
+        let level = add_on_hand(
+            &txn,
+            LevelKey {
+                variant_id: line.variant_id,
+                warehouse_id: order.warehouse_id,
+            },
+            line.quantity,
+        )
+        .await?;
         journal.record_by(
             (line.variant_id, order.warehouse_id),
             MovementKind::Receive,

@@ -13,7 +13,9 @@ use sea_orm::{
 };
 
 use super::{
-    adjust::{check_reason, ensure_levels, read, InventoryError, LevelKey, MAX_ON_HAND},
+    adjust::{
+        add_on_hand, check_reason, ensure_levels, read, InventoryError, LevelKey, MAX_ON_HAND,
+    },
     refresh_listings,
     staff::{find_variant, find_warehouse},
     Journal, Level,
@@ -168,31 +170,15 @@ pub async fn receive(
     }
     // The destination may have been added after the variant, or switched off meanwhile.
     ensure_levels(&txn, Some(&[transfer.variant_id])).await?;
-    let level = Level::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        format!(
-            "UPDATE stock_levels SET on_hand = on_hand + {q}, updated_at = {now} \
-             WHERE variant_id = {v} AND warehouse_id = {w} AND on_hand + {q} <= {max} \
-             RETURNING on_hand, reserved, damaged + quality_control + safety_stock AS unavailable",
-            q = p(1),
-            now = p(2),
-            v = p(3),
-            w = p(4),
-            max = p(5),
-        ),
-        [
-            transfer.quantity.into(),
-            now.into(),
-            transfer.variant_id.into(),
-            transfer.to_warehouse_id.into(),
-            MAX_ON_HAND.into(),
-        ],
-    ))
-    .one(&txn)
-    .await?
-    .ok_or_else(|| {
-        InventoryError::Conflict("The destination cannot hold that many units.".into())
-    })?;
+    let level = add_on_hand(
+        &txn,
+        LevelKey {
+            variant_id: transfer.variant_id,
+            warehouse_id: transfer.to_warehouse_id,
+        },
+        transfer.quantity,
+    )
+    .await?;
     let mut journal = Journal::default();
     journal.record_by(
         (transfer.variant_id, transfer.to_warehouse_id),
