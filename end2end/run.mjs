@@ -741,6 +741,41 @@ await journey('a declined demo payment says so, keeps the order open, and a retr
   await page.context().close();
 });
 
+await journey('the dashboard draws its charts, and an order paid in another tab shows on it within one refresh, without a reload', async () => {
+  const refresh = Number(process.env.PASAR_ANALYTICS_REFRESH_SECS ?? 30);
+  const staff = await newPage();
+  await logIn(staff, ADMIN);
+  await staff.goto('/admin/analytics?range=today');
+  for (const id of ['chart-revenue', 'chart-top-products', 'chart-payment-methods', 'chart-customers']) {
+    await staff.waitForSelector(`#${id} canvas`, { timeout: 20000 });
+  }
+  await staff.waitForLoadState('networkidle');
+  const revenue = () => staff.locator('#kpi-revenue').textContent().then((t) => t.trim());
+  const before = await revenue();
+  assert.match(before, /^Rp [\d.]+$/, 'revenue in rupiah');
+  // Marks this document: a reload would lose the mark.
+  await staff.evaluate(() => { window.pasarDashboardMark = true; });
+  await shot(staff, '37-admin-dashboard');
+
+  const shopper = await newPage();
+  const [first] = await twoProducts(shopper);
+  await addToCart(shopper, first, 1);
+  await shopper.goto('/checkout');
+  await checkoutSteps(shopper, { guest: true });
+  await shopper.click('.demo-approve');
+  await shopper.waitForSelector('.order-status[data-status=confirmed]');
+  const paid = Date.now();
+  await shopper.context().close();
+
+  await staff.waitForFunction((b) => document.querySelector('#kpi-revenue')?.textContent.trim() !== b, before, { timeout: (refresh + 5) * 1000 });
+  console.log(`     revenue ${before} → ${await revenue()} after ${Date.now() - paid} ms (refresh every ${refresh} s)`);
+  assert.equal(await staff.evaluate(() => window.pasarDashboardMark), true, 'the page was not reloaded');
+  assert.ok(await staff.isVisible('#chart-revenue canvas'), 'the chart is still there (updated in place)');
+  await shot(staff, '38-admin-dashboard-after-order');
+  assert.deepEqual(staff.consoleErrors, [], 'dashboard: no console errors');
+  await staff.context().close();
+});
+
 await journey('the cart works without JavaScript', async () => {
   const page = await newPage({ javaScript: false });
   const [first] = await twoProducts(page);

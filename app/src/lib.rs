@@ -24,10 +24,10 @@ use components::{
 use pages::{
     account::{AccountLayout, AddressesPage, LoginPage, ProfilePage, RegisterPage},
     admin::{
-        AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage, AdminInventoryPage, AdminLayout,
-        AdminOrderPage, AdminOrdersPage, AdminProductEditPage, AdminProductsPage,
-        AdminPurchaseOrdersPage, AdminRefundsPage, AdminSettingsPage, AdminStockHistoryPage,
-        AdminUsersPage, AdminWarehousesPage,
+        AdminBrandsPage, AdminCatalogPage, AdminCategoriesPage, AdminDashboardPage,
+        AdminInventoryPage, AdminLayout, AdminOrderPage, AdminOrdersPage, AdminProductEditPage,
+        AdminProductsPage, AdminPurchaseOrdersPage, AdminRefundsPage, AdminSettingsPage,
+        AdminStockHistoryPage, AdminUsersPage, AdminWarehousesPage,
     },
     catalog::{BrandPage, CategoryPage, ProductPage, SearchPage},
     home::HomePage,
@@ -110,7 +110,8 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("orders") view=OrdersPage />
                         </ParentRoute>
                         <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
-                            <Route path=path!("") view=AdminProductsPage />
+                            <Route path=path!("") view=AdminDashboardPage />
+                            <Route path=path!("analytics") view=AdminDashboardPage />
                             <Route path=path!("products") view=AdminProductsPage />
                             <Route path=path!("products/new") view=AdminProductEditPage />
                             <Route path=path!("products/:id") view=AdminProductEditPage />

@@ -309,6 +309,8 @@ fn drop_old_test_databases(url: &str) {
 
 /// Builds the site (debug), starts the server on a free port with a fresh SQLite database and
 /// the demo data, and runs the Playwright journeys in headless Chromium.
+const E2E_REFRESH_SECS: &str = "3";
+
 fn e2e() -> Result {
     stage("build site (debug) for browser tests", || {
         run(cargo().args(["leptos", "build"]))
@@ -333,6 +335,8 @@ fn e2e() -> Result {
         .env("LEPTOS_SITE_ROOT", "target/site")
         .env("LEPTOS_SITE_PKG_DIR", "pkg")
         .env("RUST_LOG", "warn")
+        // The dashboard journey waits one refresh for a new order to show.
+        .env("PASAR_ANALYTICS_REFRESH_SECS", E2E_REFRESH_SECS)
         .spawn()
         .map_err(|e| format!("cannot start the server: {e}"))?;
     let mut guard = KillOnDrop(server);
@@ -340,7 +344,8 @@ fn e2e() -> Result {
         wait_until_ready(&base_url, &mut guard.0)?;
         run(Command::new("node")
             .arg("end2end/run.mjs")
-            .env("BASE_URL", &base_url))
+            .env("BASE_URL", &base_url)
+            .env("PASAR_ANALYTICS_REFRESH_SECS", E2E_REFRESH_SECS))
     });
     drop(guard);
     let _ = std::fs::remove_dir_all(&data);

@@ -2,6 +2,7 @@
 //! session, checks the role, calls a domain module under `server::`, and maps the error.
 pub mod accounts;
 pub mod admin;
+pub mod analytics;
 pub mod catalog;
 pub mod inventory;
 pub mod manage;
@@ -10,6 +11,7 @@ pub mod shop;
 
 pub use accounts::*;
 pub use admin::*;
+pub use analytics::*;
 pub use catalog::*;
 pub use inventory::*;
 pub use manage::*;

@@ -76,14 +76,20 @@ pub async fn add_to_cart(sku: String, quantity: Option<i32>) -> Result<CartView,
     let result = async {
         let (state, owner, _) = owner(true).await?;
         let owner = owner.ok_or(AppError::Internal)?;
-        Ok(cart::add(
+        let view = cart::add(
             &state.db,
             &owner,
             &sku,
             quantity.unwrap_or(1),
             state.settings.shop.currency(),
         )
-        .await?)
+        .await?;
+        crate::server::analytics::tracking::track_server_fn(
+            &state,
+            crate::server::analytics::tracking::Activity::AddToCart,
+        )
+        .await;
+        Ok(view)
     }
     .await;
     match result {
@@ -392,6 +398,13 @@ pub async fn place_order(
             &idempotency_key,
         )
         .await?;
+        if !placed.replayed {
+            crate::server::analytics::tracking::track_server_fn(
+                &state,
+                crate::server::analytics::tracking::Activity::OrderPlaced,
+            )
+            .await;
+        }
         // The next attempt (after a decline, say) is a new order: it gets a new key.
         store_draft(&CheckoutDraft {
             idempotency_key: String::new(),

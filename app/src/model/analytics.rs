@@ -124,6 +124,17 @@ pub struct MethodFigures {
     pub failed: i64,
 }
 
+/// What visitors did in the period, in the order they do it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Funnel {
+    pub sessions: i64,
+    pub product_views: i64,
+    pub add_to_cart: i64,
+    pub checkouts_started: i64,
+    pub orders_placed: i64,
+}
+
 /// Everything the dashboard shows, in one answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -147,6 +158,20 @@ pub struct AnalyticsView {
     pub refunded: Figure,
     /// Paid ÷ (paid + declined attempts).
     pub payment_success_rate: Rate,
+    /// Customers of the period with an earlier paid order ÷ customers of the period.
+    pub returning_customer_rate: Rate,
+    /// Distinct visitors seen in the last 5 minutes (not tied to the range).
+    pub visitors_now: i64,
+    /// Distinct visitors (a day's visitor counted once; across days an estimate, since a
+    /// visitor's hash changes every day).
+    pub visitors: Figure,
+    pub page_views: Figure,
+    /// Visits: a session ends after 30 minutes without activity.
+    pub sessions: Figure,
+    /// Sessions that placed an order ÷ sessions.
+    pub conversion_rate: Rate,
+    /// Sessions → product views → adds to cart → checkouts started → orders placed.
+    pub funnel: Funnel,
     /// Per day of the period, oldest first.
     pub series: Vec<DayFigures>,
     pub top_by_revenue: Vec<TopProduct>,
@@ -154,6 +179,34 @@ pub struct AnalyticsView {
     pub payment_methods: Vec<MethodFigures>,
     /// RFC 3339, UTC.
     pub generated_at: String,
+}
+
+/// A variant in stock that has not sold for a while.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SlowMover {
+    pub sku: String,
+    pub product_id: i32,
+    pub product_name: String,
+    pub variant_title: String,
+    pub available: i64,
+    /// The last paid sale (RFC 3339, UTC); none if it never sold.
+    pub last_sold: Option<String>,
+}
+
+/// The dashboard's one answer: the figures and the lists staff act on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub view: AnalyticsView,
+    pub slow_movers: Vec<SlowMover>,
+    pub slow_mover_days: u32,
+    /// Out of stock (available 0) and low, lowest first.
+    pub low_stock: Vec<crate::model::LowStockItem>,
+    /// Seconds between polls.
+    pub refresh_seconds: u32,
+    pub currency: crate::model::Currency,
+    /// When these figures were read, in the shop's time zone (`14:32:05 WIB`).
+    pub updated_at_local: String,
 }
 
 #[cfg(test)]

@@ -277,7 +277,12 @@ fn default_service_level() -> f64 {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnalyticsSettings {
+    /// How often the open dashboard asks for new figures (`PASAR_ANALYTICS_REFRESH_SECS`).
+    #[serde(default = "default_refresh_seconds")]
     pub refresh_seconds: u32,
+    /// A product in stock with no sale in this many days is a slow mover.
+    #[serde(default = "default_slow_mover_days")]
+    pub slow_mover_days: u32,
     /// How long every analytics key lives in Redis (the database keeps the truth; `pasar
     /// analytics rebuild` restores older days).
     #[serde(default = "default_retention_days")]
@@ -286,6 +291,14 @@ pub struct AnalyticsSettings {
 
 fn default_retention_days() -> u32 {
     35
+}
+
+fn default_refresh_seconds() -> u32 {
+    30
+}
+
+fn default_slow_mover_days() -> u32 {
+    30
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -723,6 +736,14 @@ impl Settings {
             .unwrap_or_else(|| "data/outbox".into())
             .into();
         let mail_every = seconds("PASAR_MAIL_EVERY_SECS", file.server.mail_every_secs, 5)?;
+        let mut analytics = file.analytics;
+        analytics.refresh_seconds = seconds(
+            "PASAR_ANALYTICS_REFRESH_SECS",
+            Some(u64::from(analytics.refresh_seconds)),
+            30,
+        )?
+        .as_secs()
+        .min(3600) as u32;
         let mut shop = file.shop;
         if let Some(from) = non_empty("PASAR_EMAIL_FROM") {
             shop.email_from = from;
@@ -766,7 +787,7 @@ impl Settings {
             payments,
             shipping: file.shipping,
             inventory: file.inventory,
-            analytics: file.analytics,
+            analytics,
             security,
         })
     }

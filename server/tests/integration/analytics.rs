@@ -115,7 +115,10 @@ async fn a_scripted_day_counts_every_fact_once_and_equals_the_database() {
         .analytics
         .store
         .apply(
-            Some(&format!("analytics:seen:{}", paid[0].id)),
+            Some((
+                format!("analytics:seen:{}", paid[0].id).as_str(),
+                app.state.analytics.retention
+            )),
             &ops,
             app.state.analytics.retention
         )
@@ -246,4 +249,141 @@ async fn days_start_at_the_shops_local_midnight() {
     let after = chrono::Utc.with_ymd_and_hms(2026, 12, 3, 17, 0, 0).unwrap();
     assert_eq!(jakarta.day_of(before).to_string(), "2026-12-03");
     assert_eq!(jakarta.day_of(after).to_string(), "2026-12-04");
+}
+
+/// Reads the dashboard until `ready` holds (the tracking worker applies visits a moment after
+/// the request), at most 10 s.
+async fn dashboard_when(
+    app: &crate::common::TestApp,
+    staff: &reqwest::Client,
+    ready: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let view = dashboard(app, staff, "today").await;
+        if ready(&view) || std::time::Instant::now() > deadline {
+            return view;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn visits_sessions_and_the_funnel_are_counted_and_robots_are_not() {
+    use app::server::db::product;
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    let (variant_id, sku, _) = variant_with_stock(db, &[20, 0]).await;
+    let variant = product_variant::Entity::find_by_id(variant_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let slug = product::Entity::find_by_id(variant.product_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .slug;
+
+    let shopper = app.new_client();
+    let open = |client: &reqwest::Client, path: &str| {
+        client
+            .get(app.url(path))
+            .header("accept", "text/html")
+            .send()
+    };
+    let first = open(&shopper, "/").await.unwrap();
+    assert_eq!(first.status(), 200);
+    let cookie = first
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("pasar_vid="))
+        .expect("a first visit gets the visitor cookie")
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let again = open(&shopper, "/search").await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert!(
+        !again
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().unwrap_or("").starts_with("pasar_vid=")),
+        "the cookie is set once"
+    );
+    assert_eq!(
+        open(&shopper, &format!("/p/{slug}"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let res = shopper
+        .post(app.url("/api/v1/cart/items"))
+        .json(&json!({ "sku": sku, "quantity": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(open(&shopper, "/checkout").await.unwrap().status(), 200);
+    let res = shopper
+        .post(app.url("/api/v1/checkout"))
+        .header("Idempotency-Key", unique_name("order"))
+        .json(&checkout_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+
+    // Two other visitors look once each; a robot and an API client are not visitors.
+    for _ in 0..2 {
+        assert_eq!(open(&app.new_client(), "/").await.unwrap().status(), 200);
+    }
+    let bot = app
+        .new_client()
+        .get(app.url("/"))
+        .header("accept", "text/html")
+        .header("user-agent", "Mozilla/5.0 (compatible; Googlebot/2.1)")
+        .send()
+        .await
+        .unwrap();
+    assert!(bot
+        .headers()
+        .get("set-cookie")
+        .is_none_or(|c| !c.to_str().unwrap_or("").starts_with("pasar_vid=")));
+    assert_eq!(
+        app.new_client()
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let staff = app.new_client();
+    app.login_as_admin(&staff).await;
+    // 4 pages of the shopper, 1 each of the two other visitors (the robot and the API call
+    // do not count).
+    let view = dashboard_when(&app, &staff, |v| v["page_views"]["current"] == 6).await;
+    assert_eq!(view["page_views"]["current"], 6, "{view:#}");
+    assert_eq!(view["visitors"]["current"], 3);
+    assert_eq!(view["sessions"]["current"], 3);
+    assert_eq!(view["visitors_now"], 3);
+    let funnel = &view["funnel"];
+    assert_eq!(funnel["sessions"], 3);
+    assert_eq!(funnel["product_views"], 1);
+    assert_eq!(funnel["add_to_cart"], 1);
+    assert_eq!(funnel["checkouts_started"], 1);
+    assert_eq!(funnel["orders_placed"], 1);
+    // One session of three placed an order.
+    let conversion = view["conversion_rate"]["current"].as_f64().unwrap();
+    assert!((conversion - 100.0 / 3.0).abs() < 0.01, "{conversion}");
+    assert_eq!(app.state.analytics.tracker.dropped(), 0);
 }

@@ -6,7 +6,13 @@
 //!
 //! A bounded loop, not a timed test: the per-request limit only turns a stall into a failure.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
 
 use crate::common::{spawn_app_with, TestApp};
 
@@ -147,17 +153,68 @@ async fn abandon(client: &reqwest::Client, base: &str, path: &str, after: Durati
     .await;
 }
 
+/// A phase may take this long; a server that stops answering fails the test here, naming how
+/// far the phase got, instead of holding the whole run up request by request.
+const PHASE_LIMIT: Duration = Duration::from_secs(8 * 60);
+
 async fn phase(
     app: &TestApp,
     pages: Arc<Vec<String>>,
     rounds: usize,
     abandon_every: Option<usize>,
 ) -> usize {
+    let progress = Arc::new(AtomicUsize::new(0));
+    let total = CLIENTS * rounds * pages.len();
+    let started = Instant::now();
+    // A plain thread, so it still reports when the runtime's own threads are stuck.
+    let watching = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let watchdog = {
+        let (progress, watching) = (progress.clone(), watching.clone());
+        std::thread::spawn(move || {
+            let mut last = 0;
+            while watching.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(250));
+                let secs = started.elapsed().as_secs();
+                if secs > 0 && secs % 60 == 0 && secs != last {
+                    last = secs;
+                    eprintln!(
+                        "soak: {}/{total} requests after {secs} s",
+                        progress.load(Ordering::Relaxed)
+                    );
+                }
+            }
+        })
+    };
+    let result = tokio::time::timeout(
+        PHASE_LIMIT,
+        run_phase(app, pages, rounds, abandon_every, progress.clone()),
+    )
+    .await;
+    watching.store(false, Ordering::Relaxed);
+    let _ = watchdog.join();
+    match result {
+        Ok(completed) => completed,
+        Err(_) => panic!(
+            "the phase did not finish within {} s: {} of {total} requests answered",
+            PHASE_LIMIT.as_secs(),
+            progress.load(Ordering::Relaxed)
+        ),
+    }
+}
+
+async fn run_phase(
+    app: &TestApp,
+    pages: Arc<Vec<String>>,
+    rounds: usize,
+    abandon_every: Option<usize>,
+    progress: Arc<AtomicUsize>,
+) -> usize {
     let mut workers = Vec::new();
     for worker in 0..CLIENTS {
         let client = visitor(app, worker % 2 == 0).await;
         let base = app.base.clone();
         let pages = pages.clone();
+        let progress = progress.clone();
         workers.push(tokio::spawn(async move {
             let mut done = 0usize;
             let mut failures = Vec::new();
@@ -175,6 +232,7 @@ async fn phase(
                             Err(e) => failures.push(e),
                         },
                     }
+                    progress.fetch_add(1, Ordering::Relaxed);
                 }
             }
             (done, failures)

@@ -1,5 +1,6 @@
 //! The admin area for shop staff. The server functions check the role; the layout only decides
 //! what to render.
+mod dashboard;
 mod inventory;
 mod orders;
 mod products;
@@ -10,6 +11,7 @@ mod taxonomy;
 mod users;
 mod warehouses;
 
+pub use dashboard::AdminDashboardPage;
 pub use inventory::{AdminInventoryPage, AdminStockHistoryPage};
 pub use orders::{AdminOrderPage, AdminOrdersPage};
 pub use products::{AdminProductEditPage, AdminProductsPage};
@@ -46,6 +48,7 @@ pub fn AdminLayout() -> impl IntoView {
                         <div class="flex flex-col gap-6">
                             <nav class="flex flex-wrap gap-2 border-b border-stone-200 pb-3" aria-label="Admin sections">
                                 <span class="rounded bg-stone-900 px-2 py-1 text-xs font-bold uppercase tracking-wider text-white">"Admin"</span>
+                                <A href="/admin/analytics" attr:class=NAV>"Dashboard"</A>
                                 <A href="/admin/orders" attr:class=NAV>"Orders" <NewOrdersBadge /></A>
                                 <A href="/admin/products" attr:class=NAV>"Products"</A>
                                 <A href="/admin/categories" attr:class=NAV>"Categories"</A>

@@ -12,6 +12,7 @@
 //! happened (a refund is negative on its own day). Every key expires after
 //! `[analytics] retention_days`.
 pub mod store;
+pub mod tracking;
 
 use std::{sync::Arc, time::Duration};
 
@@ -48,11 +49,18 @@ pub mod field {
 
 /// The keys of one day.
 pub struct DayKeys {
+    /// Money: revenue, orders, units, refunds, payments by method.
     pub counters: String,
     pub revenue_by_product: String,
     pub units_by_product: String,
+    /// Customers with a paid order, and those of them with an earlier paid order.
     pub customers: String,
+    pub returning: String,
+    /// Traffic: page views, sessions, the funnel ([`tracking::field`]).
+    pub traffic: String,
     pub visitors: String,
+    /// Sessions that placed an order.
+    pub converted_sessions: String,
 }
 
 impl DayKeys {
@@ -63,17 +71,22 @@ impl DayKeys {
             revenue_by_product: format!("analytics:{d}:revenue_by_product"),
             units_by_product: format!("analytics:{d}:units_by_product"),
             customers: format!("analytics:{d}:customers"),
+            returning: format!("analytics:{d}:returning"),
+            traffic: format!("analytics:{d}:traffic"),
             visitors: format!("analytics:{d}:visitors"),
+            converted_sessions: format!("analytics:{d}:converted_sessions"),
         }
     }
 
-    pub fn all(&self) -> Vec<String> {
+    /// The keys counted from the database, which a rebuild starts again. Traffic is not in
+    /// the database (page views are never stored there) and is left as it is.
+    pub fn money(&self) -> Vec<String> {
         vec![
             self.counters.clone(),
             self.revenue_by_product.clone(),
             self.units_by_product.clone(),
             self.customers.clone(),
-            self.visitors.clone(),
+            self.returning.clone(),
         ]
     }
 }
@@ -85,6 +98,8 @@ pub struct Analytics {
     pub store: Arc<dyn CounterStore>,
     pub tz: chrono_tz::Tz,
     pub retention: Duration,
+    /// Visits and the funnel, queued by requests for the tracking worker.
+    pub tracker: tracking::Tracker,
 }
 
 impl Analytics {
@@ -93,6 +108,7 @@ impl Analytics {
             store,
             tz: time_zone.parse().unwrap_or(chrono_tz::Asia::Jakarta),
             retention: Duration::from_secs(u64::from(retention_days.max(1)) * 86_400),
+            tracker: tracking::Tracker::default(),
         }
     }
 
@@ -172,14 +188,18 @@ pub async fn ops_for(
                 incr(&format!("{}{method}", field::PAID_BY), 1),
                 Op::Unique {
                     key: keys.customers.clone(),
-                    member: customer,
+                    member: customer.clone(),
                 },
             ];
-            ops.push(if is_first_paid_order(db, &order).await? {
-                incr(field::NEW_CUSTOMERS, 1)
+            if is_first_paid_order(db, &order).await? {
+                ops.push(incr(field::NEW_CUSTOMERS, 1));
             } else {
-                incr(field::RETURNING_CUSTOMERS, 1)
-            });
+                ops.push(incr(field::RETURNING_CUSTOMERS, 1));
+                ops.push(Op::Unique {
+                    key: keys.returning.clone(),
+                    member: customer,
+                });
+            }
             for item in &items {
                 ops.push(Op::RankIncr {
                     key: keys.revenue_by_product.clone(),
@@ -311,7 +331,7 @@ async fn count_in(txn: &DatabaseTransaction, analytics: &Analytics) -> Result<us
                 let ops = ops_for(txn, analytics, event).await?;
                 analytics
                     .store
-                    .apply(Some(&seen_key(event.id)), &ops, ttl)
+                    .apply(Some((&seen_key(event.id), ttl)), &ops, ttl)
                     .await?;
             }
             outbox_event::Entity::update_many()
@@ -368,7 +388,7 @@ pub async fn rebuild(
         .filter(outbox_event::Column::CreatedAt.lt(end))
         .all(&txn)
         .await?;
-    let mut keys: Vec<String> = days.iter().flat_map(|d| DayKeys::of(*d).all()).collect();
+    let mut keys: Vec<String> = days.iter().flat_map(|d| DayKeys::of(*d).money()).collect();
     keys.extend(facts.iter().map(|f| seen_key(f.id)));
     for chunk in keys.chunks(500) {
         analytics.store.remove(chunk).await?;
@@ -431,7 +451,7 @@ pub async fn view(
     now: DateTime<Utc>,
 ) -> Result<crate::model::AnalyticsView, CountError> {
     use crate::model::{
-        percent, AnalyticsView, DayFigures, Figure, MethodFigures, Rate, TopProduct,
+        percent, AnalyticsView, DayFigures, Figure, Funnel, MethodFigures, Rate, TopProduct,
     };
     use std::collections::HashMap;
 
@@ -451,19 +471,45 @@ pub async fn view(
         hashes: keys
             .iter()
             .chain(earlier.iter())
-            .map(|k| k.counters.clone())
+            .flat_map(|k| [k.counters.clone(), k.traffic.clone()])
             .collect(),
         rankings: keys
             .iter()
             .flat_map(|k| [k.revenue_by_product.clone(), k.units_by_product.clone()])
             .collect(),
-        uniques: vec![
-            keys.iter().map(|k| k.customers.clone()).collect(),
-            earlier.iter().map(|k| k.customers.clone()).collect(),
-        ],
+        uniques: [
+            |k: &DayKeys| k.customers.clone(),
+            |k: &DayKeys| k.returning.clone(),
+            |k: &DayKeys| k.visitors.clone(),
+            |k: &DayKeys| k.converted_sessions.clone(),
+        ]
+        .iter()
+        .flat_map(|key| {
+            [
+                keys.iter().map(key).collect::<Vec<_>>(),
+                earlier.iter().map(key).collect(),
+            ]
+        })
+        .collect(),
+        recent: vec![(
+            tracking::LIVE_KEY.to_string(),
+            now.timestamp() - tracking::RIGHT_NOW.as_secs() as i64,
+        )],
     };
     let answer = analytics.store.read(&query).await?;
-    let (now_days, then_days) = answer.hashes.split_at(keys.len());
+    // Each day's money hash, then its traffic hash.
+    let (money, traffic): (Vec<_>, Vec<_>) = answer
+        .hashes
+        .chunks(2)
+        .map(|pair| (pair[0].clone(), pair.get(1).cloned().unwrap_or_default()))
+        .unzip();
+    let (now_days, then_days) = money.split_at(keys.len());
+    let (now_traffic, then_traffic) = traffic.split_at(keys.len());
+    let unique =
+        |i: usize| i64::try_from(answer.uniques.get(i).copied().unwrap_or(0)).unwrap_or(i64::MAX);
+    let traffic_figure =
+        |name: &str| Figure::new(sum_field(now_traffic, name), sum_field(then_traffic, name));
+    let sessions = traffic_figure(tracking::field::SESSIONS);
     let figure = |name: &str| Figure::new(sum_field(now_days, name), sum_field(then_days, name));
     let revenue = figure(field::REVENUE);
     let orders = figure(field::ORDERS);
@@ -559,10 +605,13 @@ pub async fn view(
             returning_customers: get(h, field::RETURNING_CUSTOMERS),
         })
         .collect();
-    let customers = Figure::new(
-        i64::try_from(answer.uniques.first().copied().unwrap_or(0)).unwrap_or(i64::MAX),
-        i64::try_from(answer.uniques.get(1).copied().unwrap_or(0)).unwrap_or(i64::MAX),
-    );
+    let customers = Figure::new(unique(0), unique(1));
+    let returning = (unique(2), unique(3));
+    let converted = (unique(6), unique(7));
+    let returning_customer_rate = Rate {
+        current: percent(returning.0, customers.current),
+        previous: percent(returning.1, customers.previous),
+    };
     Ok(AnalyticsView {
         range,
         from: days
@@ -585,6 +634,23 @@ pub async fn view(
             current: success(now_days),
             previous: success(then_days),
         },
+        returning_customer_rate,
+        conversion_rate: Rate {
+            current: percent(converted.0, sessions.current),
+            previous: percent(converted.1, sessions.previous),
+        },
+        visitors_now: i64::try_from(answer.recent.first().copied().unwrap_or(0))
+            .unwrap_or(i64::MAX),
+        visitors: Figure::new(unique(4), unique(5)),
+        page_views: traffic_figure(tracking::field::PAGE_VIEWS),
+        funnel: Funnel {
+            sessions: sessions.current,
+            product_views: sum_field(now_traffic, tracking::field::PRODUCT_VIEWS),
+            add_to_cart: sum_field(now_traffic, tracking::field::ADD_TO_CART),
+            checkouts_started: sum_field(now_traffic, tracking::field::CHECKOUTS_STARTED),
+            orders_placed: sum_field(now_traffic, tracking::field::ORDERS_PLACED),
+        },
+        sessions,
         series,
         top_by_revenue: by_revenue.iter().map(product).collect(),
         top_by_units: by_units.iter().map(product).collect(),
@@ -598,6 +664,7 @@ pub async fn view(
 /// with empty counters. When Redis is away a round
 /// fails and the facts wait in the outbox; one warning per outage, not one per round.
 pub fn spawn_worker(state: crate::server::state::AppState, every: Duration) {
+    tracking::spawn_worker(state.analytics.clone());
     tokio::spawn(async move {
         if state.analytics.store.backend() == "memory" {
             let (from, to) = state.analytics.window(Utc::now());
@@ -624,4 +691,55 @@ pub fn spawn_worker(state: crate::server::state::AppState, every: Duration) {
             }
         }
     });
+}
+
+#[derive(Debug, FromQueryResult)]
+struct SlowRow {
+    sku: String,
+    product_id: i32,
+    product_name: String,
+    title: String,
+    available: i64,
+    last_sold: Option<DateTime<Utc>>,
+}
+
+/// Variants for sale with units available and no paid sale since `days` ago: the most units
+/// standing still first (at most 10).
+pub async fn slow_movers(
+    db: &impl ConnectionTrait,
+    days: u32,
+    now: DateTime<Utc>,
+) -> Result<Vec<crate::model::SlowMover>, DbErr> {
+    let backend = db.get_database_backend();
+    let since = now - chrono::Duration::days(i64::from(days.max(1)));
+    let last_sold =
+        "(SELECT MAX(o.paid_at) FROM order_items oi JOIN orders o ON o.id = oi.order_id \
+                      WHERE oi.variant_id = v.id AND o.paid_at IS NOT NULL)";
+    let available = crate::server::inventory::available_units_sql("v.id");
+    let rows = SlowRow::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT * FROM (SELECT v.sku, p.id AS product_id, p.name AS product_name, v.title, \
+               CAST({available} AS BIGINT) AS available, {last_sold} AS last_sold \
+             FROM product_variants v JOIN products p ON p.id = v.product_id \
+             WHERE v.active AND p.status = 'active') s \
+             WHERE s.available > 0 AND (s.last_sold IS NULL OR s.last_sold < {}) \
+             ORDER BY s.available DESC, s.sku LIMIT 10",
+            crate::server::catalog::placeholders(backend, 1, 1)
+        ),
+        [since.into()],
+    ))
+    .all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| crate::model::SlowMover {
+            sku: r.sku,
+            product_id: r.product_id,
+            product_name: r.product_name,
+            variant_title: r.title,
+            available: r.available,
+            last_sold: r.last_sold.map(|t| t.to_rfc3339()),
+        })
+        .collect())
 }

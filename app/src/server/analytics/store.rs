@@ -27,6 +27,25 @@ pub enum Op {
     },
     /// `PFADD key member`: a per-day unique count (visitors, customers).
     Unique { key: String, member: String },
+    /// A visit's session: `SET key value NX EX idle`. When it is new, `field` of `counters` goes
+    /// up by one (a session started); when it exists, only its idle time starts again.
+    Session {
+        key: String,
+        value: String,
+        idle: Duration,
+        counters: String,
+        field: String,
+    },
+    /// `ZADD key at member`, then members last seen before `since` are dropped: who is on
+    /// the shop right now.
+    Seen {
+        key: String,
+        member: String,
+        at: i64,
+        since: i64,
+    },
+    /// `PFADD into <value of session>` when the session exists: the session placed an order.
+    Convert { session: String, into: String },
 }
 
 /// What a read asks for, all in one round trip.
@@ -38,6 +57,8 @@ pub struct Query {
     pub rankings: Vec<String>,
     /// Groups of unique-count keys; each group is counted as one union.
     pub uniques: Vec<Vec<String>>,
+    /// Recency sets and the oldest score still counted (`ZCOUNT key since +inf`).
+    pub recent: Vec<(String, i64)>,
 }
 
 /// The answer to a [`Query`], in its order.
@@ -46,44 +67,75 @@ pub struct Answer {
     pub hashes: Vec<HashMap<String, i64>>,
     pub rankings: Vec<Vec<(String, i64)>>,
     pub uniques: Vec<u64>,
+    pub recent: Vec<u64>,
 }
 
 #[async_trait]
 pub trait CounterStore: Send + Sync + 'static {
     /// `redis` or `memory`.
     fn backend(&self) -> &'static str;
-    /// Applies `ops` unless `dedupe` was seen before (then nothing happens and the answer is
-    /// `false`). Keys (and the dedupe marker) live `ttl`.
+    /// Applies `ops` unless the `dedupe` marker was seen before (then nothing happens and the
+    /// answer is `false`). Keys live `ttl`; the marker lives its own time (a money fact's as
+    /// long as its day, a page view's an hour).
     async fn apply(
         &self,
-        dedupe: Option<&str>,
+        dedupe: Option<(&str, Duration)>,
         ops: &[Op],
         ttl: Duration,
     ) -> Result<bool, CacheError>;
     async fn read(&self, query: &Query) -> Result<Answer, CacheError>;
     /// Removes these keys (a rebuild starts its days from nothing).
     async fn remove(&self, keys: &[String]) -> Result<(), CacheError>;
+    /// The random salt of `day` (made by whichever process asks first, shared by all, kept two
+    /// days): visitor ids are hashed with it, so a visitor cannot be followed from day to day.
+    async fn salt(&self, day: &str) -> Result<String, CacheError>;
 }
 
+fn fresh_salt() -> String {
+    use rand::Rng;
+    let bytes: [u8; 16] = rand::thread_rng().gen();
+    hex::encode(bytes)
+}
+
+const SALT_TTL: Duration = Duration::from_secs(2 * 86_400);
+
 /// The Lua side of [`RedisCounters::apply`]: `KEYS[1]` the dedupe marker (or `""`), `ARGV[1]`
-/// the time to live in seconds, then the ops as `h key field by`, `z key member by`, `u key
-/// member`. Returns 1 when applied, 0 for a replay.
+/// the keys' time to live in seconds, `ARGV[2]` the marker's, then the ops as `h key field by`, `z key member by`, `u key
+/// member`, `s key value idle counters field`, `l key member at since`, `c session into`.
+/// Returns 1 when applied, 0 for a replay. (Keys travel in `ARGV`: fine on one Redis; a
+/// Redis Cluster would need them declared in `KEYS` and on one slot.)
 const APPLY: &str = r#"
 local ttl = tonumber(ARGV[1])
 if KEYS[1] ~= "" then
-  if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ttl) then return 0 end
+  if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then return 0 end
 end
-local i = 2
+local i = 3
 while i <= #ARGV do
   local op, key = ARGV[i], ARGV[i + 1]
   if op == 'h' then
-    redis.call('HINCRBY', key, ARGV[i + 2], ARGV[i + 3]); i = i + 4
+    redis.call('HINCRBY', key, ARGV[i + 2], ARGV[i + 3]); redis.call('EXPIRE', key, ttl); i = i + 4
   elseif op == 'z' then
-    redis.call('ZINCRBY', key, ARGV[i + 3], ARGV[i + 2]); i = i + 4
+    redis.call('ZINCRBY', key, ARGV[i + 3], ARGV[i + 2]); redis.call('EXPIRE', key, ttl); i = i + 4
+  elseif op == 'u' then
+    redis.call('PFADD', key, ARGV[i + 2]); redis.call('EXPIRE', key, ttl); i = i + 3
+  elseif op == 's' then
+    if redis.call('SET', key, ARGV[i + 2], 'NX', 'EX', ARGV[i + 3]) then
+      redis.call('HINCRBY', ARGV[i + 4], ARGV[i + 5], 1); redis.call('EXPIRE', ARGV[i + 4], ttl)
+    else
+      redis.call('EXPIRE', key, ARGV[i + 3])
+    end
+    i = i + 6
+  elseif op == 'l' then
+    redis.call('ZADD', key, ARGV[i + 3], ARGV[i + 2])
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. ARGV[i + 4])
+    redis.call('EXPIRE', key, ttl); i = i + 5
   else
-    redis.call('PFADD', key, ARGV[i + 2]); i = i + 3
+    local session = redis.call('GET', key)
+    if session then
+      redis.call('PFADD', ARGV[i + 2], session); redis.call('EXPIRE', ARGV[i + 2], ttl)
+    end
+    i = i + 3
   end
-  redis.call('EXPIRE', key, ttl)
 end
 return 1
 "#;
@@ -119,12 +171,13 @@ impl CounterStore for RedisCounters {
 
     async fn apply(
         &self,
-        dedupe: Option<&str>,
+        dedupe: Option<(&str, Duration)>,
         ops: &[Op],
         ttl: Duration,
     ) -> Result<bool, CacheError> {
-        let marker = dedupe.map(|d| self.key(d)).unwrap_or_default();
-        let mut args: Vec<String> = vec![seconds(ttl).to_string()];
+        let marker = dedupe.map(|(d, _)| self.key(d)).unwrap_or_default();
+        let keep = dedupe.map_or(ttl, |(_, keep)| keep);
+        let mut args: Vec<String> = vec![seconds(ttl).to_string(), seconds(keep).to_string()];
         for op in ops {
             match op {
                 Op::HashIncr { key, field, by } => {
@@ -135,6 +188,35 @@ impl CounterStore for RedisCounters {
                 }
                 Op::Unique { key, member } => {
                     args.extend(["u".into(), self.key(key), member.clone()])
+                }
+                Op::Session {
+                    key,
+                    value,
+                    idle,
+                    counters,
+                    field,
+                } => args.extend([
+                    "s".into(),
+                    self.key(key),
+                    value.clone(),
+                    seconds(*idle).to_string(),
+                    self.key(counters),
+                    field.clone(),
+                ]),
+                Op::Seen {
+                    key,
+                    member,
+                    at,
+                    since,
+                } => args.extend([
+                    "l".into(),
+                    self.key(key),
+                    member.clone(),
+                    at.to_string(),
+                    since.to_string(),
+                ]),
+                Op::Convert { session, into } => {
+                    args.extend(["c".into(), self.key(session), self.key(into)])
                 }
             }
         }
@@ -158,10 +240,18 @@ impl CounterStore for RedisCounters {
             let keys: Vec<String> = group.iter().map(|k| self.key(k)).collect();
             let _: () = pipeline.pfcount(keys).await?;
         }
+        for (key, since) in &query.recent {
+            let _: () = pipeline
+                .zcount(self.key(key), *since as f64, f64::INFINITY)
+                .await?;
+        }
         let mut values: Vec<Value> = pipeline.all().await?;
-        if values.len() != query.hashes.len() + query.rankings.len() + query.uniques.len() {
+        let expected =
+            query.hashes.len() + query.rankings.len() + query.uniques.len() + query.recent.len();
+        if values.len() != expected {
             return Err(CacheError::WrongType("analytics read".into()));
         }
+        let recent = values.split_off(expected - query.recent.len());
         let uniques = values.split_off(query.hashes.len() + query.rankings.len());
         let rankings = values.split_off(query.hashes.len());
         let mut answer = Answer::default();
@@ -199,6 +289,9 @@ impl CounterStore for RedisCounters {
         for value in uniques {
             answer.uniques.push(value.convert()?);
         }
+        for value in recent {
+            answer.recent.push(value.convert()?);
+        }
         Ok(answer)
     }
 
@@ -210,6 +303,22 @@ impl CounterStore for RedisCounters {
         let _: i64 = self.pool.del(keys).await?;
         Ok(())
     }
+
+    async fn salt(&self, day: &str) -> Result<String, CacheError> {
+        let key = self.key(&format!("analytics:salt:{day}"));
+        let client = self.pool.next();
+        let _: Option<String> = client
+            .set(
+                &key,
+                fresh_salt(),
+                Some(Expiration::EX(seconds(SALT_TTL))),
+                Some(SetOptions::NX),
+                false,
+            )
+            .await?;
+        let salt: Option<String> = client.get(&key).await?;
+        salt.ok_or_else(|| CacheError::WrongType("analytics salt".into()))
+    }
 }
 
 #[derive(Debug)]
@@ -218,6 +327,10 @@ enum Slot {
     Ranking(HashMap<String, i64>),
     /// Exact where Redis estimates (HyperLogLog's error is under 1% at these sizes).
     Unique(HashSet<String>),
+    /// A session's value (its own idle expiry), or a salt.
+    Text(String),
+    /// Member → when last seen.
+    Seen(HashMap<String, i64>),
     Marker,
 }
 
@@ -225,7 +338,14 @@ enum Slot {
 /// applied whole or not at all here too.
 #[derive(Default)]
 pub struct MemoryCounters {
-    slots: Mutex<HashMap<String, (Slot, Instant)>>,
+    slots: Mutex<Slots>,
+}
+
+#[derive(Default)]
+struct Slots {
+    map: HashMap<String, (Slot, Instant)>,
+    /// Expired slots are swept at most once a minute, not on every event.
+    swept: Option<Instant>,
 }
 
 impl MemoryCounters {
@@ -242,19 +362,26 @@ impl CounterStore for MemoryCounters {
 
     async fn apply(
         &self,
-        dedupe: Option<&str>,
+        dedupe: Option<(&str, Duration)>,
         ops: &[Op],
         ttl: Duration,
     ) -> Result<bool, CacheError> {
         let now = Instant::now();
         let until = now + ttl;
-        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        slots.retain(|_, (_, expires)| *expires > now);
-        if let Some(marker) = dedupe {
-            if slots.contains_key(marker) {
+        let mut guard = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        if guard
+            .swept
+            .is_none_or(|at| now.duration_since(at) > Duration::from_secs(60))
+        {
+            guard.map.retain(|_, (_, expires)| *expires > now);
+            guard.swept = Some(now);
+        }
+        let slots = &mut guard.map;
+        if let Some((marker, keep)) = dedupe {
+            if slots.get(marker).is_some_and(|(_, e)| *e > now) {
                 return Ok(false);
             }
-            slots.insert(marker.to_string(), (Slot::Marker, until));
+            slots.insert(marker.to_string(), (Slot::Marker, now + keep));
         }
         for op in ops {
             match op {
@@ -285,6 +412,58 @@ impl CounterStore for MemoryCounters {
                         u.insert(member.clone());
                     }
                 }
+                Op::Session {
+                    key,
+                    value,
+                    idle,
+                    counters,
+                    field,
+                } => {
+                    let idle_until = now + *idle;
+                    match slots.get_mut(key).filter(|(_, e)| *e > now) {
+                        Some(session) => session.1 = idle_until,
+                        None => {
+                            slots.insert(key.clone(), (Slot::Text(value.clone()), idle_until));
+                            let slot = slots
+                                .entry(counters.clone())
+                                .or_insert_with(|| (Slot::Hash(HashMap::new()), until));
+                            slot.1 = until;
+                            if let Slot::Hash(h) = &mut slot.0 {
+                                *h.entry(field.clone()).or_default() += 1;
+                            }
+                        }
+                    }
+                }
+                Op::Seen {
+                    key,
+                    member,
+                    at,
+                    since,
+                } => {
+                    let slot = slots
+                        .entry(key.clone())
+                        .or_insert_with(|| (Slot::Seen(HashMap::new()), until));
+                    slot.1 = until;
+                    if let Slot::Seen(seen) = &mut slot.0 {
+                        seen.insert(member.clone(), *at);
+                        seen.retain(|_, last| *last >= *since);
+                    }
+                }
+                Op::Convert { session, into } => {
+                    let value = match slots.get(session) {
+                        Some((Slot::Text(v), e)) if *e > now => Some(v.clone()),
+                        _ => None,
+                    };
+                    if let Some(value) = value {
+                        let slot = slots
+                            .entry(into.clone())
+                            .or_insert_with(|| (Slot::Unique(HashSet::new()), until));
+                        slot.1 = until;
+                        if let Slot::Unique(u) = &mut slot.0 {
+                            u.insert(value);
+                        }
+                    }
+                }
             }
         }
         Ok(true)
@@ -292,8 +471,8 @@ impl CounterStore for MemoryCounters {
 
     async fn read(&self, query: &Query) -> Result<Answer, CacheError> {
         let now = Instant::now();
-        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        let live = |key: &str| slots.get(key).filter(|(_, e)| *e > now).map(|(s, _)| s);
+        let guard = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        let live = |key: &str| guard.map.get(key).filter(|(_, e)| *e > now).map(|(s, _)| s);
         let mut answer = Answer::default();
         for key in &query.hashes {
             answer.hashes.push(match live(key) {
@@ -318,15 +497,37 @@ impl CounterStore for MemoryCounters {
             }
             answer.uniques.push(union.len() as u64);
         }
+        for (key, since) in &query.recent {
+            answer.recent.push(match live(key) {
+                Some(Slot::Seen(seen)) => seen.values().filter(|at| **at >= *since).count() as u64,
+                _ => 0,
+            });
+        }
         Ok(answer)
     }
 
     async fn remove(&self, keys: &[String]) -> Result<(), CacheError> {
-        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         for key in keys {
-            slots.remove(key);
+            guard.map.remove(key);
         }
         Ok(())
+    }
+
+    async fn salt(&self, day: &str) -> Result<String, CacheError> {
+        let now = Instant::now();
+        let mut guard = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        let key = format!("analytics:salt:{day}");
+        if let Some((Slot::Text(salt), e)) = guard.map.get(&key) {
+            if *e > now {
+                return Ok(salt.clone());
+            }
+        }
+        let salt = fresh_salt();
+        guard
+            .map
+            .insert(key, (Slot::Text(salt.clone()), now + SALT_TTL));
+        Ok(salt)
     }
 }
 
@@ -358,15 +559,15 @@ mod tests {
         let store = MemoryCounters::new();
         let ttl = Duration::from_secs(60);
         assert!(store
-            .apply(Some("seen:1"), &day_ops("a"), ttl)
+            .apply(Some(("seen:1", ttl)), &day_ops("a"), ttl)
             .await
             .unwrap());
         assert!(!store
-            .apply(Some("seen:1"), &day_ops("a"), ttl)
+            .apply(Some(("seen:1", ttl)), &day_ops("a"), ttl)
             .await
             .unwrap());
         assert!(store
-            .apply(Some("seen:2"), &day_ops("b"), ttl)
+            .apply(Some(("seen:2", ttl)), &day_ops("b"), ttl)
             .await
             .unwrap());
         let answer = store
@@ -374,6 +575,7 @@ mod tests {
                 hashes: vec!["d:2026-12-04".into(), "d:2026-12-03".into()],
                 rankings: vec!["d:2026-12-04:units".into()],
                 uniques: vec![vec!["d:2026-12-04:customers".into(), "none".into()]],
+                ..Query::default()
             })
             .await
             .unwrap();

@@ -60,6 +60,11 @@ pub fn router(state: AppState, sessions: SessionBackend) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             page_cache::serve_cached,
+        ))
+        // Outside the page cache: a cached page is a view too, and its cookie is never cached.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::analytics::tracking::track_pages,
         ));
     let app = sessions.layer(app, &state.settings);
     let timeout = state.settings.request_timeout;

@@ -16,6 +16,7 @@ use crate::{
     error::AppError,
     model::{CartView, CheckoutInput, CheckoutQuote, CheckoutResult, OrderView},
     server::{
+        analytics::tracking,
         cart::{self, CartOwner},
         checkout,
         error::ErrorBody,
@@ -84,6 +85,7 @@ pub async fn add_item(
         state.settings.shop.currency(),
     )
     .await?;
+    tracking::track_request(&state, &headers, tracking::Activity::AddToCart);
     Ok(with_cookie(cookie, Json(view)))
 }
 
@@ -203,6 +205,7 @@ pub async fn place(
     let status = if result.replayed {
         StatusCode::OK
     } else {
+        tracking::track_request(&state, &headers, tracking::Activity::OrderPlaced);
         StatusCode::CREATED
     };
     Ok((status, Json(result)).into_response())
