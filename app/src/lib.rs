@@ -84,6 +84,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <div class="flex min-h-screen flex-col">
                 <Header />
+                <TrackNavigation />
                 <main class="mx-auto w-full max-w-6xl flex-1 px-4 py-8">
                     // Every page renders `SsrMode::Async`: out-of-order streaming would leave the
                     // header's account links (a Transition) as a placeholder for visitors without
@@ -135,5 +136,24 @@ pub fn App() -> impl IntoView {
             <components::cart::CartDrawer />
             <ToastRegion />
         </Router>
+    }
+}
+
+/// Counts client-side navigations as page views: after hydration the router changes pages
+/// without asking the server for them, so the tracking middleware saw only the first load.
+#[component]
+fn TrackNavigation() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        let location = leptos_router::hooks::use_location();
+        Effect::new(move |seen: Option<()>| {
+            let path = location.pathname.get();
+            // The first run is the page the server already counted.
+            if seen.is_some() {
+                leptos::task::spawn_local(async move {
+                    let _ = api::track_view(path).await;
+                });
+            }
+        });
     }
 }

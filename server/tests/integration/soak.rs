@@ -166,7 +166,9 @@ async fn phase(
     let progress = Arc::new(AtomicUsize::new(0));
     let total = CLIENTS * rounds * pages.len();
     let started = Instant::now();
-    // A plain thread, so it still reports when the runtime's own threads are stuck.
+    // A plain thread, so it still reports when the runtime's own threads are stuck: progress
+    // every minute, and if even the phase's own deadline cannot fire (every runtime thread
+    // blocked), the stacks of every thread (gdb, when installed) before the process stops.
     let watching = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let watchdog = {
         let (progress, watching) = (progress.clone(), watching.clone());
@@ -181,6 +183,14 @@ async fn phase(
                         "soak: {}/{total} requests after {secs} s",
                         progress.load(Ordering::Relaxed)
                     );
+                }
+                if started.elapsed() > PHASE_LIMIT + Duration::from_secs(60) {
+                    eprintln!("soak: the runtime stopped answering; every thread's stack:");
+                    let _ = std::process::Command::new("gdb")
+                        .args(["-p", &std::process::id().to_string(), "-batch"])
+                        .args(["-ex", "thread apply all bt 40"])
+                        .status();
+                    std::process::abort();
                 }
             }
         })

@@ -363,8 +363,9 @@ mod charts {
 
     #[wasm_bindgen]
     extern "C" {
-        #[wasm_bindgen(method, js_name = dispose)]
-        fn dispose(this: &Echarts);
+        /// `echarts.dispose(chart)`: frees the chart's canvas and listeners.
+        #[wasm_bindgen(js_namespace = echarts, js_name = dispose)]
+        fn dispose_chart(chart: &JsValue);
     }
 
     fn echarts_loaded() -> bool {
@@ -480,7 +481,7 @@ mod charts {
         });
         on_cleanup(move || {
             resize.remove();
-            drawn.try_with_value(|d| d.iter().for_each(|e| e.dispose()));
+            drawn.try_with_value(|d| d.iter().for_each(|e| dispose_chart(e)));
         });
     }
 }

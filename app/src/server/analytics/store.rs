@@ -584,4 +584,65 @@ mod tests {
         assert_eq!(answer.rankings[0], vec![("7".to_string(), 4)]);
         assert_eq!(answer.uniques, vec![2]);
     }
+
+    #[tokio::test]
+    async fn sessions_start_once_per_idle_spell_and_conversions_follow_them() {
+        let store = MemoryCounters::new();
+        let ttl = Duration::from_secs(60);
+        let session = |value: &str| Op::Session {
+            key: "session:v1".into(),
+            value: value.into(),
+            idle: Duration::from_secs(1800),
+            counters: "traffic".into(),
+            field: "sessions".into(),
+        };
+        let seen = |member: &str, at: i64| Op::Seen {
+            key: "live".into(),
+            member: member.into(),
+            at,
+            since: at - 300,
+        };
+        store.apply(None, &[session("v1:100"), seen("v1", 100)], ttl).await.unwrap();
+        // The same visitor again within the idle time: no new session.
+        store.apply(None, &[session("v1:200"), seen("v1", 200)], ttl).await.unwrap();
+        store.apply(None, &[seen("v2", 501)], ttl).await.unwrap();
+        store
+            .apply(
+                None,
+                &[Op::Convert {
+                    session: "session:v1".into(),
+                    into: "converted".into(),
+                }],
+                ttl,
+            )
+            .await
+            .unwrap();
+        // No session for this one: nothing converts.
+        store
+            .apply(
+                None,
+                &[Op::Convert {
+                    session: "session:none".into(),
+                    into: "converted".into(),
+                }],
+                ttl,
+            )
+            .await
+            .unwrap();
+        let answer = store
+            .read(&Query {
+                hashes: vec!["traffic".into()],
+                uniques: vec![vec!["converted".into()]],
+                recent: vec![("live".into(), 501 - 300)],
+                ..Query::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(answer.hashes[0]["sessions"], 1);
+        assert_eq!(answer.uniques, vec![1]);
+        // v1 was last seen at 200, before the 5 minutes up to 501: only v2 is here now.
+        assert_eq!(answer.recent, vec![1]);
+        assert_eq!(store.salt("2026-12-04").await.unwrap(), store.salt("2026-12-04").await.unwrap());
+        assert_ne!(store.salt("2026-12-04").await.unwrap(), store.salt("2026-12-05").await.unwrap());
+    }
 }
