@@ -177,7 +177,7 @@ async fn phase(
             while watching.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(250));
                 let secs = started.elapsed().as_secs();
-                if secs > 0 && secs % 60 == 0 && secs != last {
+                if secs > 0 && secs.is_multiple_of(60) && secs != last {
                     last = secs;
                     eprintln!(
                         "soak: {}/{total} requests after {secs} s",

@@ -277,6 +277,11 @@ pub async fn count_outbox(
     let Ok(_local) = COUNTING.try_lock() else {
         return Ok(0);
     };
+    if db.get_database_backend() != DbBackend::Postgres {
+        // One process: the mutex is the lock. No transaction, so SQLite's single write lock
+        // is never held while Redis answers (or times out).
+        return count_in(db, analytics).await;
+    }
     let txn = db.begin().await?;
     if !lock(&txn, false).await? {
         return Ok(0);
@@ -310,7 +315,7 @@ async fn lock(txn: &DatabaseTransaction, wait: bool) -> Result<bool, DbErr> {
     )
 }
 
-async fn count_in(txn: &DatabaseTransaction, analytics: &Analytics) -> Result<usize, CountError> {
+async fn count_in(txn: &impl ConnectionTrait, analytics: &Analytics) -> Result<usize, CountError> {
     const BATCH: u64 = 200;
     let mut counted = 0;
     let today = analytics.day_of(Utc::now());
@@ -375,8 +380,21 @@ pub async fn rebuild(
         .filter(|d| analytics.ttl_for(*d, today).is_some())
         .collect();
     let _local = COUNTING.lock().await;
+    if db.get_database_backend() != DbBackend::Postgres {
+        return rebuild_in(db, analytics, &days).await;
+    }
     let txn = db.begin().await?;
     lock(&txn, true).await?;
+    let done = rebuild_in(&txn, analytics, &days).await?;
+    txn.commit().await?;
+    Ok(done)
+}
+
+async fn rebuild_in(
+    txn: &impl ConnectionTrait,
+    analytics: &Analytics,
+    days: &[NaiveDate],
+) -> Result<Rebuilt, CountError> {
     let (Some(first), Some(last)) = (days.first(), days.last()) else {
         return Ok(Rebuilt { days: 0, facts: 0 });
     };
@@ -386,7 +404,7 @@ pub async fn rebuild(
         .filter(outbox_event::Column::Kind.is_in(COUNTED_KINDS))
         .filter(outbox_event::Column::CreatedAt.gte(start))
         .filter(outbox_event::Column::CreatedAt.lt(end))
-        .all(&txn)
+        .all(txn)
         .await?;
     let mut keys: Vec<String> = days.iter().flat_map(|d| DayKeys::of(*d).money()).collect();
     keys.extend(facts.iter().map(|f| seen_key(f.id)));
@@ -400,11 +418,10 @@ pub async fn rebuild(
                 Option::<DateTime<Utc>>::None.into(),
             )
             .filter(outbox_event::Column::Id.is_in(chunk.iter().map(|f| f.id)))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
-    let counted = count_in(&txn, analytics).await?;
-    txn.commit().await?;
+    let counted = count_in(txn, analytics).await?;
     Ok(Rebuilt {
         days: days.len(),
         facts: counted.max(facts.len()),

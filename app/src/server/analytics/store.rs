@@ -602,9 +602,15 @@ mod tests {
             at,
             since: at - 300,
         };
-        store.apply(None, &[session("v1:100"), seen("v1", 100)], ttl).await.unwrap();
+        store
+            .apply(None, &[session("v1:100"), seen("v1", 100)], ttl)
+            .await
+            .unwrap();
         // The same visitor again within the idle time: no new session.
-        store.apply(None, &[session("v1:200"), seen("v1", 200)], ttl).await.unwrap();
+        store
+            .apply(None, &[session("v1:200"), seen("v1", 200)], ttl)
+            .await
+            .unwrap();
         store.apply(None, &[seen("v2", 501)], ttl).await.unwrap();
         store
             .apply(
@@ -642,7 +648,13 @@ mod tests {
         assert_eq!(answer.uniques, vec![1]);
         // v1 was last seen at 200, before the 5 minutes up to 501: only v2 is here now.
         assert_eq!(answer.recent, vec![1]);
-        assert_eq!(store.salt("2026-12-04").await.unwrap(), store.salt("2026-12-04").await.unwrap());
-        assert_ne!(store.salt("2026-12-04").await.unwrap(), store.salt("2026-12-05").await.unwrap());
+        assert_eq!(
+            store.salt("2026-12-04").await.unwrap(),
+            store.salt("2026-12-04").await.unwrap()
+        );
+        assert_ne!(
+            store.salt("2026-12-04").await.unwrap(),
+            store.salt("2026-12-05").await.unwrap()
+        );
     }
 }

@@ -579,6 +579,128 @@ pub async fn seed_demo_order(db: &DatabaseConnection, user_id: i32) -> Result<bo
     Ok(true)
 }
 
+/// Order numbers of the demo sales history start with this.
+pub const DEMO_SALES_PREFIX: &str = "PSR-DEMO-S";
+
+/// A month of delivered guest orders (a few a day, two to fourteen, busier at weekends), with
+/// their `order.paid` facts and a declined attempt now and then, so the demo's dashboard and
+/// reorder suggestions have a history to show. The facts are marked mailed (no demo email
+/// goes out) and left for analytics to count. Stock is not touched: these units left before
+/// the demo's stock was counted. Idempotent (by the number prefix). Returns the orders made.
+pub async fn seed_demo_sales(db: &DatabaseConnection, days: i64) -> Result<usize, DbErr> {
+    use crate::server::{db::outbox_event, orders::outbox::outbox_row};
+    if order::Entity::find()
+        .filter(order::Column::Number.starts_with(DEMO_SALES_PREFIX))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(0);
+    }
+    let variants = product_variant::Entity::find()
+        .filter(product_variant::Column::Active.eq(true))
+        .order_by_asc(product_variant::Column::Id)
+        .all(db)
+        .await?;
+    if variants.is_empty() {
+        return Ok(0);
+    }
+    let names: std::collections::HashMap<i32, String> = product::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    const METHODS: [&str; 5] = ["qris", "gopay", "card", "bank_transfer", "alfamart"];
+    // A fixed walk through the catalogue (no randomness: every demo shop has the same month).
+    let mut step: usize = 7;
+    let mut next = |modulo: usize| {
+        step = (step * 31 + 17) % 1_000_003;
+        step % modulo.max(1)
+    };
+    let now = Utc::now();
+    let mut made = 0;
+    let txn = db.begin().await?;
+    for back in (1..=days).rev() {
+        let day = now - Duration::days(back);
+        let weekend = matches!(
+            chrono::Datelike::weekday(&day),
+            chrono::Weekday::Sat | chrono::Weekday::Sun
+        );
+        let orders = 2 + next(if weekend { 13 } else { 8 });
+        for i in 0..orders {
+            let at = day - Duration::minutes(next(600) as i64);
+            // A fifth of the buyers come back (the same address a few days apart).
+            let buyer = if i % 5 == 0 { next(12) } else { 100 + made };
+            let lines: Vec<(&product_variant::Model, i32)> = (0..1 + next(3))
+                .map(|_| (&variants[next(variants.len().min(60))], 1 + next(2) as i32))
+                .collect();
+            let subtotal: i64 = lines.iter().map(|(v, q)| v.price * i64::from(*q)).sum();
+            let tax = crate::model::compute_ppn(subtotal, crate::model::TaxRule::INDONESIA);
+            let method = METHODS[next(METHODS.len())];
+            let number = format!("{DEMO_SALES_PREFIX}{:04}", made + 1);
+            let saved = order::ActiveModel {
+                number: Set(number.clone()),
+                user_id: Set(None),
+                email: Set(format!("pembeli{buyer}@contoh.id")),
+                status: Set("delivered".into()),
+                payment_status: Set("paid".into()),
+                currency: Set("IDR".into()),
+                subtotal: Set(subtotal),
+                shipping_total: Set(0),
+                dpp: Set(tax.dpp),
+                ppn: Set(tax.ppn),
+                grand_total: Set(subtotal),
+                shipping_address: Set(r#"{"recipient":"Pembeli Demo","city":"Bandung","province":"Jawa Barat","postal_code":"40132"}"#.into()),
+                shipping_method: Set(Some("demo".into())),
+                payment_method: Set(method.into()),
+                access_token: Set(format!("demo-sales-{}", made + 1)),
+                paid_at: Set(Some(at)),
+                delivered_at: Set(Some(at + Duration::days(2))),
+                created_at: Set(at),
+                updated_at: Set(at),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            for (v, quantity) in &lines {
+                order_item::ActiveModel {
+                    order_id: Set(saved.id),
+                    product_id: Set(v.product_id),
+                    variant_id: Set(Some(v.id)),
+                    warehouse_id: Set(None),
+                    sku: Set(v.sku.clone()),
+                    name: Set(names.get(&v.product_id).cloned().unwrap_or_default()),
+                    options: Set(v.options.clone()),
+                    unit_price: Set(v.price),
+                    quantity: Set(*quantity),
+                    line_total: Set(v.price * i64::from(*quantity)),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+            }
+            let mut facts = vec![("order.paid", at)];
+            if next(6) == 0 {
+                facts.insert(0, ("payment.failed", at - Duration::minutes(3)));
+            }
+            for (kind, when) in facts {
+                let mut fact = outbox_row(
+                    kind,
+                    &number,
+                    serde_json::json!({ "order_id": saved.id, "number": number }),
+                );
+                fact.created_at = Set(when);
+                fact.processed_at = Set(Some(now));
+                outbox_event::Entity::insert(fact).exec(&txn).await?;
+            }
+            made += 1;
+        }
+    }
+    txn.commit().await?;
+    Ok(made)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,6 +112,12 @@ pub async fn seed_demo(
     if demo::seed_demo_order(db, budi.id).await? {
         progress("demo order PSR-DEMO-0001 for the demo customer (so they can write reviews)");
     }
+    let sales = demo::seed_demo_sales(db, 30).await?;
+    if sales > 0 {
+        progress(&format!(
+            "{sales} demo orders over the last 30 days (a history for the dashboard and reorder suggestions)"
+        ));
+    }
     Ok(report)
 }
 
