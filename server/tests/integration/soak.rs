@@ -86,6 +86,9 @@ async fn visitor(app: &TestApp, logged_in: bool) -> reqwest::Client {
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
+        // Below the server's 10 s keep-alive (header read) time-out: a connection the server
+        // is about to close is not picked for the next request.
+        .pool_idle_timeout(Duration::from_secs(5))
         .build()
         .unwrap();
     if logged_in {
@@ -101,14 +104,26 @@ async fn visitor(app: &TestApp, logged_in: bool) -> reqwest::Client {
     client
 }
 
-/// Fetches `path` whole and checks the response completed.
+/// Fetches `path` whole and checks the response completed. A request that could not be sent
+/// (a kept-alive connection closing as it was reused) is sent once more, as browsers do; a
+/// response that starts and never completes is a failure.
 async fn fetch_whole(client: &reqwest::Client, base: &str, path: &str) -> Result<(), String> {
-    let res = client
-        .get(format!("{base}{path}"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .map_err(|e| format!("{path}: no response: {e}"))?;
+    let send = || {
+        client
+            .get(format!("{base}{path}"))
+            .header("accept", "text/html")
+            .send()
+    };
+    let res = match send().await {
+        Ok(res) => res,
+        Err(e) if e.is_request() && !e.is_timeout() => {
+            eprintln!("soak: {path}: sent again after: {e}");
+            send()
+                .await
+                .map_err(|e| format!("{path}: no response: {e}"))?
+        }
+        Err(e) => return Err(format!("{path}: no response: {e}")),
+    };
     let status = res.status();
     let body = res
         .text()
