@@ -30,6 +30,7 @@ mod m20261206_000024_unavailable_stock;
 mod m20261206_000025_brand_reorder_settings;
 mod m20261206_000026_purchase_orders;
 mod m20261206_000027_outbox_counted;
+mod m20261207_000028_orders_email_index;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000025_brand_reorder_settings::Migration),
             Box::new(m20261206_000026_purchase_orders::Migration),
             Box::new(m20261206_000027_outbox_counted::Migration),
+            Box::new(m20261207_000028_orders_email_index::Migration),
         ]
     }
 }

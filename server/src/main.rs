@@ -84,20 +84,86 @@ enum InventoryCommand {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn,tower_sessions=warn".into()),
-        )
-        .with_target(false)
-        .init();
-    match run(cli.command.unwrap_or(Command::Serve { demo: false })).await {
+    let reporting = match error_reporting() {
+        Ok(guard) => guard,
+        Err(reason) => {
+            eprintln!("pasar: configuration error: {reason}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(reason) = init_logging(reporting.is_some()) {
+        eprintln!("pasar: configuration error: {reason}");
+        return ExitCode::FAILURE;
+    }
+    let result = run(cli.command.unwrap_or(Command::Serve { demo: false })).await;
+    // Sends what is still queued before the process ends.
+    drop(reporting);
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(reason) => {
             eprintln!("pasar: {reason}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Sentry, when `SENTRY_DSN` is set: errors logged at ERROR level and panics become reports
+/// (each tagged with its request id); warnings and info lines ride along as breadcrumbs. No
+/// personal data is sent (`send_default_pii` stays off).
+fn error_reporting() -> Result<Option<sentry::ClientInitGuard>, String> {
+    let Some(dsn) = std::env::var("SENTRY_DSN")
+        .ok()
+        .map(|d| d.trim().to_string())
+        .filter(|d| !d.is_empty())
+    else {
+        return Ok(None);
+    };
+    let dsn: sentry::types::Dsn = dsn
+        .parse()
+        .map_err(|e| format!("SENTRY_DSN: not a Sentry DSN ({e})"))?;
+    Ok(Some(sentry::init(sentry::ClientOptions {
+        dsn: Some(dsn),
+        release: sentry::release_name!(),
+        environment: std::env::var("SENTRY_ENVIRONMENT").ok().map(Into::into),
+        ..Default::default()
+    })))
+}
+
+/// Log lines on stderr: readable text by default, one JSON object per line with
+/// `PASAR_LOG_FORMAT=json` (for log collectors). Either way a request's lines carry its span:
+/// `request{id=… method=… path=…}`.
+fn init_logging(report_errors: bool) -> Result<(), String> {
+    use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt, Layer};
+    let json = match std::env::var("PASAR_LOG_FORMAT").as_deref().map(str::trim) {
+        Err(_) | Ok("") | Ok("text") => false,
+        Ok("json") => true,
+        Ok(other) => return Err(format!("PASAR_LOG_FORMAT: `{other}` is not text or json")),
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn,tower_sessions=warn".into());
+    let lines = if json {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_target(false)
+            .boxed()
+    } else {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .boxed()
+    };
+    tracing_subscriber::registry()
+        .with(lines.with_filter(filter))
+        // Only what becomes a report or a breadcrumb: debug and trace callsites stay off.
+        .with(report_errors.then(|| {
+            sentry::integrations::tracing::layer()
+                .with_filter(tracing_subscriber::filter::LevelFilter::INFO)
+        }))
+        .try_init()
+        .map_err(|e| format!("logging: {e}"))
 }
 
 async fn run(command: Command) -> Result<(), String> {

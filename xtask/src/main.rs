@@ -138,6 +138,14 @@ fn install_tools(browser: bool) -> Result {
                 .args(["install", "-y", "-q", "poppler-utils"])
                 .env("DEBIAN_FRONTEND", "noninteractive"))?;
         }
+        // HAProxy: the scale-out test's load balancer, and `haproxy -c` of deploy/haproxy.cfg.
+        if output(Command::new("haproxy").arg("-v")).is_none() {
+            println!("installing Debian's haproxy for the scale-out test");
+            run(Command::new("apt-get").arg("update").arg("-q"))?;
+            run(Command::new("apt-get")
+                .args(["install", "-y", "-q", "haproxy"])
+                .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        }
         if browser && !Path::new("/usr/bin/chromium").exists() {
             println!("installing Debian's chromium for the browser tests");
             run(Command::new("apt-get").arg("update").arg("-q"))?;
@@ -231,6 +239,10 @@ fn test(args: &[String]) -> Result {
         .ok()
         .filter(|u| u.starts_with("postgres"));
     let redis_url = env::var("REDIS_URL").ok().filter(|u| !u.is_empty());
+    stage(
+        "deployment files (workflow, compose, Kubernetes, HAProxy)",
+        check_deploy_files,
+    )?;
 
     stage(
         "unit + integration tests (SQLite, in-process cache)",
@@ -289,6 +301,57 @@ fn test(args: &[String]) -> Result {
         return Ok(());
     }
     e2e()
+}
+
+/// Validators from PyPI, pinned, in a virtualenv under target/.
+const CHECK_JSONSCHEMA: &str = "check-jsonschema==0.39.0";
+const KUBERNETES_VALIDATE: &str = "kubernetes-validate==1.37.0";
+
+/// The files nothing else runs here: the GitHub workflow and compose.yaml against their
+/// published schemas (check-jsonschema ships them), the Kubernetes manifests against the API
+/// schemas (kubernetes-validate, strict: unknown fields fail), and the HAProxy configuration
+/// with `haproxy -c`. (actionlint's PyPI wheel downloads its binary from GitHub when installed,
+/// which cannot work here; the schema check is the registry-installable linter.)
+fn check_deploy_files() -> Result {
+    let venv = Path::new("target/tools/deploy-lint");
+    let bin = |name: &str| venv.join("bin").join(name);
+    if !bin("kubernetes-validate").exists() || !bin("check-jsonschema").exists() {
+        run(Command::new("python3").args(["-m", "venv"]).arg(venv))?;
+        run(Command::new(bin("pip")).args([
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            CHECK_JSONSCHEMA,
+            KUBERNETES_VALIDATE,
+        ]))?;
+    }
+    let workflows: Vec<PathBuf> = std::fs::read_dir(".github/workflows")
+        .map_err(|e| format!(".github/workflows: {e}"))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .collect();
+    for schema in [
+        "vendor.github-workflows",
+        "custom.github-workflows-require-timeout",
+    ] {
+        run(Command::new(bin("check-jsonschema"))
+            .args(["--builtin-schema", schema])
+            .args(&workflows))?;
+    }
+    run(Command::new(bin("check-jsonschema")).args([
+        "--builtin-schema",
+        "vendor.compose-spec",
+        "compose.yaml",
+    ]))?;
+    let manifests: Vec<PathBuf> = std::fs::read_dir("deploy/kubernetes")
+        .map_err(|e| format!("deploy/kubernetes: {e}"))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    run(Command::new(bin("kubernetes-validate"))
+        .args(["--strict", "--quiet"])
+        .args(&manifests))?;
+    run(Command::new("haproxy").args(["-c", "-q", "-f", "deploy/haproxy.cfg"]))
 }
 
 /// Each integration test creates its own `pasar_test_*` database; remove earlier runs' ones.

@@ -371,7 +371,10 @@ pub async fn place_order(
 ) -> Result<CheckoutResult, AppError> {
     let result = async {
         let (state, owner, user) = owner(false).await?;
-        let owner = owner.ok_or_else(|| AppError::Conflict("Your cart is empty.".into()))?;
+        let owner = owner.ok_or_else(|| {
+            crate::server::observability::checkout_outcome("empty_cart");
+            AppError::Conflict("Your cart is empty.".into())
+        })?;
         let draft = load_draft().await?;
         if !draft.has_contact()
             || draft.shipping_method.is_empty()

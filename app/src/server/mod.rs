@@ -13,6 +13,7 @@ pub mod error;
 pub mod http;
 pub mod inventory;
 pub mod media;
+pub mod observability;
 pub mod orders;
 pub mod payments;
 pub mod seed;

@@ -23,15 +23,21 @@ const TOKEN_LEN: usize = 32;
 
 /// The guest token from the request's cookies, if it has the shape we issue.
 pub fn guest_token(headers: &HeaderMap) -> Option<String> {
+    cookie_token(headers, CART_COOKIE, TOKEN_LEN)
+}
+
+/// The value of cookie `name` if it is one of our random tokens (`len` letters and digits);
+/// anything else a client sends under that name is ignored.
+pub fn cookie_token(headers: &HeaderMap, name: &str, len: usize) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == CART_COOKIE)
+        .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| value.to_string())
-        .filter(|v| v.len() == TOKEN_LEN && v.chars().all(|c| c.is_ascii_alphanumeric()))
+        .filter(|v| v.len() == len && v.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 fn set_cookie(state: &AppState, token: &str) -> HeaderValue {

@@ -51,6 +51,16 @@ async fn search_finds_typos_prefixes_phrases_and_indonesian_words() {
     let typo = ok(&app, "q=kemja").await;
     assert!(typo["total"].as_u64().unwrap() > 0, "kemja finds kemeja");
     assert!(names(&typo)[0].contains("kemeja"), "{:?}", names(&typo));
+    // Several words, one misspelt, that no product has together: each unknown word is
+    // corrected, and the products with any of the words are found.
+    let mixed = ok(&app, "q=kemja+sepatu&per_page=100").await;
+    let found = names(&mixed);
+    assert!(found.iter().any(|n| n.contains("kemeja")), "{found:?}");
+    assert!(found.iter().any(|n| n.contains("sepatu")), "{found:?}");
+    assert!(
+        found[0].contains("kemeja") || found[0].contains("sepatu"),
+        "{found:?}"
+    );
 
     let phrase = ok(&app, "q=sepatu+lari").await;
     let top = names(&phrase);

@@ -144,7 +144,7 @@ fn DashboardBody(first: Dashboard) -> impl IntoView {
                                 {top.into_iter().map(|p| view! {
                                     <li class="flex justify-between gap-2">
                                         <span class="truncate">{p.name}</span>
-                                        <span class="shrink-0 text-stone-600">{format!("{} units · {}", p.units, money(p.revenue))}</span>
+                                        <span class="shrink-0 text-stone-600">{format!("{} {} · {}", p.units, if p.units == 1 { "unit" } else { "units" }, money(p.revenue))}</span>
                                     </li>
                                 }).collect_view()}
                             </ol>
@@ -162,20 +162,13 @@ fn DashboardBody(first: Dashboard) -> impl IntoView {
                     if slow.is_empty() {
                         view! { <p class="text-sm text-stone-500">"Everything in stock has sold recently."</p> }.into_any()
                     } else {
-                        view! {
-                            <table class="slow-movers w-full text-sm">
-                                <thead><tr class="text-left text-xs text-stone-500"><th class="py-1">"SKU"</th><th>"Product"</th><th class="text-right">"Available"</th></tr></thead>
-                                <tbody>
-                                    {slow.into_iter().map(|s| view! {
-                                        <tr class="border-t border-stone-100">
-                                            <td class="py-1"><A href=format!("/admin/inventory/{}", s.sku) attr:class="font-mono text-xs text-emerald-800 hover:underline">{s.sku.clone()}</A></td>
-                                            <td class="truncate">{format!("{} {}", s.product_name, s.variant_title)}</td>
-                                            <td class="text-right">{s.available}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any()
+                        let rows = slow.into_iter().map(|s| StockRow {
+                            name: format!("{} {}", s.product_name, s.variant_title),
+                            sku: s.sku,
+                            stock: s.available.to_string(),
+                            class: "text-right",
+                        }).collect();
+                        view! { <SkuTable class="slow-movers" rows=rows/> }.into_any()
                     }
                 }}
             </Card>
@@ -187,29 +180,46 @@ fn DashboardBody(first: Dashboard) -> impl IntoView {
                     if low.is_empty() {
                         view! { <p class="text-sm text-stone-500">"Nothing is running low."</p> }.into_any()
                     } else {
-                        view! {
-                            <table class="low-stock w-full text-sm">
-                                <thead><tr class="text-left text-xs text-stone-500"><th class="py-1">"SKU"</th><th>"Product"</th><th class="text-right">"Available"</th></tr></thead>
-                                <tbody>
-                                    {low.into_iter().map(|l| {
-                                        let out = l.available <= 0;
-                                        view! {
-                                            <tr class="border-t border-stone-100">
-                                                <td class="py-1"><A href=format!("/admin/inventory/{}", l.sku) attr:class="font-mono text-xs text-emerald-800 hover:underline">{l.sku.clone()}</A></td>
-                                                <td class="truncate">{format!("{} {}", l.product_name, l.variant_title)}</td>
-                                                <td class=if out { "text-right font-semibold text-red-700" } else { "text-right text-amber-700" }>
-                                                    {if out { "Out of stock".to_string() } else { format!("{} of {}", l.available, l.threshold) }}
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any()
+                        let rows = low.into_iter().map(|l| {
+                            let out = l.available <= 0;
+                            StockRow {
+                                name: format!("{} {}", l.product_name, l.variant_title),
+                                sku: l.sku,
+                                stock: if out { "Out of stock".to_string() } else { format!("{} of {}", l.available, l.threshold) },
+                                class: if out { "text-right font-semibold text-red-700" } else { "text-right text-amber-700" },
+                            }
+                        }).collect();
+                        view! { <SkuTable class="low-stock" rows=rows/> }.into_any()
                     }
                 }}
             </Card>
         </div>
+    }
+}
+
+/// One line of a stock list: the SKU (linked to its inventory page), what it is, and its stock.
+struct StockRow {
+    sku: String,
+    name: String,
+    stock: String,
+    class: &'static str,
+}
+
+#[component]
+fn SkuTable(class: &'static str, rows: Vec<StockRow>) -> impl IntoView {
+    view! {
+        <table class=format!("{class} w-full text-sm")>
+            <thead><tr class="text-left text-xs text-stone-500"><th class="py-1">"SKU"</th><th>"Product"</th><th class="text-right">"Available"</th></tr></thead>
+            <tbody>
+                {rows.into_iter().map(|row| view! {
+                    <tr class="border-t border-stone-100">
+                        <td class="py-1"><A href=format!("/admin/inventory/{}", row.sku) attr:class="font-mono text-xs text-emerald-800 hover:underline">{row.sku.clone()}</A></td>
+                        <td class="truncate">{row.name}</td>
+                        <td class=row.class>{row.stock}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 
@@ -398,12 +408,12 @@ mod charts {
         let top = &d.view.top_by_revenue;
         let products = Chart::new()
             .tooltip(Tooltip::new().trigger(Trigger::Axis))
-            .grid(Grid::new().left("120").right("20").bottom("30"))
+            .grid(Grid::new().left("150").right("20").bottom("30"))
             .x_axis(Axis::new().type_(AxisType::Value))
             .y_axis(
                 Axis::new()
                     .type_(AxisType::Category)
-                    .data(top.iter().rev().map(|p| p.name.clone()).collect()),
+                    .data(top.iter().rev().map(|p| short_label(&p.name)).collect()),
             )
             .series(
                 Bar::new()
@@ -441,6 +451,18 @@ mod charts {
                     .data(series.iter().map(|s| s.returning_customers).collect()),
             );
         [revenue, products, methods, customers]
+    }
+
+    /// A product name that fits the bar chart's label column (the full names are listed
+    /// under "Best sellers").
+    fn short_label(name: &str) -> String {
+        const MAX: usize = 22;
+        if name.chars().count() <= MAX {
+            name.to_string()
+        } else {
+            let cut: String = name.chars().take(MAX - 1).collect();
+            format!("{}…", cut.trim_end())
+        }
     }
 
     pub fn draw(data: RwSignal<Dashboard>) {

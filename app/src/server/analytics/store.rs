@@ -354,6 +354,25 @@ impl MemoryCounters {
     }
 }
 
+/// The slot at `key`, made empty (`fresh(Default::default())`) when missing or expired (as
+/// Redis would have dropped it), and kept until `until`: what every Redis write op does.
+fn live_slot<'a, T: Default>(
+    slots: &'a mut HashMap<String, (Slot, Instant)>,
+    key: &str,
+    now: Instant,
+    until: Instant,
+    fresh: fn(T) -> Slot,
+) -> &'a mut Slot {
+    let slot = slots
+        .entry(key.to_string())
+        .or_insert_with(|| (fresh(T::default()), until));
+    if slot.1 <= now {
+        slot.0 = fresh(T::default());
+    }
+    slot.1 = until;
+    &mut slot.0
+}
+
 #[async_trait]
 impl CounterStore for MemoryCounters {
     fn backend(&self) -> &'static str {
@@ -386,29 +405,17 @@ impl CounterStore for MemoryCounters {
         for op in ops {
             match op {
                 Op::HashIncr { key, field, by } => {
-                    let slot = slots
-                        .entry(key.clone())
-                        .or_insert_with(|| (Slot::Hash(HashMap::new()), until));
-                    slot.1 = until;
-                    if let Slot::Hash(h) = &mut slot.0 {
+                    if let Slot::Hash(h) = live_slot(slots, key, now, until, Slot::Hash) {
                         *h.entry(field.clone()).or_default() += by;
                     }
                 }
                 Op::RankIncr { key, member, by } => {
-                    let slot = slots
-                        .entry(key.clone())
-                        .or_insert_with(|| (Slot::Ranking(HashMap::new()), until));
-                    slot.1 = until;
-                    if let Slot::Ranking(r) = &mut slot.0 {
+                    if let Slot::Ranking(r) = live_slot(slots, key, now, until, Slot::Ranking) {
                         *r.entry(member.clone()).or_default() += by;
                     }
                 }
                 Op::Unique { key, member } => {
-                    let slot = slots
-                        .entry(key.clone())
-                        .or_insert_with(|| (Slot::Unique(HashSet::new()), until));
-                    slot.1 = until;
-                    if let Slot::Unique(u) = &mut slot.0 {
+                    if let Slot::Unique(u) = live_slot(slots, key, now, until, Slot::Unique) {
                         u.insert(member.clone());
                     }
                 }
@@ -424,11 +431,9 @@ impl CounterStore for MemoryCounters {
                         Some(session) => session.1 = idle_until,
                         None => {
                             slots.insert(key.clone(), (Slot::Text(value.clone()), idle_until));
-                            let slot = slots
-                                .entry(counters.clone())
-                                .or_insert_with(|| (Slot::Hash(HashMap::new()), until));
-                            slot.1 = until;
-                            if let Slot::Hash(h) = &mut slot.0 {
+                            if let Slot::Hash(h) =
+                                live_slot(slots, counters, now, until, Slot::Hash)
+                            {
                                 *h.entry(field.clone()).or_default() += 1;
                             }
                         }
@@ -440,11 +445,7 @@ impl CounterStore for MemoryCounters {
                     at,
                     since,
                 } => {
-                    let slot = slots
-                        .entry(key.clone())
-                        .or_insert_with(|| (Slot::Seen(HashMap::new()), until));
-                    slot.1 = until;
-                    if let Slot::Seen(seen) = &mut slot.0 {
+                    if let Slot::Seen(seen) = live_slot(slots, key, now, until, Slot::Seen) {
                         seen.insert(member.clone(), *at);
                         seen.retain(|_, last| *last >= *since);
                     }
@@ -455,11 +456,7 @@ impl CounterStore for MemoryCounters {
                         _ => None,
                     };
                     if let Some(value) = value {
-                        let slot = slots
-                            .entry(into.clone())
-                            .or_insert_with(|| (Slot::Unique(HashSet::new()), until));
-                        slot.1 = until;
-                        if let Slot::Unique(u) = &mut slot.0 {
+                        if let Slot::Unique(u) = live_slot(slots, into, now, until, Slot::Unique) {
                             u.insert(value);
                         }
                     }

@@ -161,24 +161,11 @@ pub async fn track_server_fn(state: &AppState, activity: Activity) {
 
 /// The visitor id from the request's cookies, if it has the shape we issue.
 pub fn visitor_id(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == VISITOR_COOKIE)
-        .map(|(_, value)| value.to_string())
-        .filter(|v| v.len() == VISITOR_ID_LEN && v.chars().all(|c| c.is_ascii_alphanumeric()))
+    crate::server::visitor::cookie_token(headers, VISITOR_COOKIE, VISITOR_ID_LEN)
 }
 
 fn new_visitor_id() -> String {
-    use rand::{distributions::Alphanumeric, Rng};
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(VISITOR_ID_LEN)
-        .map(char::from)
-        .collect()
+    crate::server::checkout::random_token(VISITOR_ID_LEN)
 }
 
 /// Robots and link previews are not visitors; nor are prefetches nobody looked at.

@@ -79,9 +79,11 @@ where
     let full_key = format!("catalog:v{version}:{kind}:{key}");
     if let Ok(Some(hit)) = cache.get(&full_key).await {
         if let Ok(value) = serde_json::from_str(&hit) {
+            crate::server::observability::cache_lookup("catalog", true);
             return Ok(value);
         }
     }
+    crate::server::observability::cache_lookup("catalog", false);
     let value = compute.await?;
     if let Ok(text) = serde_json::to_string(&value) {
         if let Err(e) = cache.set(&full_key, &text, Some(TTL)).await {

@@ -1,19 +1,18 @@
 //! Products and variants as CSV: one row per variant, product fields repeated on each row.
 //! An import is all or nothing: every row is checked first (each problem reported with its line
 //! number), then everything is written in one transaction.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use super::{
     cache,
     manage::{
-        check_slug, check_variant, new_product, upsert_variant, CatalogError, ProductInput,
-        VariantInput, STATUSES,
+        check_slug, check_variant, new_product, CatalogError, ProductInput, VariantInput, STATUSES,
     },
     refresh_products,
 };
@@ -170,110 +169,298 @@ pub async fn import_csv(
         rows: rows.len(),
         ..Default::default()
     };
-    let mut product_ids: HashMap<String, i32> = HashMap::new();
-    let now = Utc::now();
+    // Products whose price range, stock or search text may have moved: the ones the file
+    // changed, not every one it names (re-importing an unchanged file recomputes nothing).
+    let mut touched: HashSet<i32> = HashSet::new();
+    let product_ids = write_products(&txn, &rows, &mut report, &mut touched).await?;
+    let variant_ids = write_variants(&txn, &rows, &product_ids, &mut report, &mut touched).await?;
     for row in &rows {
-        let product_id = match product_ids.get(&row.slug) {
-            Some(id) => *id,
-            None => {
-                let existing = product::Entity::find()
-                    .filter(product::Column::Slug.eq(&row.slug))
-                    .one(&txn)
-                    .await?;
-                let id = match existing {
-                    Some(found) => {
-                        let mut active = found.into_active_model();
-                        active.name = Set(row.name.clone());
-                        active.status = Set(row.status.clone());
-                        active.category_id = Set(row.category_id);
-                        active.brand_id = Set(row.brand_id);
-                        active.description = Set(row.description.clone());
-                        active.updated_at = Set(now);
-                        report.products_updated += 1;
-                        active.update(&txn).await?.id
-                    }
-                    None => {
-                        report.products_created += 1;
-                        new_product(
-                            row.slug.clone(),
-                            row.name.clone(),
-                            ProductInput {
-                                name: row.name.clone(),
-                                slug: row.slug.clone(),
-                                description: row.description.clone(),
-                                category_id: row.category_id,
-                                brand_id: row.brand_id,
-                                status: row.status.clone(),
-                            },
-                        )
-                        .insert(&txn)
-                        .await?
-                        .id
-                    }
-                };
-                product_ids.insert(row.slug.clone(), id);
-                id
-            }
+        let Some((warehouse_id, on_hand)) = row.stock else {
+            continue;
         };
-        let existing = product_variant::Entity::find()
-            .filter(product_variant::Column::Sku.eq(&row.sku))
-            .one(&txn)
-            .await?;
-        if let Some(found) = &existing {
-            if found.product_id != product_id {
-                // Checked again inside the transaction: another import may have raced us.
-                return Err(CatalogError::Rows(vec![format!(
-                    "line {}: SKU `{}` belongs to another product",
-                    row.line, row.sku
-                )]));
-            }
-        }
-        match existing {
-            Some(_) => report.variants_updated += 1,
-            None => report.variants_created += 1,
-        }
-        let on_line = |e: CatalogError| match e {
-            CatalogError::Invalid { message, .. } | CatalogError::Conflict(message) => {
-                CatalogError::Rows(vec![format!("line {}: {message}", row.line)])
-            }
-            other => other,
+        let level = inventory::LevelKey {
+            variant_id: written(&variant_ids, &row.sku)?,
+            warehouse_id,
         };
-        let variant_id = upsert_variant(
+        let set = inventory::adjust(
             &txn,
-            product_id,
-            existing.map(|v| v.id),
-            &row.sku,
-            &row.options_json,
-            &row.variant,
+            level,
+            inventory::Change::Set(on_hand),
+            actor,
+            "CSV import",
+            &mut journal,
         )
         .await
-        .map_err(on_line)?;
-        if let Some((warehouse_id, on_hand)) = row.stock {
-            let level = inventory::LevelKey {
-                variant_id,
-                warehouse_id,
-            };
-            let set = inventory::adjust(
-                &txn,
-                level,
-                inventory::Change::Set(on_hand),
-                actor,
-                "CSV import",
-                &mut journal,
-            )
-            .await
-            .map_err(|e| on_line(e.into()))?;
-            if set.on_hand != set.on_hand_before {
-                report.stock_set += 1;
-            }
+        .map_err(|e| on_line(row.line, e.into()))?;
+        if set.on_hand != set.on_hand_before {
+            report.stock_set += 1;
+            touched.insert(written(&product_ids, &row.slug)?);
         }
     }
-    let ids: Vec<i32> = product_ids.values().copied().collect();
+    let ids: Vec<i32> = touched.into_iter().collect();
     journal.write(&txn).await?;
     refresh_products(&txn, &ids).await?;
     txn.commit().await?;
     cache::invalidate(cache_).await;
     Ok(report)
+}
+
+/// Rows per multi-row INSERT or `IN (…)` list: well inside PostgreSQL's and SQLite's limits on
+/// bound parameters.
+const BATCH: usize = 200;
+
+/// The id a product or variant of the file was written under.
+fn written(ids: &HashMap<String, i32>, key: &str) -> Result<i32, CatalogError> {
+    ids.get(key).copied().ok_or_else(|| {
+        CatalogError::Db(sea_orm::DbErr::RecordNotFound(format!(
+            "`{key}` was written but cannot be read back"
+        )))
+    })
+}
+
+fn on_line(line: u64, e: CatalogError) -> CatalogError {
+    match e {
+        CatalogError::Invalid { message, .. } | CatalogError::Conflict(message) => {
+            CatalogError::Rows(vec![format!("line {line}: {message}")])
+        }
+        other => other,
+    }
+}
+
+/// Creates or updates the file's products (a few queries per 200, plus one update per product
+/// whose fields changed). Returns slug → id.
+async fn write_products(
+    txn: &DatabaseTransaction,
+    rows: &[Row],
+    report: &mut ImportReport,
+    touched: &mut HashSet<i32>,
+) -> Result<HashMap<String, i32>, CatalogError> {
+    // The product fields are the same on every row of a product (checked when parsing).
+    let mut firsts: Vec<&Row> = Vec::new();
+    let mut seen = HashSet::new();
+    for row in rows {
+        if seen.insert(row.slug.as_str()) {
+            firsts.push(row);
+        }
+    }
+    let slugs: Vec<String> = firsts.iter().map(|r| r.slug.clone()).collect();
+    let mut existing: HashMap<String, product::Model> = HashMap::new();
+    for chunk in slugs.chunks(BATCH) {
+        for found in product::Entity::find()
+            .filter(product::Column::Slug.is_in(chunk.iter().cloned()))
+            .all(txn)
+            .await?
+        {
+            existing.insert(found.slug.clone(), found);
+        }
+    }
+    let now = Utc::now();
+    let mut ids: HashMap<String, i32> = HashMap::new();
+    let mut created = Vec::new();
+    for row in &firsts {
+        match existing.remove(&row.slug) {
+            Some(found) => {
+                report.products_updated += 1;
+                ids.insert(row.slug.clone(), found.id);
+                let same = found.name == row.name
+                    && found.status == row.status
+                    && found.category_id == row.category_id
+                    && found.brand_id == row.brand_id
+                    && found.description == row.description;
+                if same {
+                    continue;
+                }
+                let mut active = found.into_active_model();
+                active.name = Set(row.name.clone());
+                active.status = Set(row.status.clone());
+                active.category_id = Set(row.category_id);
+                active.brand_id = Set(row.brand_id);
+                active.description = Set(row.description.clone());
+                active.updated_at = Set(now);
+                touched.insert(active.update(txn).await?.id);
+            }
+            None => {
+                report.products_created += 1;
+                created.push(new_product(
+                    row.slug.clone(),
+                    row.name.clone(),
+                    ProductInput {
+                        name: row.name.clone(),
+                        slug: row.slug.clone(),
+                        description: row.description.clone(),
+                        category_id: row.category_id,
+                        brand_id: row.brand_id,
+                        status: row.status.clone(),
+                    },
+                ));
+            }
+        }
+    }
+    let new_slugs: Vec<String> = firsts
+        .iter()
+        .filter(|r| !ids.contains_key(&r.slug))
+        .map(|r| r.slug.clone())
+        .collect();
+    let mut created = created.into_iter().peekable();
+    while created.peek().is_some() {
+        let batch: Vec<product::ActiveModel> = created.by_ref().take(BATCH).collect();
+        product::Entity::insert_many(batch).exec(txn).await?;
+    }
+    for chunk in new_slugs.chunks(BATCH) {
+        for made in product::Entity::find()
+            .filter(product::Column::Slug.is_in(chunk.iter().cloned()))
+            .all(txn)
+            .await?
+        {
+            touched.insert(made.id);
+            ids.insert(made.slug, made.id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Creates or updates the file's variants the same way. Returns SKU → id.
+async fn write_variants(
+    txn: &DatabaseTransaction,
+    rows: &[Row],
+    product_ids: &HashMap<String, i32>,
+    report: &mut ImportReport,
+    touched: &mut HashSet<i32>,
+) -> Result<HashMap<String, i32>, CatalogError> {
+    let skus: Vec<String> = rows.iter().map(|r| r.sku.clone()).collect();
+    let mut existing: HashMap<String, product_variant::Model> = HashMap::new();
+    for chunk in skus.chunks(BATCH) {
+        for found in product_variant::Entity::find()
+            .filter(product_variant::Column::Sku.is_in(chunk.iter().cloned()))
+            .all(txn)
+            .await?
+        {
+            existing.insert(found.sku.clone(), found);
+        }
+    }
+    // New variants go after a product's existing ones.
+    let mut next_position: HashMap<i32, i32> = HashMap::new();
+    let products: Vec<i32> = {
+        let mut ids: Vec<i32> = product_ids.values().copied().collect();
+        ids.sort_unstable();
+        ids
+    };
+    for chunk in products.chunks(BATCH) {
+        for (product_id, count) in product_variant::Entity::find()
+            .select_only()
+            .column(product_variant::Column::ProductId)
+            .column_as(
+                sea_orm::sea_query::Expr::col(product_variant::Column::Id).count(),
+                "count",
+            )
+            .filter(product_variant::Column::ProductId.is_in(chunk.iter().copied()))
+            .group_by(product_variant::Column::ProductId)
+            .into_tuple::<(i32, i64)>()
+            .all(txn)
+            .await?
+        {
+            next_position.insert(product_id, count as i32);
+        }
+    }
+    let now = Utc::now();
+    let mut ids: HashMap<String, i32> = HashMap::new();
+    let mut created = Vec::new();
+    let mut errors = Vec::new();
+    for row in rows {
+        let product_id = written(product_ids, &row.slug)?;
+        let barcode = row
+            .variant
+            .barcode
+            .as_ref()
+            .map(|b| b.trim().to_string())
+            .filter(|b| !b.is_empty());
+        let title = row.variant.title.trim().to_string();
+        match existing.remove(&row.sku) {
+            Some(found) if found.product_id != product_id => errors.push(format!(
+                "line {}: SKU `{}` belongs to another product",
+                row.line, row.sku
+            )),
+            Some(found) => {
+                report.variants_updated += 1;
+                ids.insert(row.sku.clone(), found.id);
+                let same = found.title == title
+                    && found.options == row.options_json
+                    && found.price == row.variant.price
+                    && found.compare_at_price == row.variant.compare_at_price
+                    && found.weight_grams == row.variant.weight_grams
+                    && found.barcode == barcode
+                    && found.active == row.variant.active;
+                if same {
+                    continue;
+                }
+                let mut active = found.into_active_model();
+                active.title = Set(title);
+                active.options = Set(row.options_json.clone());
+                active.price = Set(row.variant.price);
+                active.compare_at_price = Set(row.variant.compare_at_price);
+                active.weight_grams = Set(row.variant.weight_grams);
+                active.barcode = Set(barcode);
+                active.active = Set(row.variant.active);
+                active.updated_at = Set(now);
+                active
+                    .update(txn)
+                    .await
+                    .map_err(|e| on_line(row.line, CatalogError::from(e)))?;
+                touched.insert(product_id);
+            }
+            None => {
+                report.variants_created += 1;
+                touched.insert(product_id);
+                let position = next_position.entry(product_id).or_insert(0);
+                created.push(product_variant::ActiveModel {
+                    product_id: Set(product_id),
+                    sku: Set(row.sku.clone()),
+                    title: Set(title),
+                    options: Set(row.options_json.clone()),
+                    price: Set(row.variant.price),
+                    compare_at_price: Set(row.variant.compare_at_price),
+                    weight_grams: Set(row.variant.weight_grams),
+                    barcode: Set(barcode),
+                    active: Set(row.variant.active),
+                    position: Set(*position),
+                    // Starts empty, so below any threshold: the first alert is for a fall
+                    // from above it, not for never having had stock.
+                    low_stock_alerted_at: Set(Some(now)),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                });
+                *position += 1;
+            }
+        }
+    }
+    if !errors.is_empty() {
+        // Checked again inside the transaction: another import may have raced us.
+        return Err(CatalogError::Rows(errors));
+    }
+    let new_skus: Vec<String> = rows
+        .iter()
+        .filter(|r| !ids.contains_key(&r.sku))
+        .map(|r| r.sku.clone())
+        .collect();
+    let mut created = created.into_iter().peekable();
+    while created.peek().is_some() {
+        let batch: Vec<product_variant::ActiveModel> = created.by_ref().take(BATCH).collect();
+        product_variant::Entity::insert_many(batch)
+            .exec(txn)
+            .await?;
+    }
+    for chunk in new_skus.chunks(BATCH) {
+        let made = product_variant::Entity::find()
+            .filter(product_variant::Column::Sku.is_in(chunk.iter().cloned()))
+            .all(txn)
+            .await?;
+        let new_ids: Vec<i32> = made.iter().map(|v| v.id).collect();
+        // A variant without levels could never be stocked or sold.
+        inventory::ensure_levels(txn, Some(&new_ids)).await?;
+        ids.extend(made.into_iter().map(|v| (v.sku, v.id)));
+    }
+    Ok(ids)
 }
 
 fn parse_rows(

@@ -178,28 +178,39 @@ pub async fn search_candidates(
         return Ok(Vec::new());
     }
     let backend = db.get_database_backend();
-    let search = |terms: Vec<String>| async move {
+    let search = |terms: Vec<String>, any: bool| async move {
         match backend {
-            DbBackend::Postgres => pg_search(db, q, &terms, limit).await,
-            _ => fts5_search(db, &terms, limit).await,
+            DbBackend::Postgres => pg_search(db, q, &terms, any, limit).await,
+            _ => fts5_search(db, &terms, any, limit).await,
         }
     };
-    let rows = search(terms.clone()).await?;
+    let few = |rows: &[CandidateRow]| rows.len() < limit.min(TYPO_FALLBACK_BELOW);
+    let mut rows = search(terms.clone(), false).await?;
+    let mut words = terms.clone();
     // Few or no results: maybe a typo. Correct the words against the index's vocabulary and
     // search again ("kemja" → "kemeja").
-    if rows.len() < limit.min(TYPO_FALLBACK_BELOW) {
+    if few(&rows) {
         let corrected = correct_terms(db, &terms).await?;
         if corrected != terms {
-            let mut more = search(corrected).await?;
-            let seen: HashSet<i32> = rows.iter().map(|r| r.id).collect();
-            more.retain(|r| !seen.contains(&r.id));
-            let mut all = rows;
-            all.extend(more);
-            all.truncate(limit);
-            return Ok(all);
+            let more = search(corrected.clone(), false).await?;
+            append_new(&mut rows, more);
+            words = corrected;
         }
     }
+    // Still few, and several words no product has together ("kemja sepatu": no shirt is a
+    // shoe): the products with any of them, those with more of the words first.
+    if few(&rows) && words.len() > 1 {
+        let more = search(words, true).await?;
+        append_new(&mut rows, more);
+    }
+    rows.truncate(limit);
     Ok(rows)
+}
+
+/// Adds the rows not already in `rows`, after them.
+fn append_new(rows: &mut Vec<CandidateRow>, more: Vec<CandidateRow>) {
+    let seen: HashSet<i32> = rows.iter().map(|r| r.id).collect();
+    rows.extend(more.into_iter().filter(|r| !seen.contains(&r.id)));
 }
 
 /// Full text on PostgreSQL: the shopper's text as a web search query OR-ed (`||`) with every
@@ -209,15 +220,19 @@ async fn pg_search(
     db: &impl ConnectionTrait,
     q: &str,
     terms: &[String],
+    any: bool,
     limit: usize,
 ) -> Result<Vec<CandidateRow>, DbErr> {
     let prefix = terms
         .iter()
         .map(|t| format!("{t}:*"))
         .collect::<Vec<_>>()
-        .join(" & ");
-    // A corrected search has other words than the shopper typed: rank by those.
-    let text = if terms == search_terms(q).as_slice() {
+        .join(if any { " | " } else { " & " });
+    // A corrected search has other words than the shopper typed: rank by those. With `any`,
+    // a product matching more of the words ranks higher.
+    let text = if any {
+        terms.join(" or ")
+    } else if terms == search_terms(q).as_slice() {
         q.to_string()
     } else {
         terms.join(" ")
@@ -243,6 +258,7 @@ async fn pg_search(
 async fn fts5_search(
     db: &impl ConnectionTrait,
     terms: &[String],
+    any: bool,
     limit: usize,
 ) -> Result<Vec<CandidateRow>, DbErr> {
     // Each term quoted (quotes doubled) and prefix-matched: no FTS5 syntax from the shopper.
@@ -250,7 +266,7 @@ async fn fts5_search(
         .iter()
         .map(|t| format!("\"{}\"*", t.replace('"', "\"\"")))
         .collect::<Vec<_>>()
-        .join(" ");
+        .join(if any { " OR " } else { " " });
     let sql = format!(
         "SELECT {CANDIDATE_COLUMNS}, -bm25(products_fts, 10.0, 4.0, 1.0) AS score FROM products_fts f \
          JOIN products p ON p.id = f.rowid \

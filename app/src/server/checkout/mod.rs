@@ -59,6 +59,23 @@ pub enum CheckoutError {
     Db(#[from] DbErr),
 }
 
+impl CheckoutError {
+    /// Its word in the `pasar_checkouts_total` metric.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            CheckoutError::EmptyCart => "empty_cart",
+            CheckoutError::NotForSale(_) => "not_for_sale",
+            CheckoutError::OutOfStock { .. } => "out_of_stock",
+            CheckoutError::TotalChanged { .. } => "total_changed",
+            CheckoutError::MissingKey => "missing_key",
+            CheckoutError::TooManyUnpaid(_) | CheckoutError::TooFast(_) => "rate_limited",
+            CheckoutError::Invalid(_) => "invalid",
+            CheckoutError::Cart(_) => "cart",
+            CheckoutError::Db(_) => "error",
+        }
+    }
+}
+
 impl From<CheckoutError> for AppError {
     fn from(e: CheckoutError) -> Self {
         match e {
@@ -286,6 +303,23 @@ async fn prepare(
 /// placed. Everything is written in one transaction: on any error nothing remains, not even a
 /// reservation.
 pub async fn place_order(
+    db: &DatabaseConnection,
+    cache: &dyn Cache,
+    settings: &Settings,
+    buyer: Buyer<'_>,
+    input: &CheckoutInput,
+    idempotency_key: &str,
+) -> Result<Placed, CheckoutError> {
+    let result = place(db, cache, settings, buyer, input, idempotency_key).await;
+    crate::server::observability::checkout_outcome(match &result {
+        Ok(placed) if placed.replayed => "replayed",
+        Ok(_) => "placed",
+        Err(e) => e.outcome(),
+    });
+    result
+}
+
+async fn place(
     db: &DatabaseConnection,
     cache: &dyn Cache,
     settings: &Settings,
@@ -569,7 +603,10 @@ pub async fn submit(
     input: &CheckoutInput,
     idempotency_key: &str,
 ) -> Result<CheckoutResult, AppError> {
-    state.checkout_limiter.check(ip)?;
+    state
+        .checkout_limiter
+        .check(ip)
+        .inspect_err(|_| crate::server::observability::checkout_outcome("rate_limited"))?;
     let placed = place_order(
         &state.db,
         state.cache.as_ref(),

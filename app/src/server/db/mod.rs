@@ -3,7 +3,9 @@ use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
 pub use sea_orm::DatabaseConnection;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DbBackend, DbErr, Statement, TransactionTrait,
+};
 
 use super::config::{redact_url, ConfigError};
 
@@ -99,18 +101,44 @@ fn pool_size(url: &str, setting: Option<&str>) -> Result<u32, ConfigError> {
     }
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration. On PostgreSQL, under a transaction-scoped advisory lock:
+/// replicas starting together (or a one-shot `pasar migrate` beside them) take turns, and
+/// whoever comes second finds nothing left to do.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    if !is_postgres(db) {
+        return Migrator::up(db, None).await;
+    }
+    let txn = db.begin().await?;
+    lock_migrations(&txn).await?;
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
 }
 
-/// Names of migrations not yet applied.
+/// The advisory lock key of [`migrate`] ("pasarmig" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7061_7361_726d_6967;
+
+/// Names of migrations not yet applied. (Asking creates the migrations table when missing,
+/// so on PostgreSQL it takes the same lock as [`migrate`].)
 pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
-    Ok(Migrator::get_pending_migrations(db)
-        .await?
-        .iter()
-        .map(|m| m.name().to_string())
-        .collect())
+    if !is_postgres(db) {
+        let pending = Migrator::get_pending_migrations(db).await?;
+        return Ok(pending.iter().map(|m| m.name().to_string()).collect());
+    }
+    let txn = db.begin().await?;
+    lock_migrations(&txn).await?;
+    let pending = Migrator::get_pending_migrations(&txn).await?;
+    let names = pending.iter().map(|m| m.name().to_string()).collect();
+    txn.commit().await?;
+    Ok(names)
+}
+
+async fn lock_migrations(txn: &sea_orm::DatabaseTransaction) -> Result<(), DbErr> {
+    txn.execute(Statement::from_string(
+        DbBackend::Postgres,
+        format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"),
+    ))
+    .await
+    .map(|_| ())
 }
 
 /// `true` for PostgreSQL, where backend-specific SQL (full-text search…) is used.

@@ -13,7 +13,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use serde_json::json;
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
-use super::{session::SessionBackend, state::AppState};
+use super::{observability, session::SessionBackend, state::AppState};
 use crate::{error::AppError, shell, App};
 
 pub mod admin;
@@ -27,6 +27,8 @@ pub mod webhooks;
 
 /// Builds the whole application router. Tests drive this directly.
 pub fn router(state: AppState, sessions: SessionBackend) -> Router {
+    // Installed before the first request, so no count is lost to a missing recorder.
+    observability::prometheus();
     let routes = generate_route_list(App);
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes, || {}, {
@@ -38,17 +40,21 @@ pub fn router(state: AppState, sessions: SessionBackend) -> Router {
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(observability::metrics_endpoint))
         .route("/robots.txt", get(seo::robots))
         .route("/sitemap.xml", get(seo::sitemap))
         .nest(
             "/api/v1",
-            api::router().layer(middleware::from_fn_with_state(state.clone(), api::bearer)),
+            api::router()
+                .route_layer(middleware::from_fn(observability::name_route))
+                .layer(middleware::from_fn_with_state(state.clone(), api::bearer)),
         )
         .merge(admin::router())
         .merge(returns::router())
         .merge(webhooks::router())
         .nest_service("/media", media_files(&state))
         .merge(pages)
+        .route_layer(middleware::from_fn(observability::name_route))
         .with_state(state.clone());
 
     // The page cache sits outside the head tags, so a cached page already carries them.
@@ -86,7 +92,10 @@ pub fn router(state: AppState, sessions: SessionBackend) -> Router {
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ));
     // Outside everything above, so a panic or a stall anywhere still gets an answer.
-    safety::wrap(app, timeout).layer(TraceLayer::new_for_http())
+    // Outermost: the request id and span cover everything, the latency too.
+    safety::wrap(app, timeout)
+        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(observability::observe))
 }
 
 /// Uploaded pictures. Their names carry a hash of the content, so they never change and may be

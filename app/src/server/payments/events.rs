@@ -75,6 +75,26 @@ pub async fn apply_event(
     cache: &dyn Cache,
     event: GatewayEvent,
 ) -> Result<EventOutcome, DbErr> {
+    let gateway = event.gateway.clone();
+    let status = event.status.clone().unwrap_or_default();
+    let result = apply(db, cache, event).await;
+    let outcome = match &result {
+        Ok(EventOutcome::Applied) => "applied",
+        Ok(EventOutcome::Duplicate) => "duplicate",
+        Ok(EventOutcome::Ignored(_)) => "ignored",
+        Ok(EventOutcome::Rejected(_)) => "rejected",
+        Ok(EventOutcome::UnknownPayment) => "unknown_payment",
+        Err(_) => "error",
+    };
+    crate::server::observability::payment_event(&gateway, &status, outcome);
+    result
+}
+
+async fn apply(
+    db: &DatabaseConnection,
+    cache: &dyn Cache,
+    event: GatewayEvent,
+) -> Result<EventOutcome, DbErr> {
     let txn = db.begin().await?;
     let stored = payment_event::ActiveModel {
         gateway: Set(event.gateway.clone()),

@@ -522,13 +522,7 @@ pub async fn seed_demo_order(db: &DatabaseConnection, user_id: i32) -> Result<bo
     if picked.is_empty() {
         return Ok(false);
     }
-    let names: std::collections::HashMap<i32, String> = product::Entity::find()
-        .filter(product::Column::Id.is_in(picked.iter().map(|v| v.product_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
+    let names = product_names(db, picked.iter().map(|v| v.product_id)).await?;
     let subtotal: i64 = picked.iter().map(|v| v.price).sum();
     let tax = crate::model::compute_ppn(subtotal, crate::model::TaxRule::INDONESIA);
     let (dpp, ppn) = (tax.dpp, tax.ppn);
@@ -558,23 +552,8 @@ pub async fn seed_demo_order(db: &DatabaseConnection, user_id: i32) -> Result<bo
     }
     .insert(&txn)
     .await?;
-    for v in &picked {
-        order_item::ActiveModel {
-            order_id: Set(saved.id),
-            product_id: Set(v.product_id),
-            variant_id: Set(Some(v.id)),
-            warehouse_id: Set(None),
-            sku: Set(v.sku.clone()),
-            name: Set(names.get(&v.product_id).cloned().unwrap_or_default()),
-            options: Set(v.options.clone()),
-            unit_price: Set(v.price),
-            quantity: Set(1),
-            line_total: Set(v.price),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-    }
+    let lines: Vec<(&product_variant::Model, i32)> = picked.iter().map(|v| (v, 1)).collect();
+    insert_lines(&txn, saved.id, &lines, &names).await?;
     txn.commit().await?;
     Ok(true)
 }
@@ -605,12 +584,9 @@ pub async fn seed_demo_sales(db: &DatabaseConnection, days: i64) -> Result<usize
     if variants.is_empty() {
         return Ok(0);
     }
-    let names: std::collections::HashMap<i32, String> = product::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
+    // The walk below only visits the first 60 variants.
+    let variants = &variants[..variants.len().min(60)];
+    let names = product_names(db, variants.iter().map(|v| v.product_id)).await?;
     const METHODS: [&str; 5] = ["qris", "gopay", "card", "bank_transfer", "alfamart"];
     // A fixed walk through the catalogue (no randomness: every demo shop has the same month).
     let mut step: usize = 7;
@@ -633,7 +609,7 @@ pub async fn seed_demo_sales(db: &DatabaseConnection, days: i64) -> Result<usize
             // A fifth of the buyers come back (the same address a few days apart).
             let buyer = if i % 5 == 0 { next(12) } else { 100 + made };
             let lines: Vec<(&product_variant::Model, i32)> = (0..1 + next(3))
-                .map(|_| (&variants[next(variants.len().min(60))], 1 + next(2) as i32))
+                .map(|_| (&variants[next(variants.len())], 1 + next(2) as i32))
                 .collect();
             let subtotal: i64 = lines.iter().map(|(v, q)| v.price * i64::from(*q)).sum();
             let tax = crate::model::compute_ppn(subtotal, crate::model::TaxRule::INDONESIA);
@@ -663,23 +639,7 @@ pub async fn seed_demo_sales(db: &DatabaseConnection, days: i64) -> Result<usize
             }
             .insert(&txn)
             .await?;
-            for (v, quantity) in &lines {
-                order_item::ActiveModel {
-                    order_id: Set(saved.id),
-                    product_id: Set(v.product_id),
-                    variant_id: Set(Some(v.id)),
-                    warehouse_id: Set(None),
-                    sku: Set(v.sku.clone()),
-                    name: Set(names.get(&v.product_id).cloned().unwrap_or_default()),
-                    options: Set(v.options.clone()),
-                    unit_price: Set(v.price),
-                    quantity: Set(*quantity),
-                    line_total: Set(v.price * i64::from(*quantity)),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
-            }
+            insert_lines(&txn, saved.id, &lines, &names).await?;
             let mut facts = vec![("order.paid", at)];
             if next(6) == 0 {
                 facts.insert(0, ("payment.failed", at - Duration::minutes(3)));
@@ -699,6 +659,48 @@ pub async fn seed_demo_sales(db: &DatabaseConnection, days: i64) -> Result<usize
     }
     txn.commit().await?;
     Ok(made)
+}
+
+/// The names of these products, by id (an order line keeps the name it was sold under).
+async fn product_names(
+    db: &DatabaseConnection,
+    ids: impl Iterator<Item = i32>,
+) -> Result<std::collections::HashMap<i32, String>, DbErr> {
+    let ids: std::collections::BTreeSet<i32> = ids.collect();
+    Ok(product::Entity::find()
+        .filter(product::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect())
+}
+
+/// One order line per `(variant, quantity)`, at the variant's price.
+async fn insert_lines(
+    txn: &sea_orm::DatabaseTransaction,
+    order_id: i32,
+    lines: &[(&product_variant::Model, i32)],
+    names: &std::collections::HashMap<i32, String>,
+) -> Result<(), DbErr> {
+    for (v, quantity) in lines {
+        order_item::ActiveModel {
+            order_id: Set(order_id),
+            product_id: Set(v.product_id),
+            variant_id: Set(Some(v.id)),
+            warehouse_id: Set(None),
+            sku: Set(v.sku.clone()),
+            name: Set(names.get(&v.product_id).cloned().unwrap_or_default()),
+            options: Set(v.options.clone()),
+            unit_price: Set(v.price),
+            quantity: Set(*quantity),
+            line_total: Set(v.price * i64::from(*quantity)),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod gateways;
+pub mod journeys;
 pub mod smtp;
 
 use std::{

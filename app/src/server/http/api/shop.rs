@@ -200,7 +200,10 @@ pub async fn place(
         .unwrap_or_default()
         .to_string();
     let (owner, user, _) = visitor::cart_owner(&state, &session, &headers, false).await?;
-    let owner = owner.ok_or_else(|| AppError::Conflict("Your cart is empty.".into()))?;
+    let owner = owner.ok_or_else(|| {
+        crate::server::observability::checkout_outcome("empty_cart");
+        AppError::Conflict("Your cart is empty.".into())
+    })?;
     let result = checkout::submit(&state, &owner, user.as_ref(), ip, &input, &key).await?;
     let status = if result.replayed {
         StatusCode::OK
