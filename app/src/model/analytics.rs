@@ -2,7 +2,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The period a figure covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum AnalyticsRange {
     /// Since local midnight, against yesterday.

@@ -287,6 +287,14 @@ pub struct AnalyticsSettings {
     /// analytics rebuild` restores older days).
     #[serde(default = "default_retention_days")]
     pub retention_days: u32,
+    /// How long a computed dashboard view is served again, in milliseconds
+    /// (`PASAR_ANALYTICS_READ_CACHE_MS`; 0: never).
+    #[serde(default = "default_read_cache_ms")]
+    pub read_cache_ms: u64,
+}
+
+fn default_read_cache_ms() -> u64 {
+    1000
 }
 
 fn default_retention_days() -> u32 {
@@ -744,6 +752,14 @@ impl Settings {
         )?
         .as_secs()
         .min(3600) as u32;
+        if let Some(text) = non_empty("PASAR_ANALYTICS_READ_CACHE_MS") {
+            analytics.read_cache_ms = text.trim().parse().map_err(|_| {
+                ConfigError::new(
+                    "PASAR_ANALYTICS_READ_CACHE_MS",
+                    format!("`{text}` is not a number of milliseconds"),
+                )
+            })?;
+        }
         let mut shop = file.shop;
         if let Some(from) = non_empty("PASAR_EMAIL_FROM") {
             shop.email_from = from;

@@ -69,7 +69,8 @@ impl Shop {
             counters,
             &settings.shop.time_zone,
             settings.analytics.retention_days,
-        );
+        )
+        .with_read_cache(Duration::from_millis(settings.analytics.read_cache_ms));
         let cache: SharedCache = match (redis, health) {
             (Some(redis), Some(health)) => {
                 Arc::new(Prefixed::new(prefix, Failover::new(redis, health)))

@@ -10,7 +10,7 @@ use app::server::{
     analytics,
     db::{order, order_item, outbox_event, product_variant},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
 async fn dashboard(app: &crate::common::TestApp, staff: &reqwest::Client, range: &str) -> Value {
@@ -222,6 +222,48 @@ async fn a_scripted_day_counts_every_fact_once_and_equals_the_database() {
         assert_eq!(again[field], live[field], "{field} after the rebuild");
     }
 
+    // A fact of yesterday counted late (Redis was away at midnight): the days already over
+    // are merged once and kept (in Redis), and this must not leave the week stale.
+    let paid = order::Entity::find()
+        .filter(order::Column::Number.eq(number_one.clone()))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
+    let count_late = |n: u32| outbox_event::ActiveModel {
+        kind: sea_orm::Set("order.paid".into()),
+        reference: sea_orm::Set(format!("late:{}:{n}", paid.id)),
+        payload: sea_orm::Set(json!({ "order_id": paid.id }).to_string()),
+        created_at: sea_orm::Set(yesterday),
+        processed_at: sea_orm::Set(Some(yesterday)),
+        ..Default::default()
+    };
+    // The top lists are merged over the days too: each late order's two units count.
+    let units_of = |view: &Value| {
+        view["top_by_units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["product_id"] == first_product)
+            .map(|p| p["units"].as_i64().unwrap())
+    };
+    count_late(1).insert(db).await.unwrap();
+    let late = dashboard(&app, &staff, "7d").await;
+    assert_eq!(
+        late["revenue"]["current"].as_i64().unwrap(),
+        again["revenue"]["current"].as_i64().unwrap() + paid.grand_total
+    );
+    assert_eq!(late["orders"]["current"], 4);
+    assert_eq!(late["series"][5]["orders"], 1, "counted on yesterday");
+    assert_eq!(late["series"][6]["orders"], 3);
+    assert_eq!(units_of(&late), units_of(&again).map(|u| u + 2));
+    // Yesterday now has sales, so the merged days are kept; a second late fact still shows.
+    count_late(2).insert(db).await.unwrap();
+    let later = dashboard(&app, &staff, "7d").await;
+    assert_eq!(later["series"][5]["orders"], 2);
+    assert_eq!(units_of(&later), units_of(&late).map(|u| u + 2));
+
     // Refusals.
     let res = staff
         .get(app.url("/api/v1/admin/analytics?range=1y"))
@@ -235,6 +277,28 @@ async fn a_scripted_day_counts_every_fact_once_and_equals_the_database() {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
+}
+
+#[tokio::test]
+async fn a_view_is_served_again_for_the_read_cache_time_then_read_afresh() {
+    let app =
+        crate::common::spawn_app_with(&[("PASAR_ANALYTICS_READ_CACHE_MS", "1500".into())]).await;
+    let (_, sku, _) = variant_with_stock(&app.state.db, &[5]).await;
+    let staff = app.new_client();
+    app.login_as_admin(&staff).await;
+    let first = dashboard(&app, &staff, "today").await;
+    assert_eq!(first["orders"]["current"], 0);
+    customer_with_paid_order(&app, &sku, 1).await;
+    // Within the cache time: the same view, computed at the same instant.
+    let cached = dashboard(&app, &staff, "today").await;
+    assert_eq!(cached["generated_at"], first["generated_at"]);
+    assert_eq!(cached["orders"]["current"], 0);
+    // Another period is its own view.
+    assert_eq!(dashboard(&app, &staff, "7d").await["orders"]["current"], 1);
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    let fresh = dashboard(&app, &staff, "today").await;
+    assert_ne!(fresh["generated_at"], first["generated_at"]);
+    assert_eq!(fresh["orders"]["current"], 1);
 }
 
 #[tokio::test]

@@ -100,7 +100,16 @@ pub struct Analytics {
     pub retention: Duration,
     /// Visits and the funnel, queued by requests for the tracking worker.
     pub tracker: tracking::Tracker,
+    /// How long a computed view is served again (`[analytics] read_cache_ms`): many open
+    /// dashboards then cost one read of the counters per period, not one each.
+    pub read_cache: Duration,
+    views: Arc<std::sync::Mutex<ViewCache>>,
 }
+
+type ViewCache = std::collections::HashMap<
+    crate::model::AnalyticsRange,
+    (std::time::Instant, crate::model::AnalyticsView),
+>;
 
 impl Analytics {
     pub fn new(store: Arc<dyn CounterStore>, time_zone: &str, retention_days: u32) -> Self {
@@ -109,6 +118,35 @@ impl Analytics {
             tz: time_zone.parse().unwrap_or(chrono_tz::Asia::Jakarta),
             retention: Duration::from_secs(u64::from(retention_days.max(1)) * 86_400),
             tracker: tracking::Tracker::default(),
+            read_cache: Duration::ZERO,
+            views: Arc::default(),
+        }
+    }
+
+    pub fn with_read_cache(mut self, read_cache: Duration) -> Self {
+        self.read_cache = read_cache;
+        self
+    }
+
+    /// The view of `range` computed less than [`Self::read_cache`] ago, if any.
+    pub fn cached_view(
+        &self,
+        range: crate::model::AnalyticsRange,
+    ) -> Option<crate::model::AnalyticsView> {
+        if self.read_cache.is_zero() {
+            return None;
+        }
+        let views = self.views.lock().unwrap_or_else(|p| p.into_inner());
+        views
+            .get(&range)
+            .filter(|(at, _)| at.elapsed() < self.read_cache)
+            .map(|(_, view)| view.clone())
+    }
+
+    pub fn keep_view(&self, view: &crate::model::AnalyticsView) {
+        if !self.read_cache.is_zero() {
+            let mut views = self.views.lock().unwrap_or_else(|p| p.into_inner());
+            views.insert(view.range, (std::time::Instant::now(), view.clone()));
         }
     }
 
@@ -332,8 +370,13 @@ async fn count_in(txn: &impl ConnectionTrait, analytics: &Analytics) -> Result<u
         }
         for event in &batch {
             // A day past its retention is not counted (its keys would outlive it).
-            if let Some(ttl) = analytics.ttl_for(analytics.day_of(event.created_at), today) {
-                let ops = ops_for(txn, analytics, event).await?;
+            let day = analytics.day_of(event.created_at);
+            if let Some(ttl) = analytics.ttl_for(day, today) {
+                let mut ops = ops_for(txn, analytics, event).await?;
+                if day < today && !ops.is_empty() {
+                    // A day already over changed: its cached unions are stale.
+                    ops.push(new_generation());
+                }
                 analytics
                     .store
                     .apply(Some((&seen_key(event.id), ttl)), &ops, ttl)
@@ -349,6 +392,15 @@ async fn count_in(txn: &impl ConnectionTrait, analytics: &Analytics) -> Result<u
         if (batch.len() as u64) < BATCH {
             return Ok(counted);
         }
+    }
+}
+
+/// Moves the cached unions of closed days to a new generation ([`store::GENERATION`]).
+fn new_generation() -> Op {
+    Op::HashIncr {
+        key: store::GENERATION.to_string(),
+        field: "n".to_string(),
+        by: 1,
     }
 }
 
@@ -411,6 +463,10 @@ async fn rebuild_in(
     for chunk in keys.chunks(500) {
         analytics.store.remove(chunk).await?;
     }
+    analytics
+        .store
+        .apply(None, &[new_generation()], analytics.retention)
+        .await?;
     for chunk in facts.chunks(500) {
         outbox_event::Entity::update_many()
             .col_expr(
@@ -459,6 +515,26 @@ fn sum_prefixed(hashes: &[std::collections::HashMap<String, i64>], prefix: &str)
         .sum()
 }
 
+/// The union of one kind of key (`key`) over `days`: every day before `today` is closed.
+fn union_of(days: &[NaiveDate], today: NaiveDate, key: fn(&DayKeys) -> String) -> store::Union {
+    let (closed, open): (Vec<NaiveDate>, Vec<NaiveDate>) = days.iter().partition(|d| **d < today);
+    let name = match (closed.first(), closed.last()) {
+        (Some(first), Some(last)) => {
+            let sample = key(&DayKeys::of(*first));
+            // `analytics:<day>:<kind>` → `analytics:union:<kind>:<first>:<last>`.
+            let kind = sample.splitn(3, ':').nth(2).unwrap_or("counters");
+            format!("analytics:union:{kind}:{first}:{last}")
+        }
+        _ => String::new(),
+    };
+    let keys = |days: Vec<NaiveDate>| days.into_iter().map(|d| key(&DayKeys::of(d))).collect();
+    store::Union {
+        name,
+        closed: keys(closed),
+        open: keys(open),
+    }
+}
+
 /// Everything the dashboard shows for `range` ending on the shop's day of `now`, against the
 /// period before it, read in one round trip to the counters.
 pub async fn view(
@@ -490,10 +566,6 @@ pub async fn view(
             .chain(earlier.iter())
             .flat_map(|k| [k.counters.clone(), k.traffic.clone()])
             .collect(),
-        rankings: keys
-            .iter()
-            .flat_map(|k| [k.revenue_by_product.clone(), k.units_by_product.clone()])
-            .collect(),
         uniques: [
             |k: &DayKeys| k.customers.clone(),
             |k: &DayKeys| k.returning.clone(),
@@ -501,13 +573,13 @@ pub async fn view(
             |k: &DayKeys| k.converted_sessions.clone(),
         ]
         .iter()
-        .flat_map(|key| {
-            [
-                keys.iter().map(key).collect::<Vec<_>>(),
-                earlier.iter().map(key).collect(),
-            ]
-        })
+        .flat_map(|key| [union_of(&days, today, *key), union_of(&before, today, *key)])
         .collect(),
+        tops: Some(store::Tops {
+            first: union_of(&days, today, |k| k.revenue_by_product.clone()),
+            second: union_of(&days, today, |k| k.units_by_product.clone()),
+            n: TOP,
+        }),
         recent: vec![(
             tracking::LIVE_KEY.to_string(),
             now.timestamp() - tracking::RIGHT_NOW.as_secs() as i64,
@@ -537,31 +609,29 @@ pub async fn view(
         percent(paid, paid + failed)
     };
 
-    let mut revenue_by: HashMap<i32, i64> = HashMap::new();
-    let mut units_by: HashMap<i32, i64> = HashMap::new();
-    for (i, ranking) in answer.rankings.iter().enumerate() {
-        let into = if i % 2 == 0 {
-            &mut revenue_by
-        } else {
-            &mut units_by
-        };
-        for (member, score) in ranking {
-            if let Ok(id) = member.parse::<i32>() {
-                *into.entry(id).or_default() += score;
-            }
-        }
-    }
-    let top = |by: &HashMap<i32, i64>| {
-        let mut ids: Vec<(i32, i64)> = by.iter().map(|(id, v)| (*id, *v)).collect();
-        ids.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    // Highest first, ties by product id; (id, revenue, units).
+    let top = |ranked: &[store::Ranked], revenue_first: bool| {
+        let mut ids: Vec<(i32, i64, i64)> = ranked
+            .iter()
+            .filter_map(|r| {
+                let id = r.member.parse::<i32>().ok()?;
+                Some(if revenue_first {
+                    (id, r.score, r.other)
+                } else {
+                    (id, r.other, r.score)
+                })
+            })
+            .collect();
+        let key = |t: &(i32, i64, i64)| if revenue_first { t.1 } else { t.2 };
+        ids.sort_by(|a, b| key(b).cmp(&key(a)).then_with(|| a.0.cmp(&b.0)));
         ids.truncate(TOP);
         ids
     };
-    let (by_revenue, by_units) = (top(&revenue_by), top(&units_by));
+    let (by_revenue, by_units) = (top(&answer.top_first, true), top(&answer.top_second, false));
     let mut ids: Vec<i32> = by_revenue
         .iter()
         .chain(by_units.iter())
-        .map(|(id, _)| *id)
+        .map(|(id, _, _)| *id)
         .collect();
     ids.sort_unstable();
     ids.dedup();
@@ -576,14 +646,14 @@ pub async fn view(
             .map(|p| (p.id, p.name))
             .collect()
     };
-    let product = |(id, _): &(i32, i64)| TopProduct {
+    let product = |(id, revenue, units): &(i32, i64, i64)| TopProduct {
         product_id: *id,
         name: names
             .get(id)
             .cloned()
             .unwrap_or_else(|| format!("Product #{id}")),
-        revenue: revenue_by.get(id).copied().unwrap_or(0),
-        units: units_by.get(id).copied().unwrap_or(0),
+        revenue: *revenue,
+        units: *units,
     };
 
     let mut methods: HashMap<String, (i64, i64)> = HashMap::new();

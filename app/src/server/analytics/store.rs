@@ -48,25 +48,68 @@ pub enum Op {
     Convert { session: String, into: String },
 }
 
+/// A count over several days. The days that are over (`closed`) no longer change, so Redis
+/// merges them once into a cached key named `name` plus the current generation (see
+/// [`GENERATION`]) and merges only the `open` days (today) on each read.
+#[derive(Debug, Clone, Default)]
+pub struct Union {
+    pub name: String,
+    pub closed: Vec<String>,
+    pub open: Vec<String>,
+}
+
+impl Union {
+    fn keys(&self) -> impl Iterator<Item = &String> {
+        self.closed.iter().chain(self.open.iter())
+    }
+}
+
+/// Two rankings over the same members (revenue and units by product), each summed over days:
+/// the top `n` of each, with the member's score in the other.
+#[derive(Debug, Clone, Default)]
+pub struct Tops {
+    pub first: Union,
+    pub second: Union,
+    pub n: usize,
+}
+
+/// A member of a top list: its score in the ranking it tops and in the other one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    pub member: String,
+    pub score: i64,
+    pub other: i64,
+}
+
+/// Generation of the cached unions of closed days: bumped (field `n`) by a rebuild and by a
+/// fact counted late, on a day already over; a cached union of an older generation is never
+/// read again and expires.
+pub const GENERATION: &str = "analytics:generation";
+
+/// How long a cached union of closed days lives (a missed bump heals within this time).
+const UNION_TTL: Duration = Duration::from_secs(600);
+
 /// What a read asks for, all in one round trip.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
     /// Hashes of counters, read whole.
     pub hashes: Vec<String>,
-    /// Rankings, read whole (a day has at most the products sold that day).
-    pub rankings: Vec<String>,
-    /// Groups of unique-count keys; each group is counted as one union.
-    pub uniques: Vec<Vec<String>>,
+    /// Unique counts, each over the union of its days.
+    pub uniques: Vec<Union>,
+    /// Top lists, merged where the counters are; only the top members travel.
+    pub tops: Option<Tops>,
     /// Recency sets and the oldest score still counted (`ZCOUNT key since +inf`).
     pub recent: Vec<(String, i64)>,
 }
 
-/// The answer to a [`Query`], in its order.
+/// The answer to a [`Query`], in its order. A top list holds at least the top `n` (all tied
+/// with the last one too, so the caller's tie-break decides), highest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Answer {
     pub hashes: Vec<HashMap<String, i64>>,
-    pub rankings: Vec<Vec<(String, i64)>>,
     pub uniques: Vec<u64>,
+    pub top_first: Vec<Ranked>,
+    pub top_second: Vec<Ranked>,
     pub recent: Vec<u64>,
 }
 
@@ -138,6 +181,58 @@ while i <= #ARGV do
   end
 end
 return 1
+"#;
+
+/// The Lua side of the unions in [`RedisCounters::read`]: `ARGV[1]` the generation key,
+/// `ARGV[2]` the cached unions' time to live, `ARGV[3]` how many unique counts, `ARGV[4]` the
+/// top lists' length (0: none), then each [`Union`] as `name #closed closed… #open open…` (the
+/// unique counts', then the two rankings'). Returns `{counts, top of first, top of second}`, a
+/// top as flat `member score other-score` triples, every member tied with the n-th included.
+const UNIONS: &str = r#"
+local gen = redis.call('HGET', ARGV[1], 'n') or '0'
+local ttl, uniques, n = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local i = 5
+local function union(merge)
+  local name, closed, keys = ARGV[i], {}, {}
+  local count = tonumber(ARGV[i + 1]); i = i + 2
+  for j = 1, count do closed[j] = ARGV[i]; i = i + 1 end
+  count = tonumber(ARGV[i]); i = i + 1
+  for j = 1, count do keys[j] = ARGV[i]; i = i + 1 end
+  if #closed > 0 then
+    local cached = name .. ':' .. gen
+    if redis.call('EXISTS', cached) == 0 then
+      merge(cached, closed); redis.call('EXPIRE', cached, ttl)
+    end
+    keys[#keys + 1] = cached
+  end
+  return keys
+end
+local counts = {}
+for u = 1, uniques do
+  local keys = union(function(into, from) redis.call('PFMERGE', into, unpack(from)) end)
+  if #keys > 0 then counts[u] = redis.call('PFCOUNT', unpack(keys)) else counts[u] = 0 end
+end
+if n == 0 then return { counts, {}, {} } end
+local function zmerge(into, from) redis.call('ZUNIONSTORE', into, #from, unpack(from)) end
+local first, second = ARGV[1] .. ':first', ARGV[1] .. ':second'
+for _, into in ipairs({ first, second }) do
+  local keys = union(zmerge)
+  redis.call('DEL', into)
+  if #keys > 0 then zmerge(into, keys) end
+end
+local function top(of, other)
+  local out = {}
+  local last = redis.call('ZREVRANGE', of, n - 1, n - 1, 'WITHSCORES')
+  local members = redis.call('ZREVRANGEBYSCORE', of, '+inf', last[2] or '-inf', 'WITHSCORES')
+  for j = 1, #members, 2 do
+    out[#out + 1] = members[j]; out[#out + 1] = members[j + 1]
+    out[#out + 1] = redis.call('ZSCORE', other, members[j]) or '0'
+  end
+  return out
+end
+local answer = { counts, top(first, second), top(second, first) }
+redis.call('DEL', first, second)
+return answer
 "#;
 
 /// Counters in Redis, every key under `prefix`.
@@ -225,35 +320,50 @@ impl CounterStore for RedisCounters {
     }
 
     async fn read(&self, query: &Query) -> Result<Answer, CacheError> {
-        // One pipeline: every hash, ranking and union count in one round trip.
+        // One round trip: the hashes and recency counts pipelined, the unions' script beside.
         let client = self.pool.next();
         let pipeline = client.pipeline();
         for key in &query.hashes {
             let _: () = pipeline.hgetall(self.key(key)).await?;
-        }
-        for key in &query.rankings {
-            let _: () = pipeline
-                .zrange(self.key(key), 0, -1, None, true, None, true)
-                .await?;
-        }
-        for group in &query.uniques {
-            let keys: Vec<String> = group.iter().map(|k| self.key(k)).collect();
-            let _: () = pipeline.pfcount(keys).await?;
         }
         for (key, since) in &query.recent {
             let _: () = pipeline
                 .zcount(self.key(key), *since as f64, f64::INFINITY)
                 .await?;
         }
-        let mut values: Vec<Value> = pipeline.all().await?;
-        let expected =
-            query.hashes.len() + query.rankings.len() + query.uniques.len() + query.recent.len();
-        if values.len() != expected {
+        let mut args = vec![
+            self.key(GENERATION),
+            seconds(UNION_TTL).to_string(),
+            query.uniques.len().to_string(),
+            query.tops.as_ref().map_or(0, |t| t.n.max(1)).to_string(),
+        ];
+        let empty = Tops::default();
+        let tops = query.tops.as_ref().unwrap_or(&empty);
+        let unions = query.uniques.iter().chain(
+            query
+                .tops
+                .is_some()
+                .then_some([&tops.first, &tops.second])
+                .into_iter()
+                .flatten(),
+        );
+        for union in unions {
+            args.push(self.key(&union.name));
+            for part in [&union.closed, &union.open] {
+                args.push(part.len().to_string());
+                args.extend(part.iter().map(|k| self.key(k)));
+            }
+        }
+        // A pipeline cannot carry a script here: both are sent at once, on one connection.
+        let (values, unions): (Vec<Value>, Value) = tokio::try_join!(
+            pipeline.all(),
+            client.eval(UNIONS, Vec::<String>::new(), args)
+        )?;
+        let mut values = values;
+        if values.len() != query.hashes.len() + query.recent.len() {
             return Err(CacheError::WrongType("analytics read".into()));
         }
-        let recent = values.split_off(expected - query.recent.len());
-        let uniques = values.split_off(query.hashes.len() + query.rankings.len());
-        let rankings = values.split_off(query.hashes.len());
+        let recent = values.split_off(query.hashes.len());
         let mut answer = Answer::default();
         for value in values {
             let raw: HashMap<String, String> = value.convert()?;
@@ -263,35 +373,23 @@ impl CounterStore for RedisCounters {
                     .collect(),
             );
         }
-        for value in rankings {
-            // With scores, newest Redis answers pairs; older ones a flat list.
-            let flat: Vec<Value> = match value {
-                Value::Array(items) => items
-                    .into_iter()
-                    .flat_map(|v| match v {
-                        Value::Array(pair) => pair,
-                        other => vec![other],
-                    })
-                    .collect(),
-                Value::Null => Vec::new(),
-                _ => return Err(CacheError::WrongType("analytics ranking".into())),
-            };
-            let mut ranking = Vec::with_capacity(flat.len() / 2);
-            for pair in flat.chunks(2) {
-                if let [member, score] = pair {
-                    let member: String = member.clone().convert()?;
-                    let score: f64 = score.clone().convert()?;
-                    ranking.push((member, score.round() as i64));
-                }
-            }
-            answer.rankings.push(ranking);
-        }
-        for value in uniques {
-            answer.uniques.push(value.convert()?);
-        }
         for value in recent {
             answer.recent.push(value.convert()?);
         }
+        let Value::Array(mut parts) = unions else {
+            return Err(CacheError::WrongType("analytics unions".into()));
+        };
+        let mut part = || parts.drain(..1).next().unwrap_or(Value::Null);
+        let counts: Vec<Value> = match part() {
+            Value::Array(counts) => counts,
+            Value::Null => Vec::new(),
+            _ => return Err(CacheError::WrongType("analytics unique counts".into())),
+        };
+        for count in counts {
+            answer.uniques.push(count.convert()?);
+        }
+        answer.top_first = ranked(part())?;
+        answer.top_second = ranked(part())?;
         Ok(answer)
     }
 
@@ -319,6 +417,29 @@ impl CounterStore for RedisCounters {
         let salt: Option<String> = client.get(&key).await?;
         salt.ok_or_else(|| CacheError::WrongType("analytics salt".into()))
     }
+}
+
+/// A top list from the script's flat `member score other` triples.
+fn ranked(value: Value) -> Result<Vec<Ranked>, CacheError> {
+    let flat: Vec<Value> = match value {
+        Value::Array(items) => items,
+        Value::Null => Vec::new(),
+        _ => return Err(CacheError::WrongType("analytics ranking".into())),
+    };
+    let score = |v: &Value| -> Result<i64, CacheError> {
+        let text: String = v.clone().convert()?;
+        Ok(text.parse::<f64>().unwrap_or(0.0).round() as i64)
+    };
+    flat.chunks(3)
+        .filter(|t| t.len() == 3)
+        .map(|t| {
+            Ok(Ranked {
+                member: t[0].clone().convert()?,
+                score: score(&t[1])?,
+                other: score(&t[2])?,
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug)]
@@ -477,22 +598,43 @@ impl CounterStore for MemoryCounters {
                 _ => HashMap::new(),
             });
         }
-        for key in &query.rankings {
-            let mut ranking: Vec<(String, i64)> = match live(key) {
-                Some(Slot::Ranking(r)) => r.iter().map(|(m, s)| (m.clone(), *s)).collect(),
-                _ => Vec::new(),
-            };
-            ranking.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            answer.rankings.push(ranking);
-        }
-        for group in &query.uniques {
-            let mut union: HashSet<&String> = HashSet::new();
-            for key in group {
+        for union in &query.uniques {
+            let mut all: HashSet<&String> = HashSet::new();
+            for key in union.keys() {
                 if let Some(Slot::Unique(u)) = live(key) {
-                    union.extend(u.iter());
+                    all.extend(u.iter());
                 }
             }
-            answer.uniques.push(union.len() as u64);
+            answer.uniques.push(all.len() as u64);
+        }
+        if let Some(tops) = &query.tops {
+            let sum = |union: &Union| {
+                let mut sum: HashMap<String, i64> = HashMap::new();
+                for key in union.keys() {
+                    if let Some(Slot::Ranking(r)) = live(key) {
+                        for (member, score) in r {
+                            *sum.entry(member.clone()).or_default() += score;
+                        }
+                    }
+                }
+                sum
+            };
+            let (first, second) = (sum(&tops.first), sum(&tops.second));
+            // Every member: at least the top n, as the contract asks.
+            let list = |of: &HashMap<String, i64>, other: &HashMap<String, i64>| {
+                let mut list: Vec<Ranked> = of
+                    .iter()
+                    .map(|(member, score)| Ranked {
+                        member: member.clone(),
+                        score: *score,
+                        other: other.get(member).copied().unwrap_or(0),
+                    })
+                    .collect();
+                list.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.member.cmp(&b.member)));
+                list
+            };
+            answer.top_first = list(&first, &second);
+            answer.top_second = list(&second, &first);
         }
         for (key, since) in &query.recent {
             answer.recent.push(match live(key) {
@@ -570,15 +712,33 @@ mod tests {
         let answer = store
             .read(&Query {
                 hashes: vec!["d:2026-12-04".into(), "d:2026-12-03".into()],
-                rankings: vec!["d:2026-12-04:units".into()],
-                uniques: vec![vec!["d:2026-12-04:customers".into(), "none".into()]],
+                uniques: vec![Union {
+                    name: "u".into(),
+                    closed: vec!["none".into()],
+                    open: vec!["d:2026-12-04:customers".into()],
+                }],
+                tops: Some(Tops {
+                    first: Union {
+                        open: vec!["d:2026-12-04:units".into()],
+                        ..Union::default()
+                    },
+                    second: Union::default(),
+                    n: 5,
+                }),
                 ..Query::default()
             })
             .await
             .unwrap();
         assert_eq!(answer.hashes[0]["revenue"], 300_000);
         assert!(answer.hashes[1].is_empty());
-        assert_eq!(answer.rankings[0], vec![("7".to_string(), 4)]);
+        assert_eq!(
+            answer.top_first,
+            vec![Ranked {
+                member: "7".into(),
+                score: 4,
+                other: 0
+            }]
+        );
         assert_eq!(answer.uniques, vec![2]);
     }
 
@@ -635,7 +795,10 @@ mod tests {
         let answer = store
             .read(&Query {
                 hashes: vec!["traffic".into()],
-                uniques: vec![vec!["converted".into()]],
+                uniques: vec![Union {
+                    open: vec!["converted".into()],
+                    ..Union::default()
+                }],
                 recent: vec![("live".into(), 501 - 300)],
                 ..Query::default()
             })

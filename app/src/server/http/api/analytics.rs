@@ -40,13 +40,18 @@ pub async fn get_analytics(
 }
 
 /// Counts what the outbox holds, then reads: a figure is never behind by more than what is
-/// being written right now.
+/// being written right now, or by `[analytics] read_cache_ms` when the same period was read
+/// that recently (then the view is served again).
 pub async fn read(state: &AppState, range: AnalyticsRange) -> Result<AnalyticsView, AppError> {
+    if let Some(view) = state.analytics.cached_view(range) {
+        return Ok(view);
+    }
     if let Err(e) = analytics::count_outbox(&state.db, &state.analytics).await {
         tracing::warn!(error = %e, "analytics: counting before a read failed");
     }
     analytics::view(&state.db, &state.analytics, range, chrono::Utc::now())
         .await
+        .inspect(|view| state.analytics.keep_view(view))
         .map_err(|e| match e {
             analytics::CountError::Db(e) => AppError::from(e),
             analytics::CountError::Store(e) => {
