@@ -2,9 +2,11 @@
 # Analytics benchmark (not a test): the release server on PostgreSQL + Redis with 30 days ×
 # ORDERS_PER_DAY (default 1,000) paid orders counted into Redis, then:
 #   1. `pasar analytics rebuild` of the 30 days (how long counting 30,000 facts takes);
-#   2. GET /api/v1/admin/analytics?range=30d (and today) from 16 concurrent clients;
+#   2. GET /api/v1/admin/analytics?range=30d (and today) from 16 concurrent clients, with the
+#      view cache off and on (PASAR_ANALYTICS_READ_CACHE_MS 0 and 1000);
 #   3. what tracking adds to a page: GET / as a browser (tracked) against the same request from
-#      a robot's user agent (not tracked; otherwise the same path through the page cache).
+#      a robot's user agent (not tracked; otherwise the same path through the page cache), at a
+#      fixed 200 requests a second and at saturation.
 # Prints the figures; docs/performance.md records them.
 #
 #   cargo build --release -p server --bin pasar    (or cargo leptos build --release)
@@ -59,28 +61,60 @@ started=$(date +%s.%N)
 ./target/release/pasar analytics rebuild
 echo "rebuild: $(echo "$(date +%s.%N) - $started" | bc) s"
 
-PASAR_ADDR=127.0.0.1:$port ./target/release/pasar serve > "$out/server.log" 2>&1 &
-server=$!
+server=
+serve() { # serve [ENV=value]...: (re)starts the server with these settings
+  [ -n "$server" ] && kill "$server" && wait "$server" 2>/dev/null || true
+  env "$@" PASAR_ADDR=127.0.0.1:$port ./target/release/pasar serve >> "$out/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+}
 trap 'kill $server 2>/dev/null; psql "$base_url" -qc "DROP DATABASE IF EXISTS pasar_bench_analytics" || true' EXIT
-for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+login() {
+  curl -si "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
+    -d '{"email":"admin@pasar.test","password":"pasar-admin-2026"}' | grep -i '^set-cookie: pasar_session=' | sed 's/^[Ss]et-[Cc]ookie: //; s/;.*//' | tr -d '\r'
+}
+# wrk (Debian's package; C, so the load generator takes little of the two cores) when there,
+# otherwise the Node generator.
+load() { # load <url> <cookie>: 16 closed-loop clients
+  if command -v wrk >/dev/null; then
+    wrk -t2 -c16 -d"${seconds}s" --latency -H "cookie: $2" "$1" | grep -E '^ +(50|90|99)%|Requests/sec|Non-2xx'
+  else
+    CLIENTS=16 node bench/analytics-load.mjs "$1" "cookie:$2"
+  fi
+}
 
-cookie=$(curl -si "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
-  -d '{"email":"admin@pasar.test","password":"pasar-admin-2026"}' | grep -i '^set-cookie: pasar_session=' | sed 's/^[Ss]et-[Cc]ookie: //; s/;.*//' | tr -d '\r')
+serve PASAR_ANALYTICS_READ_CACHE_MS=0
+cookie=$(login)
 curl -sf "http://127.0.0.1:$port/api/v1/admin/analytics?range=30d" -H "cookie: $cookie" \
   | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);console.log(`30d: revenue ${v.revenue.current}, orders ${v.orders.current}, customers ${v.customers.current}`)})'
-
 export SECONDS=$seconds
-for range in 30d today; do
-  echo "analytics ?range=$range, 16 clients:"
-  CLIENTS=16 node bench/analytics-load.mjs "http://127.0.0.1:$port/api/v1/admin/analytics?range=$range" "cookie:$cookie"
+for cache in 0 1000; do
+  serve PASAR_ANALYTICS_READ_CACHE_MS=$cache
+  cookie=$(login)
+  for range in 30d today; do
+    echo "analytics ?range=$range, read cache ${cache} ms, 16 clients:"
+    load "http://127.0.0.1:$port/api/v1/admin/analytics?range=$range" "$cookie"
+  done
 done
 browser='Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130 Safari/537.36'
 robot='Mozilla/5.0 (compatible; Googlebot/2.1)'
+page() { # page <robot|browser> [RATE]: GET / as that user agent
+  local agent=$robot; [ "$1" = browser ] && agent=$browser
+  RATE=${2:-0} CLIENTS=16 node bench/analytics-load.mjs "http://127.0.0.1:$port/" "accept:text/html" "user-agent:$agent" "cookie:pasar_vid=benchbenchbenchbenchbenchbench01"
+}
+# Below saturation (a fixed 200 requests a second): what tracking adds to one request.
 for round in 1 2; do
-  echo "GET / as a robot (not tracked), 16 clients:"
-  CLIENTS=16 node bench/analytics-load.mjs "http://127.0.0.1:$port/" "accept:text/html" "user-agent:$robot" "cookie:pasar_vid=benchbenchbenchbenchbenchbench01"
-  echo "GET / as a browser (tracked), 16 clients:"
-  CLIENTS=16 node bench/analytics-load.mjs "http://127.0.0.1:$port/" "accept:text/html" "user-agent:$browser" "cookie:pasar_vid=benchbenchbenchbenchbenchbench01"
+  for who in robot browser; do
+    echo "GET / as a $who ($( [ $who = robot ] && echo 'not tracked' || echo tracked)), 200 a second:"
+    page $who 200
+  done
+done
+# At saturation: what tracking costs in throughput.
+for round in 1 2; do
+  for who in robot browser; do
+    echo "GET / as a $who, 16 clients:"
+    page $who
+  done
 done
 curl -sf "http://127.0.0.1:$port/api/v1/admin/analytics?range=today" -H "cookie: $cookie" \
   | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);console.log(`tracked today: page views ${v.page_views.current}, visitors ${v.visitors.current}, sessions ${v.sessions.current}`)})'
