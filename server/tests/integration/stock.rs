@@ -443,6 +443,34 @@ async fn the_csv_import_sets_stock_and_a_bad_stock_row_imports_nothing() {
     .await;
     assert_eq!(history.as_array().unwrap().len(), 1);
     assert_eq!(history[0]["note"], "CSV import");
+
+    // 5 of SBY's 12 set aside as damaged: a file setting it to 3 is refused on its line, and
+    // the rest of the file (L to 9) is not written either.
+    let (status, item) = unavailable_api(
+        &app,
+        &app.client,
+        json!({ "sku": "BATIK-SOLO-M", "warehouse": "SBY", "state": "damaged",
+                "action": "set_aside", "quantity": 5, "reason": "Water damage" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{item}");
+    let below = format!(
+        "{header}\n\
+         batik-tulis-solo,Batik Tulis Solo,active,{category},BATIK-SOLO-L,450000,,9\n\
+         batik-tulis-solo,Batik Tulis Solo,active,{category},BATIK-SOLO-M,450000,SBY,3\n"
+    );
+    let (status, body) = import(below).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.to_string().contains("line 3: On hand cannot go below 5"),
+        "{body}"
+    );
+    let (_, items) = get_json(
+        &app.client,
+        app.url("/api/v1/admin/inventory?sku=BATIK-SOLO-L"),
+    )
+    .await;
+    assert_eq!(by_code(&items[0], "JKT"), 4, "nothing of the file written");
     assert_audit_clean(&app).await;
 }
 

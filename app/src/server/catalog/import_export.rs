@@ -174,24 +174,24 @@ pub async fn import_csv(
     let mut touched: HashSet<i32> = HashSet::new();
     let product_ids = write_products(&txn, &rows, &mut report, &mut touched).await?;
     let variant_ids = write_variants(&txn, &rows, &product_ids, &mut report, &mut touched).await?;
-    for row in &rows {
-        let Some((warehouse_id, on_hand)) = row.stock else {
-            continue;
-        };
-        let level = inventory::LevelKey {
-            variant_id: written(&variant_ids, &row.sku)?,
-            warehouse_id,
-        };
-        let set = inventory::adjust(
-            &txn,
-            level,
-            inventory::Change::Set(on_hand),
-            actor,
-            "CSV import",
-            &mut journal,
-        )
+    let stocked: Vec<&Row> = rows.iter().filter(|r| r.stock.is_some()).collect();
+    let mut sets = Vec::with_capacity(stocked.len());
+    for row in &stocked {
+        if let Some((warehouse_id, on_hand)) = row.stock {
+            let level = inventory::LevelKey {
+                variant_id: written(&variant_ids, &row.sku)?,
+                warehouse_id,
+            };
+            sets.push((level, on_hand));
+        }
+    }
+    let set = inventory::adjust::set_many(&txn, &sets, actor, "CSV import", &mut journal)
         .await
-        .map_err(|e| on_line(row.line, e.into()))?;
+        .map_err(|(i, e)| match stocked.get(i) {
+            Some(row) => on_line(row.line, e.into()),
+            None => e.into(),
+        })?;
+    for (row, set) in stocked.iter().zip(&set) {
         if set.on_hand != set.on_hand_before {
             report.stock_set += 1;
             touched.insert(written(&product_ids, &row.slug)?);

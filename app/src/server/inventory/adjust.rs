@@ -186,6 +186,169 @@ pub async fn adjust(
     })
 }
 
+/// Sets many levels at once (a file of stock figures): per 200 levels one read and one
+/// conditional `UPDATE`, each row written only if its on hand is still what was read and the
+/// new value still covers what orders hold. A level that moved in between is set again on its
+/// own by [`adjust`]. Levels already at their value are left alone. Answers in `sets`' order;
+/// the first refusal comes with its index, and the caller's transaction is to be rolled back.
+pub async fn set_many(
+    db: &impl ConnectionTrait,
+    sets: &[(LevelKey, i32)],
+    actor: Option<i32>,
+    reason: &str,
+    journal: &mut Journal,
+) -> Result<Vec<Adjusted>, (usize, InventoryError)> {
+    const BATCH: usize = 200;
+    #[derive(FromQueryResult)]
+    struct Row {
+        variant_id: i32,
+        warehouse_id: i32,
+        on_hand: i32,
+        reserved: i32,
+        unavailable: i32,
+    }
+    let reason = check_reason(reason).map_err(|e| (0, e))?;
+    let backend = db.get_database_backend();
+    let mut done = Vec::with_capacity(sets.len());
+    for (chunk_no, chunk) in sets.chunks(BATCH).enumerate() {
+        let at = |i: usize| chunk_no * BATCH + i;
+        let mut variants: Vec<i32> = chunk.iter().map(|(k, _)| k.variant_id).collect();
+        variants.sort_unstable();
+        variants.dedup();
+        let columns =
+            "variant_id, warehouse_id, on_hand, reserved, damaged + quality_control + safety_stock AS unavailable";
+        let levels: std::collections::HashMap<(i32, i32), Level> =
+            Row::find_by_statement(Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "SELECT {columns} FROM stock_levels WHERE variant_id IN ({})",
+                    placeholders(backend, 1, variants.len())
+                ),
+                variants.iter().map(|v| (*v).into()),
+            ))
+            .all(db)
+            .await
+            .map_err(|e| (at(0), e.into()))?
+            .into_iter()
+            .map(|r| {
+                let level = Level {
+                    on_hand: r.on_hand,
+                    reserved: r.reserved,
+                    unavailable: r.unavailable,
+                };
+                ((r.variant_id, r.warehouse_id), level)
+            })
+            .collect();
+        // What changes: (index in chunk, key, on hand read, target).
+        let mut writes = Vec::new();
+        let mut answers: Vec<Option<Adjusted>> = vec![None; chunk.len()];
+        for (i, (key, target)) in chunk.iter().enumerate() {
+            let Some(now) = levels.get(&(key.variant_id, key.warehouse_id)).copied() else {
+                return Err((
+                    at(i),
+                    InventoryError::NotFound(
+                        "That variant has no stock level in that warehouse.".into(),
+                    ),
+                ));
+            };
+            if *target < now.reserved + now.unavailable || *target > MAX_ON_HAND {
+                return Err((at(i), refusal(now, (*target).into())));
+            }
+            if *target == now.on_hand {
+                answers[i] = Some(Adjusted {
+                    on_hand_before: now.on_hand,
+                    on_hand: now.on_hand,
+                    reserved: now.reserved,
+                });
+            } else {
+                writes.push((i, *key, now.on_hand, *target));
+            }
+        }
+        let mut written: std::collections::HashMap<(i32, i32), Level> = Default::default();
+        if !writes.is_empty() {
+            let mut values: Vec<sea_orm::Value> = Vec::new();
+            let mut n = 0;
+            let mut next = |v: sea_orm::Value, values: &mut Vec<sea_orm::Value>| {
+                values.push(v);
+                n += 1;
+                placeholders(backend, n, 1)
+            };
+            let mut cases = String::new();
+            let mut matches = Vec::new();
+            for (_, key, _, target) in &writes {
+                cases.push_str(&format!(
+                    " WHEN variant_id = {} AND warehouse_id = {} THEN {}",
+                    next(key.variant_id.into(), &mut values),
+                    next(key.warehouse_id.into(), &mut values),
+                    next((*target).into(), &mut values)
+                ));
+            }
+            for (_, key, was, target) in &writes {
+                matches.push(format!(
+                    "(variant_id = {} AND warehouse_id = {} AND on_hand = {} AND reserved + {} <= {})",
+                    next(key.variant_id.into(), &mut values),
+                    next(key.warehouse_id.into(), &mut values),
+                    next((*was).into(), &mut values),
+                    super::unavailable_sql(""),
+                    next((*target).into(), &mut values)
+                ));
+            }
+            let now = next(Utc::now().into(), &mut values);
+            written = Row::find_by_statement(Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "UPDATE stock_levels SET on_hand = CASE{cases} ELSE on_hand END, updated_at = {now} \
+                     WHERE {} RETURNING {columns}",
+                    matches.join(" OR ")
+                ),
+                values,
+            ))
+            .all(db)
+            .await
+            .map_err(|e| (at(writes[0].0), e.into()))?
+            .into_iter()
+            .map(|r| {
+                let level = Level {
+                    on_hand: r.on_hand,
+                    reserved: r.reserved,
+                    unavailable: r.unavailable,
+                };
+                ((r.variant_id, r.warehouse_id), level)
+            })
+            .collect();
+        }
+        for (i, key, was, target) in writes {
+            match written.get(&(key.variant_id, key.warehouse_id)) {
+                Some(after) => {
+                    journal.record_by(
+                        (key.variant_id, key.warehouse_id),
+                        MovementKind::Adjustment,
+                        (was, after.reserved),
+                        (after.on_hand, after.reserved),
+                        "manual",
+                        actor,
+                        &reason,
+                    );
+                    answers[i] = Some(Adjusted {
+                        on_hand_before: was,
+                        on_hand: after.on_hand,
+                        reserved: after.reserved,
+                    });
+                }
+                // It moved since it was read: set on its own, on top of what is there now.
+                None => {
+                    let one = adjust(db, key, Change::Set(target), actor, &reason, journal)
+                        .await
+                        .map_err(|e| (at(i), e))?;
+                    answers[i] = Some(one);
+                }
+            }
+        }
+        done.extend(answers.into_iter().flatten());
+    }
+    Ok(done)
+}
+
 /// `Set`: read on hand, then write the new value only if on hand is still what was read. A
 /// concurrent change makes the write match no row; it is read again (a bounded number of
 /// times) and the new value applied on top of it, so the change in between is not lost from
