@@ -217,6 +217,15 @@ fn install_cargo_leptos() -> Result {
         .current_dir(&work))
 }
 
+/// Where cargo puts builds: `CARGO_TARGET_DIR` (`.ci/run` keeps CI builds in a cache outside
+/// the clone), else `target/`. The site stays in `target/site` (its `site-root`) either way.
+fn target_dir() -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"))
+}
+
 /// Command 1: build and serve the demo shop.
 fn dev() -> Result {
     install_tools(false)?;
@@ -224,7 +233,7 @@ fn dev() -> Result {
         run(cargo().args(["leptos", "build", "--release"]))
     })?;
     println!("\nStarting the shop (Ctrl-C to stop)…");
-    run(Command::new("target/release/pasar")
+    run(Command::new(target_dir().join("release/pasar"))
         .args(["serve", "--demo"])
         .env("LEPTOS_OUTPUT_NAME", "pasar")
         .env("LEPTOS_SITE_ROOT", "target/site")
@@ -388,7 +397,7 @@ fn e2e() -> Result {
     let _ = std::fs::remove_dir_all(&data);
     std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
     let base_url = format!("http://127.0.0.1:{port}");
-    let server = Command::new("target/debug/pasar")
+    let server = Command::new(target_dir().join("debug/pasar"))
         .args(["serve", "--demo"])
         .env("PASAR_ADDR", format!("127.0.0.1:{port}"))
         .env(

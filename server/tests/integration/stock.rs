@@ -462,7 +462,8 @@ async fn the_csv_import_sets_stock_and_a_bad_stock_row_imports_nothing() {
     let (status, body) = import(below).await;
     assert_eq!(status, 422, "{body}");
     assert!(
-        body.to_string().contains("line 3: On hand cannot go below 5"),
+        body.to_string()
+            .contains("line 3: On hand cannot go below 5"),
         "{body}"
     );
     let (_, items) = get_json(
