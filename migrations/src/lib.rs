@@ -31,6 +31,7 @@ mod m20261206_000025_brand_reorder_settings;
 mod m20261206_000026_purchase_orders;
 mod m20261206_000027_outbox_counted;
 mod m20261207_000028_orders_email_index;
+mod m20261208_000029_products_facets_index;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000026_purchase_orders::Migration),
             Box::new(m20261206_000027_outbox_counted::Migration),
             Box::new(m20261207_000028_orders_email_index::Migration),
+            Box::new(m20261208_000029_products_facets_index::Migration),
         ]
     }
 }

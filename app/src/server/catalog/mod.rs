@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::{
     sea_query::{Expr, Func, SimpleExpr},
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
+    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
 };
 
 use super::db::{brand, category, product};
@@ -423,18 +423,6 @@ async fn category_tree(
     Ok((all, subtree))
 }
 
-#[derive(FromQueryResult)]
-struct GroupCount {
-    key: Option<i32>,
-    count: i64,
-}
-
-#[derive(FromQueryResult)]
-struct PriceRange {
-    min: Option<i64>,
-    max: Option<i64>,
-}
-
 /// A page of active products matching `query`, with facet counts. An unknown category or
 /// brand slug simply matches nothing.
 ///
@@ -473,7 +461,6 @@ pub async fn search_products<C: ConnectionTrait + TransactionTrait>(
 
     let (total, page_ids, counts) = if search_terms(&query.q).is_empty() {
         let filtered = product::Entity::find().filter(condition(query, &resolved, Skip::None));
-        let total = filtered.clone().count(db).await?;
         let (col, order) = match query.sort {
             Sort::PriceAsc => (product::Column::PriceMin, Order::Asc),
             Sort::PriceDesc => (product::Column::PriceMin, Order::Desc),
@@ -492,7 +479,7 @@ pub async fn search_products<C: ConnectionTrait + TransactionTrait>(
             .into_tuple()
             .all(db)
             .await?;
-        let counts = facet_counts_sql(db, query, &resolved).await?;
+        let (total, counts) = facet_counts_sql(db, query, &resolved).await?;
         (total, page_ids, counts)
     } else {
         let rows = search_candidates(db, &query.q, CANDIDATE_CAP).await?;
@@ -664,76 +651,93 @@ fn facet_counts_in_memory(
     counts
 }
 
-async fn group_counts(
-    db: &impl ConnectionTrait,
-    cond: Condition,
-    key: SimpleExpr,
-) -> Result<HashMap<i32, i64>, DbErr> {
-    Ok(product::Entity::find()
-        .filter(cond)
-        .select_only()
-        .column_as(key, "key")
-        .column_as(Expr::col(product::Column::Id).count(), "count")
-        // By the output alias: a bound literal in `key` would differ between SELECT and GROUP BY.
-        .group_by(Expr::col(sea_orm::sea_query::Alias::new("key")))
-        .into_model::<GroupCount>()
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|g| g.key.map(|k| (k, g.count)))
-        .collect())
+/// One group of the facet pass: products of one category, brand and whole-star rating, with
+/// how many of them each facet counts (each ignoring its own filter).
+#[derive(FromQueryResult)]
+struct FacetGroup {
+    category_id: i32,
+    brand_id: Option<i32>,
+    star: Option<i32>,
+    matching: Option<i64>,
+    by_category: Option<i64>,
+    by_brand: Option<i64>,
+    by_star: Option<i64>,
+    in_stock: Option<i64>,
+    lowest: Option<i64>,
+    highest: Option<i64>,
 }
 
-/// Facet counts over the whole catalogue; each facet ignores its own filter.
+/// The number of products matching every filter, and the facet counts over the whole
+/// catalogue (each facet ignoring its own filter), in one pass: the products are grouped by
+/// category, brand and star, and each count sums the rows its own condition keeps. Every
+/// column it reads is in the `idx_products_facets` index, so PostgreSQL need not read the table.
 async fn facet_counts_sql(
     db: &impl ConnectionTrait,
     query: &ProductQuery,
     resolved: &Resolved,
-) -> Result<FacetCounts, DbErr> {
-    let per_category = group_counts(
-        db,
-        condition(query, resolved, Skip::Category),
-        Expr::col(product::Column::CategoryId).into(),
-    )
-    .await?;
-    let per_brand = group_counts(
-        db,
-        condition(query, resolved, Skip::Brand),
-        Expr::col(product::Column::BrandId).into(),
-    )
-    .await?;
-    let per_star = group_counts(
-        db,
-        condition(query, resolved, Skip::Rating),
-        Expr::col(product::Column::RatingHundredths).div(100),
-    )
-    .await?;
-    let in_stock = product::Entity::find()
-        .filter(condition(query, resolved, Skip::InStock).add(product::Column::Available.gt(0)))
-        .count(db)
-        .await?;
-    let range = product::Entity::find()
-        .filter(condition(query, resolved, Skip::Price))
+) -> Result<(u64, FacetCounts), DbErr> {
+    use sea_orm::sea_query::Alias;
+    let counted = |cond: Condition| -> SimpleExpr {
+        Expr::expr(Func::sum(
+            Expr::case(cond, Expr::val(1)).finally(Expr::val(0)),
+        ))
+        .into()
+    };
+    let when = |skip: Skip| condition(query, resolved, skip);
+    let price_if = |cond: Condition| Expr::case(cond, Expr::col(product::Column::PriceMin));
+    let groups = product::Entity::find()
+        .filter(product::Column::Status.eq("active"))
         .select_only()
+        .column_as(Expr::col(product::Column::CategoryId), "category_id")
+        .column_as(Expr::col(product::Column::BrandId), "brand_id")
         .column_as(
-            Expr::expr(Func::min(Expr::col(product::Column::PriceMin))),
-            "min",
+            Expr::col(product::Column::RatingHundredths).div(100),
+            "star",
         )
+        .column_as(counted(when(Skip::None)), "matching")
+        .column_as(counted(when(Skip::Category)), "by_category")
+        .column_as(counted(when(Skip::Brand)), "by_brand")
+        .column_as(counted(when(Skip::Rating)), "by_star")
         .column_as(
-            Expr::expr(Func::max(Expr::col(product::Column::PriceMin))),
-            "max",
+            counted(when(Skip::InStock).add(product::Column::Available.gt(0))),
+            "in_stock",
         )
-        .into_model::<PriceRange>()
-        .one(db)
+        .column_as(Expr::expr(Func::min(price_if(when(Skip::Price)))), "lowest")
+        .column_as(
+            Expr::expr(Func::max(price_if(when(Skip::Price)))),
+            "highest",
+        )
+        // By the output names: a bound literal in `star` would differ between SELECT and
+        // GROUP BY.
+        .group_by(Expr::col(Alias::new("category_id")))
+        .group_by(Expr::col(Alias::new("brand_id")))
+        .group_by(Expr::col(Alias::new("star")))
+        .into_model::<FacetGroup>()
+        .all(db)
         .await?;
-    Ok(FacetCounts {
-        per_category,
-        per_brand,
-        per_star,
-        in_stock,
-        price_min: range.as_ref().and_then(|r| r.min),
-        price_max: range.as_ref().and_then(|r| r.max),
-    })
+    let mut total = 0u64;
+    let mut counts = FacetCounts::default();
+    for g in groups {
+        let n = |v: Option<i64>| v.unwrap_or(0);
+        total += u64::try_from(n(g.matching)).unwrap_or(0);
+        if n(g.by_category) > 0 {
+            *counts.per_category.entry(g.category_id).or_default() += n(g.by_category);
+        }
+        if let (Some(brand), true) = (g.brand_id, n(g.by_brand) > 0) {
+            *counts.per_brand.entry(brand).or_default() += n(g.by_brand);
+        }
+        if let (Some(star), true) = (g.star, n(g.by_star) > 0) {
+            *counts.per_star.entry(star).or_default() += n(g.by_star);
+        }
+        counts.in_stock += u64::try_from(n(g.in_stock)).unwrap_or(0);
+        if let Some(low) = g.lowest {
+            counts.price_min = Some(counts.price_min.map_or(low, |m| m.min(low)));
+        }
+        if let Some(high) = g.highest {
+            counts.price_max = Some(counts.price_max.map_or(high, |m| m.max(high)));
+        }
+    }
+    Ok((total, counts))
 }
 
 async fn summaries(

@@ -186,6 +186,27 @@ pub async fn adjust(
     })
 }
 
+/// A level with its key, as a statement over many levels returns it.
+#[derive(FromQueryResult)]
+struct KeyedLevel {
+    variant_id: i32,
+    warehouse_id: i32,
+    on_hand: i32,
+    reserved: i32,
+    unavailable: i32,
+}
+
+impl From<KeyedLevel> for ((i32, i32), Level) {
+    fn from(r: KeyedLevel) -> Self {
+        let level = Level {
+            on_hand: r.on_hand,
+            reserved: r.reserved,
+            unavailable: r.unavailable,
+        };
+        ((r.variant_id, r.warehouse_id), level)
+    }
+}
+
 /// Sets many levels at once (a file of stock figures): per 200 levels one read and one
 /// conditional `UPDATE`, each row written only if its on hand is still what was read and the
 /// new value still covers what orders hold. A level that moved in between is set again on its
@@ -199,14 +220,6 @@ pub async fn set_many(
     journal: &mut Journal,
 ) -> Result<Vec<Adjusted>, (usize, InventoryError)> {
     const BATCH: usize = 200;
-    #[derive(FromQueryResult)]
-    struct Row {
-        variant_id: i32,
-        warehouse_id: i32,
-        on_hand: i32,
-        reserved: i32,
-        unavailable: i32,
-    }
     let reason = check_reason(reason).map_err(|e| (0, e))?;
     let backend = db.get_database_backend();
     let mut done = Vec::with_capacity(sets.len());
@@ -218,7 +231,7 @@ pub async fn set_many(
         let columns =
             "variant_id, warehouse_id, on_hand, reserved, damaged + quality_control + safety_stock AS unavailable";
         let levels: std::collections::HashMap<(i32, i32), Level> =
-            Row::find_by_statement(Statement::from_sql_and_values(
+            KeyedLevel::find_by_statement(Statement::from_sql_and_values(
                 backend,
                 format!(
                     "SELECT {columns} FROM stock_levels WHERE variant_id IN ({})",
@@ -230,14 +243,7 @@ pub async fn set_many(
             .await
             .map_err(|e| (at(0), e.into()))?
             .into_iter()
-            .map(|r| {
-                let level = Level {
-                    on_hand: r.on_hand,
-                    reserved: r.reserved,
-                    unavailable: r.unavailable,
-                };
-                ((r.variant_id, r.warehouse_id), level)
-            })
+            .map(Into::into)
             .collect();
         // What changes: (index in chunk, key, on hand read, target).
         let mut writes = Vec::new();
@@ -294,7 +300,7 @@ pub async fn set_many(
                 ));
             }
             let now = next(Utc::now().into(), &mut values);
-            written = Row::find_by_statement(Statement::from_sql_and_values(
+            written = KeyedLevel::find_by_statement(Statement::from_sql_and_values(
                 backend,
                 format!(
                     "UPDATE stock_levels SET on_hand = CASE{cases} ELSE on_hand END, updated_at = {now} \
@@ -307,14 +313,7 @@ pub async fn set_many(
             .await
             .map_err(|e| (at(writes[0].0), e.into()))?
             .into_iter()
-            .map(|r| {
-                let level = Level {
-                    on_hand: r.on_hand,
-                    reserved: r.reserved,
-                    unavailable: r.unavailable,
-                };
-                ((r.variant_id, r.warehouse_id), level)
-            })
+            .map(Into::into)
             .collect();
         }
         for (i, key, was, target) in writes {
