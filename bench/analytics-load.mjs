@@ -1,12 +1,20 @@
-// Load generator for bench/analytics.sh, latencies in milliseconds.
-//   node bench/analytics-load.mjs <url> [header:value]...
+// Load generator for bench/analytics.sh and bench/listing-cold.sh, latencies in milliseconds.
+//   node bench/analytics-load.mjs <url | @file of urls, one a line> [header:value]...
+// Several URLs are taken in turn.
 // Closed loop (default): CLIENTS concurrent loops for SECONDS, each sending its requests one
 // after another (keep-alive); this finds the throughput, and latency at saturation.
 // Fixed rate (RATE=n per second): requests start on a fixed schedule whatever the answers do,
 // and a latency counts from the scheduled start (no coordinated omission); below saturation
 // this shows what one request costs, which is how the tracking overhead is compared.
 // Prints one JSON line: requests, rps, p50/p95/p99/max and the status codes seen.
-const [url, ...headerArgs] = process.argv.slice(2);
+import { readFileSync } from 'node:fs';
+
+const [target, ...headerArgs] = process.argv.slice(2);
+const urls = target.startsWith('@')
+  ? readFileSync(target.slice(1), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean)
+  : [target];
+const url = urls.length > 1 ? `${urls[0]} … (${urls.length} URLs)` : urls[0];
+let turn = 0;
 const clients = Number(process.env.CLIENTS ?? 16);
 const seconds = Number(process.env.SECONDS ?? 20);
 const rate = Number(process.env.RATE ?? 0);
@@ -21,7 +29,7 @@ const until = began + seconds * 1000;
 
 async function send(started) {
   try {
-    const res = await fetch(url, { headers, redirect: 'manual' });
+    const res = await fetch(urls[turn++ % urls.length], { headers, redirect: 'manual' });
     await res.arrayBuffer();
     statuses[res.status] = (statuses[res.status] ?? 0) + 1;
   } catch (e) {
