@@ -243,7 +243,7 @@ async fn journey(http: &reqwest::Client, mix: &Mix, shared: &Shared, n: usize) -
     let Some((200, detail)) = send(shared, "product", product, &mut shopper).await else {
         return false;
     };
-    let hot = mix.hot_every > 0 && n % mix.hot_every == 0;
+    let hot = mix.hot_every > 0 && n.is_multiple_of(mix.hot_every);
     let sku = match (&mix.hot_sku, hot) {
         (Some(hot_sku), true) => hot_sku.clone(),
         _ => {
