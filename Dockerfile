@@ -22,7 +22,7 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
 WORKDIR /src
 COPY . .
 # `cargo xtask build` installs what the build needs (wasm target, cargo-leptos, wasm-bindgen
-# CLI, npm packages) and runs `cargo leptos build --release`. The caches keep the registry,
+# CLI, npm packages) and runs `cargo leptos build --release --precompress`. The caches keep the registry,
 # the installed tools and the target directory between image builds; the results are copied
 # out of the cached target in the same step.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \

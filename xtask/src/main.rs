@@ -34,7 +34,7 @@ fn main() -> ExitCode {
         Some("e2e") => install_tools(true).and_then(|_| e2e()),
         Some("setup") => install_tools(true),
         Some("build") => {
-            install_tools(false).and_then(|_| run(cargo().args(["leptos", "build", "--release"])))
+            install_tools(false).and_then(|_| run(cargo().args(RELEASE_BUILD)))
         }
         _ => {
             eprintln!(
@@ -217,6 +217,10 @@ fn install_cargo_leptos() -> Result {
         .current_dir(&work))
 }
 
+/// The release site: `--precompress` writes a brotli and a gzip copy beside every static file,
+/// which the server sends to browsers that accept them (no compression work per request).
+const RELEASE_BUILD: [&str; 4] = ["leptos", "build", "--release", "--precompress"];
+
 /// Where cargo puts builds: `CARGO_TARGET_DIR` (`.ci/run` keeps CI builds in a cache outside
 /// the clone), else `target/`. The site stays in `target/site` (its `site-root`) either way.
 fn target_dir() -> PathBuf {
@@ -230,7 +234,7 @@ fn target_dir() -> PathBuf {
 fn dev() -> Result {
     install_tools(false)?;
     stage("build (release)", || {
-        run(cargo().args(["leptos", "build", "--release"]))
+        run(cargo().args(RELEASE_BUILD))
     })?;
     println!("\nStarting the shop (Ctrl-C to stop)…");
     run(Command::new(target_dir().join("release/pasar"))
