@@ -33,9 +33,7 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("e2e") => install_tools(true).and_then(|_| e2e()),
         Some("setup") => install_tools(true),
-        Some("build") => {
-            install_tools(false).and_then(|_| run(cargo().args(RELEASE_BUILD)))
-        }
+        Some("build") => install_tools(false).and_then(|_| run(cargo().args(RELEASE_BUILD))),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n  dev     build (release) and serve the demo shop\n  test    run every test (unit, integration on SQLite and, when DATABASE_URL/REDIS_URL are set, PostgreSQL/Redis; browser)\n  e2e     run only the browser tests\n  build   build the release site\n  setup   install the tools only"
@@ -233,9 +231,7 @@ fn target_dir() -> PathBuf {
 /// Command 1: build and serve the demo shop.
 fn dev() -> Result {
     install_tools(false)?;
-    stage("build (release)", || {
-        run(cargo().args(RELEASE_BUILD))
-    })?;
+    stage("build (release)", || run(cargo().args(RELEASE_BUILD)))?;
     println!("\nStarting the shop (Ctrl-C to stop)…");
     run(Command::new(target_dir().join("release/pasar"))
         .args(["serve", "--demo"])
