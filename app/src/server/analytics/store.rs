@@ -337,17 +337,8 @@ impl CounterStore for RedisCounters {
             query.uniques.len().to_string(),
             query.tops.as_ref().map_or(0, |t| t.n.max(1)).to_string(),
         ];
-        let empty = Tops::default();
-        let tops = query.tops.as_ref().unwrap_or(&empty);
-        let unions = query.uniques.iter().chain(
-            query
-                .tops
-                .is_some()
-                .then_some([&tops.first, &tops.second])
-                .into_iter()
-                .flatten(),
-        );
-        for union in unions {
+        let tops = query.tops.iter().flat_map(|t| [&t.first, &t.second]);
+        for union in query.uniques.iter().chain(tops) {
             args.push(self.key(&union.name));
             for part in [&union.closed, &union.open] {
                 args.push(part.len().to_string());
@@ -355,11 +346,10 @@ impl CounterStore for RedisCounters {
             }
         }
         // A pipeline cannot carry a script here: both are sent at once, on one connection.
-        let (values, unions): (Vec<Value>, Value) = tokio::try_join!(
+        let (mut values, unions): (Vec<Value>, Value) = tokio::try_join!(
             pipeline.all(),
             client.eval(UNIONS, Vec::<String>::new(), args)
         )?;
-        let mut values = values;
         if values.len() != query.hashes.len() + query.recent.len() {
             return Err(CacheError::WrongType("analytics read".into()));
         }
@@ -376,10 +366,11 @@ impl CounterStore for RedisCounters {
         for value in recent {
             answer.recent.push(value.convert()?);
         }
-        let Value::Array(mut parts) = unions else {
+        let Value::Array(parts) = unions else {
             return Err(CacheError::WrongType("analytics unions".into()));
         };
-        let mut part = || parts.drain(..1).next().unwrap_or(Value::Null);
+        let mut parts = parts.into_iter();
+        let mut part = || parts.next().unwrap_or(Value::Null);
         let counts: Vec<Value> = match part() {
             Value::Array(counts) => counts,
             Value::Null => Vec::new(),

@@ -174,14 +174,15 @@ pub async fn import_csv(
     let mut touched: HashSet<i32> = HashSet::new();
     let product_ids = write_products(&txn, &rows, &mut report, &mut touched).await?;
     let variant_ids = write_variants(&txn, &rows, &product_ids, &mut report, &mut touched).await?;
-    let stocked: Vec<&Row> = rows.iter().filter(|r| r.stock.is_some()).collect();
-    let mut sets = Vec::with_capacity(stocked.len());
-    for row in &stocked {
+    // The rows that set stock, and their levels' new values, in the same order.
+    let (mut stocked, mut sets) = (Vec::new(), Vec::new());
+    for row in &rows {
         if let Some((warehouse_id, on_hand)) = row.stock {
             let level = inventory::LevelKey {
                 variant_id: written(&variant_ids, &row.sku)?,
                 warehouse_id,
             };
+            stocked.push(row);
             sets.push((level, on_hand));
         }
     }

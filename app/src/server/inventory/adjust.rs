@@ -162,28 +162,35 @@ pub async fn adjust(
         }
         Change::Set(target) => set_on_hand(db, level, target).await?,
     };
-    if before == after.on_hand {
-        // Set to what it already was: nothing to record.
-        return Ok(Adjusted {
-            on_hand_before: before,
-            on_hand: after.on_hand,
-            reserved: after.reserved,
-        });
+    Ok(settled(journal, level, before, after, actor, &reason))
+}
+
+/// A level's change from `before` to `after`: an `adjustment` movement in `journal` when on hand
+/// moved (set to what it already was, there is nothing to record).
+fn settled(
+    journal: &mut Journal,
+    level: LevelKey,
+    before: i32,
+    after: Level,
+    actor: Option<i32>,
+    reason: &str,
+) -> Adjusted {
+    if before != after.on_hand {
+        journal.record_by(
+            (level.variant_id, level.warehouse_id),
+            MovementKind::Adjustment,
+            (before, after.reserved),
+            (after.on_hand, after.reserved),
+            "manual",
+            actor,
+            reason,
+        );
     }
-    journal.record_by(
-        (level.variant_id, level.warehouse_id),
-        MovementKind::Adjustment,
-        (before, after.reserved),
-        (after.on_hand, after.reserved),
-        "manual",
-        actor,
-        &reason,
-    );
-    Ok(Adjusted {
+    Adjusted {
         on_hand_before: before,
         on_hand: after.on_hand,
         reserved: after.reserved,
-    })
+    }
 }
 
 /// A level with its key, as a statement over many levels returns it.
@@ -228,8 +235,10 @@ pub async fn set_many(
         let mut variants: Vec<i32> = chunk.iter().map(|(k, _)| k.variant_id).collect();
         variants.sort_unstable();
         variants.dedup();
-        let columns =
-            "variant_id, warehouse_id, on_hand, reserved, damaged + quality_control + safety_stock AS unavailable";
+        let columns = format!(
+            "variant_id, warehouse_id, on_hand, reserved, {} AS unavailable",
+            super::unavailable_sql("")
+        );
         let levels: std::collections::HashMap<(i32, i32), Level> =
             KeyedLevel::find_by_statement(Statement::from_sql_and_values(
                 backend,
@@ -261,11 +270,7 @@ pub async fn set_many(
                 return Err((at(i), refusal(now, (*target).into())));
             }
             if *target == now.on_hand {
-                answers[i] = Some(Adjusted {
-                    on_hand_before: now.on_hand,
-                    on_hand: now.on_hand,
-                    reserved: now.reserved,
-                });
+                answers[i] = Some(settled(journal, *key, now.on_hand, now, actor, &reason));
             } else {
                 writes.push((i, *key, now.on_hand, *target));
             }
@@ -319,20 +324,7 @@ pub async fn set_many(
         for (i, key, was, target) in writes {
             match written.get(&(key.variant_id, key.warehouse_id)) {
                 Some(after) => {
-                    journal.record_by(
-                        (key.variant_id, key.warehouse_id),
-                        MovementKind::Adjustment,
-                        (was, after.reserved),
-                        (after.on_hand, after.reserved),
-                        "manual",
-                        actor,
-                        &reason,
-                    );
-                    answers[i] = Some(Adjusted {
-                        on_hand_before: was,
-                        on_hand: after.on_hand,
-                        reserved: after.reserved,
-                    });
+                    answers[i] = Some(settled(journal, key, was, *after, actor, &reason));
                 }
                 // It moved since it was read: set on its own, on top of what is there now.
                 None => {
