@@ -22,6 +22,7 @@ const WASM_BINDGEN_VERSION: &str = "0.2.130";
 type Result<T = ()> = std::result::Result<T, String>;
 
 fn main() -> ExitCode {
+    STARTED.get_or_init(Instant::now);
     let args: Vec<String> = env::args().skip(1).collect();
     let root = project_root();
     if let Err(e) = env::set_current_dir(&root) {
@@ -29,14 +30,14 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let result = match args.first().map(String::as_str) {
-        Some("dev") => dev(),
+        Some("dev") => dev(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("e2e") => install_tools(true).and_then(|_| e2e()),
         Some("setup") => install_tools(true),
         Some("build") => install_tools(false).and_then(|_| run(cargo().args(RELEASE_BUILD))),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  dev     build (release) and serve the demo shop\n  test    run every test (unit, integration on SQLite and, when DATABASE_URL/REDIS_URL are set, PostgreSQL/Redis; browser)\n  e2e     run only the browser tests\n  build   build the release site\n  setup   install the tools only"
+                "usage: cargo xtask <command>\n\n  dev     build and serve the demo shop (debug server first, then the WASM; --release: the release site)\n  test    run every test (unit, integration on SQLite and, when DATABASE_URL/REDIS_URL are set, PostgreSQL/Redis; browser)\n  e2e     run only the browser tests\n  build   build the release site\n  setup   install the tools only"
             );
             Err("unknown command".into())
         }
@@ -80,6 +81,14 @@ fn output(cmd: &mut Command) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+static STARTED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+
+/// Time since xtask started, as `12m05s`.
+fn elapsed() -> String {
+    let secs = STARTED.get_or_init(Instant::now).elapsed().as_secs();
+    format!("{}m{:02}s", secs / 60, secs % 60)
+}
+
 /// Runs `f` as a named stage and prints how long it took.
 fn stage<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     println!("\n==> {name}");
@@ -87,10 +96,11 @@ fn stage<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     let result = f();
     let secs = started.elapsed().as_secs();
     println!(
-        "<== {name}: {} in {}m{:02}s",
+        "<== {name}: {} in {}m{:02}s ({} since start)",
         if result.is_ok() { "ok" } else { "FAILED" },
         secs / 60,
-        secs % 60
+        secs % 60,
+        elapsed()
     );
     result
 }
@@ -100,32 +110,9 @@ fn stage<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
 /// and, for browser tests, Chromium.
 fn install_tools(browser: bool) -> Result {
     stage("tools", || {
-        let targets = output(Command::new("rustup").args(["target", "list", "--installed"]))
-            .unwrap_or_default();
-        if !targets.contains("wasm32-unknown-unknown") {
-            run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
-        }
+        install_quick_tools()?;
         install_cargo_leptos()?;
-        let bindgen = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
-        if !bindgen.contains(WASM_BINDGEN_VERSION) {
-            println!(
-                "installing wasm-bindgen-cli {WASM_BINDGEN_VERSION} (about 8 minutes on 2 cores)"
-            );
-            // `--locked` fails here: its lock file wants a crate version the registry lacks.
-            run(cargo().args([
-                "install",
-                "wasm-bindgen-cli",
-                "--version",
-                WASM_BINDGEN_VERSION,
-            ]))?;
-        }
-        let stamp = Path::new("node_modules/.package-lock.json");
-        let fresh = modified(stamp)
-            .zip(modified(Path::new("package-lock.json")))
-            .is_some_and(|(a, b)| a >= b);
-        if !fresh {
-            run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
-        }
+        install_wasm_bindgen()?;
         // `pdftotext` reads the invoices back in the integration tests.
         if output(Command::new("pdftotext").arg("-v")).is_none()
             && !Path::new("/usr/bin/pdftotext").exists()
@@ -153,6 +140,21 @@ fn install_tools(browser: bool) -> Result {
         }
         Ok(())
     })
+}
+
+fn install_wasm_bindgen() -> Result {
+    let bindgen = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    if bindgen.contains(WASM_BINDGEN_VERSION) {
+        return Ok(());
+    }
+    println!("installing wasm-bindgen-cli {WASM_BINDGEN_VERSION} (about 8 minutes on 2 cores)");
+    // `--locked` fails here: its lock file wants a crate version the registry lacks.
+    run(cargo().args([
+        "install",
+        "wasm-bindgen-cli",
+        "--version",
+        WASM_BINDGEN_VERSION,
+    ]))
 }
 
 fn modified(path: &Path) -> Option<std::time::SystemTime> {
@@ -229,15 +231,167 @@ fn target_dir() -> PathBuf {
 }
 
 /// Command 1: build and serve the demo shop.
-fn dev() -> Result {
-    install_tools(false)?;
-    stage("build (release)", || run(cargo().args(RELEASE_BUILD)))?;
-    println!("\nStarting the shop (Ctrl-C to stop)…");
-    run(Command::new(target_dir().join("release/pasar"))
+///
+/// The first run on a fresh machine is mostly compiling on two cores, so the shop comes up in
+/// the order a shopper needs it: the debug server and the stylesheet first (pages render and
+/// their forms work as plain HTML), then, while it serves, the wasm-bindgen CLI and the
+/// storefront's WASM, after which pages hydrate. Builds run one after the other rather than
+/// fighting for the cores. cargo-leptos is not needed for this; `--release` builds the release
+/// site with it instead (as benchmarks and the image do).
+fn dev(args: &[String]) -> Result {
+    if args.iter().any(|a| a == "--release") {
+        install_tools(false)?;
+        stage("build (release)", || run(cargo().args(RELEASE_BUILD)))?;
+        println!("\nStarting the shop (Ctrl-C to stop)…");
+        return run(Command::new(target_dir().join("release/pasar"))
+            .args(["serve", "--demo"])
+            .envs(site_env()));
+    }
+    stage(
+        "quick tools (wasm target, npm packages)",
+        install_quick_tools,
+    )?;
+    stage("server (debug build)", || {
+        run(cargo()
+            .args([
+                "build",
+                "--package=server",
+                "--bin=pasar",
+                "--no-default-features",
+            ])
+            .envs(dev_build_env()))
+    })?;
+    stage("stylesheet and static files", build_stylesheet)?;
+    let addr = env::var("PASAR_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
+    let base_url = format!("http://{addr}");
+    let server = Command::new(target_dir().join("debug/pasar"))
         .args(["serve", "--demo"])
-        .env("LEPTOS_OUTPUT_NAME", "pasar")
-        .env("LEPTOS_SITE_ROOT", "target/site")
-        .env("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .envs(site_env())
+        .env("PASAR_ADDR", &addr)
+        .env(
+            "RUST_LOG",
+            env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .spawn()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    let mut guard = KillOnDrop(server);
+    stage("demo shop (migrate, load demo data, start)", || {
+        wait_until_ready(&base_url, &mut guard.0)
+    })?;
+    println!(
+        "\nPasar is serving the demo shop at {base_url}  ({} since start)\n\
+         \x20 admin    admin@pasar.test / pasar-admin-2026\n\
+         \x20 customer budi@pasar.test  / belanja-2026\n\
+         \x20 staff    sari@pasar.test  / staf-pasar-2026\n\
+         Pages work as plain HTML now; the storefront's WASM is built next, then pages hydrate.",
+        elapsed()
+    );
+    let wasm = stage(
+        "storefront WASM (wasm-bindgen CLI, debug build)",
+        build_dev_wasm,
+    );
+    match wasm {
+        Ok(()) => println!(
+            "\nThe WASM is in place ({} since start): reload the page and it hydrates. Ctrl-C stops the shop.",
+            elapsed()
+        ),
+        Err(e) => println!(
+            "\nThe WASM build failed ({e}); the shop keeps serving plain HTML. Ctrl-C stops it."
+        ),
+    }
+    let status = guard.0.wait().map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the server stopped ({status})"))
+    }
+}
+
+/// The site layout the server expects (what cargo-leptos would pass it).
+fn site_env() -> [(&'static str, &'static str); 3] {
+    [
+        ("LEPTOS_OUTPUT_NAME", "pasar"),
+        ("LEPTOS_SITE_ROOT", "target/site"),
+        ("LEPTOS_SITE_PKG_DIR", "pkg"),
+    ]
+}
+
+/// What `cargo leptos build` (debug) sets, so its later builds reuse these: component type
+/// erasure (much faster debug compiles) and the site layout.
+fn dev_build_env() -> Vec<(&'static str, String)> {
+    let mut envs: Vec<(&'static str, String)> = site_env()
+        .iter()
+        .map(|(k, v)| (*k, v.to_string()))
+        .collect();
+    let rustflags = env::var("RUSTFLAGS").unwrap_or_default();
+    envs.push((
+        "RUSTFLAGS",
+        format!("{rustflags} --cfg erase_components")
+            .trim()
+            .to_string(),
+    ));
+    envs
+}
+
+/// The wasm target and the npm packages (Tailwind, wasm-opt, playwright-core): a minute.
+fn install_quick_tools() -> Result {
+    let targets =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !targets.contains("wasm32-unknown-unknown") {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    let stamp = Path::new("node_modules/.package-lock.json");
+    let fresh = modified(stamp)
+        .zip(modified(Path::new("package-lock.json")))
+        .is_some_and(|(a, b)| a >= b);
+    if !fresh {
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+    }
+    Ok(())
+}
+
+/// Tailwind (the npm CLI cargo-leptos also runs) into `pkg/pasar.css`, and `public/` copied to
+/// the site root, as cargo-leptos lays them out.
+fn build_stylesheet() -> Result {
+    std::fs::create_dir_all("target/site/pkg").map_err(|e| e.to_string())?;
+    run(Command::new("node_modules/.bin/tailwindcss").args([
+        "--input",
+        "style/main.css",
+        "--output",
+        "target/site/pkg/pasar.css",
+    ]))?;
+    run(Command::new("cp").args(["-r", "public/.", "target/site/"]))
+}
+
+/// The wasm-bindgen CLI (if missing), then the `frontend` crate for wasm32 as `cargo leptos
+/// build` compiles it (same target directory and flags), bound into `pkg/pasar.{js,wasm}`.
+fn build_dev_wasm() -> Result {
+    install_wasm_bindgen()?;
+    let front = target_dir().join("front");
+    run(cargo()
+        .args([
+            "build",
+            "--package=frontend",
+            "--lib",
+            "--target=wasm32-unknown-unknown",
+        ])
+        .arg(format!("--target-dir={}", front.display()))
+        .arg("--no-default-features")
+        .envs(dev_build_env()))?;
+    let wasm = front.join("wasm32-unknown-unknown/debug/frontend.wasm");
+    run(Command::new("wasm-bindgen")
+        .args([
+            "--target=web",
+            "--out-name=pasar",
+            "--out-dir=target/site/pkg",
+        ])
+        .arg(&wasm))?;
+    // cargo-leptos's name, which the server's hydration script asks for.
+    std::fs::rename(
+        "target/site/pkg/pasar_bg.wasm",
+        "target/site/pkg/pasar.wasm",
+    )
+    .map_err(|e| format!("cannot rename pasar_bg.wasm: {e}"))
 }
 
 /// Command 2: every test.
