@@ -30,7 +30,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/root/.npm \
     cargo xtask build \
     && mkdir -p /out \
-    && cp target/release/pasar /out/pasar \
+    && cp target/release/pasar target/release/hash.txt /out/ \
     && cp -r target/site /out/site
 
 FROM debian:bookworm-slim AS runtime
@@ -41,7 +41,7 @@ RUN apt-get update \
     && mkdir -p /app/data \
     && chown -R pasar:pasar /app
 WORKDIR /app
-COPY --from=build /out/pasar /usr/local/bin/pasar
+COPY --from=build /out/pasar /out/hash.txt /usr/local/bin/
 COPY --from=build /out/site /app/site
 COPY Leptos.toml /app/Leptos.toml
 ENV PASAR_ADDR=0.0.0.0:3000 \

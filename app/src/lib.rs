@@ -3,10 +3,10 @@
 #![recursion_limit = "256"]
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path, SsrMode,
+    lazy_route, path, Lazy, LazyRoute, SsrMode,
 };
 
 pub mod api;
@@ -48,6 +48,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.ico" />
                 <AutoReload options=options.clone() />
+                // `pkg/pasar.<hash>.css` when the build hashes file names (cargo-leptos
+                // `hash-files`), so browsers may keep it for a year.
+                <HashedStylesheet id="leptos" options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -56,6 +59,59 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Lazy routes: a page's view becomes a `#[lazy]` function, which `cargo leptos build --split`
+/// moves into its own WASM chunk, fetched when the route is first shown (and, for a page that
+/// was server-rendered, before it hydrates). Shoppers browsing the catalogue never download the
+/// admin, account, checkout or payment code; without `--split` it all stays in one file.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    CheckoutContact => CheckoutContactPage,
+    CheckoutShipping => CheckoutShippingPage,
+    CheckoutPayment => CheckoutPaymentPage,
+    CheckoutReview => CheckoutReviewPage,
+    DemoPayment => DemoPaymentPage,
+    Order => OrderPage,
+    Payment => PaymentPage,
+    Login => LoginPage,
+    Register => RegisterPage,
+    Account => AccountLayout,
+    Profile => ProfilePage,
+    Addresses => AddressesPage,
+    Orders => OrdersPage,
+    Admin => AdminLayout,
+    AdminDashboard => AdminDashboardPage,
+    AdminProducts => AdminProductsPage,
+    AdminProductEdit => AdminProductEditPage,
+    AdminCategories => AdminCategoriesPage,
+    AdminBrands => AdminBrandsPage,
+    AdminCatalog => AdminCatalogPage,
+    AdminUsers => AdminUsersPage,
+    AdminRefunds => AdminRefundsPage,
+    AdminSettings => AdminSettingsPage,
+    AdminWarehouses => AdminWarehousesPage,
+    AdminInventory => AdminInventoryPage,
+    AdminStockHistory => AdminStockHistoryPage,
+    AdminPurchaseOrders => AdminPurchaseOrdersPage,
+    AdminOrders => AdminOrdersPage,
+    AdminOrder => AdminOrderPage,
 }
 
 /// The shop: context, layout and routes.
@@ -77,7 +133,6 @@ pub fn App() -> impl IntoView {
     components::cart::provide_cart();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/pasar.css" />
         <Title formatter=|title: String| {
             if title.is_empty() { "Pasar".to_string() } else { format!("{title} · Pasar") }
         } />
@@ -96,38 +151,39 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/b/:slug") view=BrandPage ssr=SsrMode::Async />
                         <Route path=path!("/p/:slug") view=ProductPage ssr=SsrMode::Async />
                         <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async />
-                        <Route path=path!("/checkout") view=CheckoutContactPage ssr=SsrMode::Async />
-                        <Route path=path!("/checkout/shipping") view=CheckoutShippingPage ssr=SsrMode::Async />
-                        <Route path=path!("/checkout/payment") view=CheckoutPaymentPage ssr=SsrMode::Async />
-                        <Route path=path!("/checkout/review") view=CheckoutReviewPage ssr=SsrMode::Async />
-                        <Route path=path!("/pay/demo/:number") view=DemoPaymentPage ssr=SsrMode::Async />
-                        <Route path=path!("/orders/:number") view=OrderPage ssr=SsrMode::Async />
-                        <Route path=path!("/pay/:number") view=PaymentPage ssr=SsrMode::Async />
-                        <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                        <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
-                        <ParentRoute path=path!("/account") view=AccountLayout ssr=SsrMode::Async>
-                            <Route path=path!("") view=ProfilePage />
-                            <Route path=path!("addresses") view=AddressesPage />
-                            <Route path=path!("orders") view=OrdersPage />
+                        // The rest loads its code on demand (see `lazy_pages!` below).
+                        <Route path=path!("/checkout") view=Lazy::<CheckoutContact>::new() ssr=SsrMode::Async />
+                        <Route path=path!("/checkout/shipping") view=Lazy::<CheckoutShipping>::new() ssr=SsrMode::Async />
+                        <Route path=path!("/checkout/payment") view=Lazy::<CheckoutPayment>::new() ssr=SsrMode::Async />
+                        <Route path=path!("/checkout/review") view=Lazy::<CheckoutReview>::new() ssr=SsrMode::Async />
+                        <Route path=path!("/pay/demo/:number") view=Lazy::<DemoPayment>::new() ssr=SsrMode::Async />
+                        <Route path=path!("/orders/:number") view=Lazy::<Order>::new() ssr=SsrMode::Async />
+                        <Route path=path!("/pay/:number") view=Lazy::<Payment>::new() ssr=SsrMode::Async />
+                        <Route path=path!("/login") view=Lazy::<Login>::new() ssr=SsrMode::Async />
+                        <Route path=path!("/register") view=Lazy::<Register>::new() ssr=SsrMode::Async />
+                        <ParentRoute path=path!("/account") view=Lazy::<Account>::new() ssr=SsrMode::Async>
+                            <Route path=path!("") view=Lazy::<Profile>::new() />
+                            <Route path=path!("addresses") view=Lazy::<Addresses>::new() />
+                            <Route path=path!("orders") view=Lazy::<Orders>::new() />
                         </ParentRoute>
-                        <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
-                            <Route path=path!("") view=AdminDashboardPage />
-                            <Route path=path!("analytics") view=AdminDashboardPage />
-                            <Route path=path!("products") view=AdminProductsPage />
-                            <Route path=path!("products/new") view=AdminProductEditPage />
-                            <Route path=path!("products/:id") view=AdminProductEditPage />
-                            <Route path=path!("categories") view=AdminCategoriesPage />
-                            <Route path=path!("brands") view=AdminBrandsPage />
-                            <Route path=path!("catalog") view=AdminCatalogPage />
-                            <Route path=path!("users") view=AdminUsersPage />
-                            <Route path=path!("refunds") view=AdminRefundsPage />
-                            <Route path=path!("settings") view=AdminSettingsPage />
-                            <Route path=path!("warehouses") view=AdminWarehousesPage />
-                            <Route path=path!("inventory") view=AdminInventoryPage />
-                            <Route path=path!("inventory/:sku") view=AdminStockHistoryPage />
-                            <Route path=path!("purchase-orders") view=AdminPurchaseOrdersPage />
-                            <Route path=path!("orders") view=AdminOrdersPage />
-                            <Route path=path!("orders/:number") view=AdminOrderPage />
+                        <ParentRoute path=path!("/admin") view=Lazy::<Admin>::new() ssr=SsrMode::Async>
+                            <Route path=path!("") view=Lazy::<AdminDashboard>::new() />
+                            <Route path=path!("analytics") view=Lazy::<AdminDashboard>::new() />
+                            <Route path=path!("products") view=Lazy::<AdminProducts>::new() />
+                            <Route path=path!("products/new") view=Lazy::<AdminProductEdit>::new() />
+                            <Route path=path!("products/:id") view=Lazy::<AdminProductEdit>::new() />
+                            <Route path=path!("categories") view=Lazy::<AdminCategories>::new() />
+                            <Route path=path!("brands") view=Lazy::<AdminBrands>::new() />
+                            <Route path=path!("catalog") view=Lazy::<AdminCatalog>::new() />
+                            <Route path=path!("users") view=Lazy::<AdminUsers>::new() />
+                            <Route path=path!("refunds") view=Lazy::<AdminRefunds>::new() />
+                            <Route path=path!("settings") view=Lazy::<AdminSettings>::new() />
+                            <Route path=path!("warehouses") view=Lazy::<AdminWarehouses>::new() />
+                            <Route path=path!("inventory") view=Lazy::<AdminInventory>::new() />
+                            <Route path=path!("inventory/:sku") view=Lazy::<AdminStockHistory>::new() />
+                            <Route path=path!("purchase-orders") view=Lazy::<AdminPurchaseOrders>::new() />
+                            <Route path=path!("orders") view=Lazy::<AdminOrders>::new() />
+                            <Route path=path!("orders/:number") view=Lazy::<AdminOrder>::new() />
                         </ParentRoute>
                     </Routes>
                 </main>

@@ -6,5 +6,6 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // `hydrate_lazy`: a server-rendered lazy route fetches its chunk before it hydrates.
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -363,6 +363,12 @@ fn leptos_options(settings: &Settings) -> Result<LeptosOptions, String> {
         }
     };
     options.site_addr = settings.addr;
+    // A release build (cargo-leptos `hash-files`) leaves `hash.txt` beside the binary and names
+    // its files after their hashes; `LEPTOS_HASH_FILES` overrides what is found.
+    options.hash_files = match std::env::var("LEPTOS_HASH_FILES") {
+        Ok(value) => value == "true",
+        Err(_) => app::server::http::assets::build_hashed_files(&options),
+    };
     Ok(options)
 }
 

@@ -219,7 +219,8 @@ fn install_cargo_leptos() -> Result {
 
 /// The release site: `--precompress` writes a brotli and a gzip copy beside every static file,
 /// which the server sends to browsers that accept them (no compression work per request).
-const RELEASE_BUILD: [&str; 4] = ["leptos", "build", "--release", "--precompress"];
+/// `--split` puts each lazy route's code in its own WASM chunk (see `lazy_pages!` in app).
+const RELEASE_BUILD: [&str; 5] = ["leptos", "build", "--release", "--precompress", "--split"];
 
 /// Where cargo puts builds: `CARGO_TARGET_DIR` (`.ci/run` keeps CI builds in a cache outside
 /// the clone), else `target/`. The site stays in `target/site` (its `site-root`) either way.
@@ -354,6 +355,9 @@ fn install_quick_tools() -> Result {
 /// the site root, as cargo-leptos lays them out.
 fn build_stylesheet() -> Result {
     std::fs::create_dir_all("target/site/pkg").map_err(|e| e.to_string())?;
+    // A `cargo leptos build` left hashed names in `hash.txt` beside the binary; these files are
+    // not hashed, and the server would ask for names that are not there.
+    let _ = std::fs::remove_file(target_dir().join("debug/hash.txt"));
     run(Command::new("node_modules/.bin/tailwindcss").args([
         "--input",
         "style/main.css",
@@ -541,7 +545,8 @@ const E2E_REFRESH_SECS: &str = "3";
 
 fn e2e() -> Result {
     stage("build site (debug) for browser tests", || {
-        run(cargo().args(["leptos", "build"]))
+        // Split as the release build is, so the journeys load lazy routes' chunks as shoppers do.
+        run(cargo().args(["leptos", "build", "--split"]))
     })?;
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

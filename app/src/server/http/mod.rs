@@ -18,6 +18,7 @@ use crate::{error::AppError, shell, App};
 
 pub mod admin;
 pub mod api;
+pub mod assets;
 pub mod headers;
 pub mod page_cache;
 pub mod returns;
@@ -29,13 +30,16 @@ pub mod webhooks;
 pub fn router(state: AppState, sessions: SessionBackend) -> Router {
     // Installed before the first request, so no count is lost to a missing recorder.
     observability::prometheus();
+    assets::init(&state.leptos_options);
+    safety::set_stylesheet(assets::stylesheet_href(&state.leptos_options));
     let routes = generate_route_list(App);
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes, || {}, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(assets::cache_headers));
 
     let app = Router::new()
         .route("/healthz", get(healthz))
