@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    lazy_route, path, Lazy, LazyRoute, SsrMode,
+    path, Lazy, LazyRoute, SsrMode,
 };
 
 pub mod api;
@@ -61,21 +61,36 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Lazy routes: a page's view becomes a `#[lazy]` function, which `cargo leptos build --split`
-/// moves into its own WASM chunk, fetched when the route is first shown (and, for a page that
-/// was server-rendered, before it hydrates). Shoppers browsing the catalogue never download the
-/// admin, account, checkout or payment code; without `--split` it all stays in one file.
+/// Lazy routes: with the `split` feature (`cargo leptos build --split --lib-features split`, as
+/// `cargo xtask build` and the browser tests do) a page's view becomes a `#[lazy]` function,
+/// which the splitter moves into its own WASM chunk, fetched when the route is first shown
+/// (and, for a page that was server-rendered, before it hydrates). Shoppers browsing the
+/// catalogue never download the admin, account, checkout or payment code. Without the feature
+/// (the server; the quick first-run build, which has no splitter) the same routes resolve at
+/// once from the one WASM file.
 macro_rules! lazy_pages {
     ($($route:ident => $page:ident),* $(,)?) => {$(
         struct $route;
 
-        #[lazy_route]
+        #[cfg(feature = "split")]
+        #[leptos_router::lazy_route]
         impl LazyRoute for $route {
             fn data() -> Self {
                 $route
             }
 
             fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+
+        #[cfg(not(feature = "split"))]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            async fn view(_this: Self) -> AnyView {
                 view! { <$page /> }.into_any()
             }
         }
@@ -152,38 +167,38 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/p/:slug") view=ProductPage ssr=SsrMode::Async />
                         <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async />
                         // The rest loads its code on demand (see `lazy_pages!` below).
-                        <Route path=path!("/checkout") view=Lazy::<CheckoutContact>::new() ssr=SsrMode::Async />
-                        <Route path=path!("/checkout/shipping") view=Lazy::<CheckoutShipping>::new() ssr=SsrMode::Async />
-                        <Route path=path!("/checkout/payment") view=Lazy::<CheckoutPayment>::new() ssr=SsrMode::Async />
-                        <Route path=path!("/checkout/review") view=Lazy::<CheckoutReview>::new() ssr=SsrMode::Async />
-                        <Route path=path!("/pay/demo/:number") view=Lazy::<DemoPayment>::new() ssr=SsrMode::Async />
-                        <Route path=path!("/orders/:number") view=Lazy::<Order>::new() ssr=SsrMode::Async />
-                        <Route path=path!("/pay/:number") view=Lazy::<Payment>::new() ssr=SsrMode::Async />
-                        <Route path=path!("/login") view=Lazy::<Login>::new() ssr=SsrMode::Async />
-                        <Route path=path!("/register") view=Lazy::<Register>::new() ssr=SsrMode::Async />
-                        <ParentRoute path=path!("/account") view=Lazy::<Account>::new() ssr=SsrMode::Async>
-                            <Route path=path!("") view=Lazy::<Profile>::new() />
-                            <Route path=path!("addresses") view=Lazy::<Addresses>::new() />
-                            <Route path=path!("orders") view=Lazy::<Orders>::new() />
+                        <Route path=path!("/checkout") view={Lazy::<CheckoutContact>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/checkout/shipping") view={Lazy::<CheckoutShipping>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/checkout/payment") view={Lazy::<CheckoutPayment>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/checkout/review") view={Lazy::<CheckoutReview>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/pay/demo/:number") view={Lazy::<DemoPayment>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/orders/:number") view={Lazy::<Order>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/pay/:number") view={Lazy::<Payment>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/login") view={Lazy::<Login>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/register") view={Lazy::<Register>::new()} ssr=SsrMode::Async />
+                        <ParentRoute path=path!("/account") view={Lazy::<Account>::new()} ssr=SsrMode::Async>
+                            <Route path=path!("") view={Lazy::<Profile>::new()} />
+                            <Route path=path!("addresses") view={Lazy::<Addresses>::new()} />
+                            <Route path=path!("orders") view={Lazy::<Orders>::new()} />
                         </ParentRoute>
-                        <ParentRoute path=path!("/admin") view=Lazy::<Admin>::new() ssr=SsrMode::Async>
-                            <Route path=path!("") view=Lazy::<AdminDashboard>::new() />
-                            <Route path=path!("analytics") view=Lazy::<AdminDashboard>::new() />
-                            <Route path=path!("products") view=Lazy::<AdminProducts>::new() />
-                            <Route path=path!("products/new") view=Lazy::<AdminProductEdit>::new() />
-                            <Route path=path!("products/:id") view=Lazy::<AdminProductEdit>::new() />
-                            <Route path=path!("categories") view=Lazy::<AdminCategories>::new() />
-                            <Route path=path!("brands") view=Lazy::<AdminBrands>::new() />
-                            <Route path=path!("catalog") view=Lazy::<AdminCatalog>::new() />
-                            <Route path=path!("users") view=Lazy::<AdminUsers>::new() />
-                            <Route path=path!("refunds") view=Lazy::<AdminRefunds>::new() />
-                            <Route path=path!("settings") view=Lazy::<AdminSettings>::new() />
-                            <Route path=path!("warehouses") view=Lazy::<AdminWarehouses>::new() />
-                            <Route path=path!("inventory") view=Lazy::<AdminInventory>::new() />
-                            <Route path=path!("inventory/:sku") view=Lazy::<AdminStockHistory>::new() />
-                            <Route path=path!("purchase-orders") view=Lazy::<AdminPurchaseOrders>::new() />
-                            <Route path=path!("orders") view=Lazy::<AdminOrders>::new() />
-                            <Route path=path!("orders/:number") view=Lazy::<AdminOrder>::new() />
+                        <ParentRoute path=path!("/admin") view={Lazy::<Admin>::new()} ssr=SsrMode::Async>
+                            <Route path=path!("") view={Lazy::<AdminDashboard>::new()} />
+                            <Route path=path!("analytics") view={Lazy::<AdminDashboard>::new()} />
+                            <Route path=path!("products") view={Lazy::<AdminProducts>::new()} />
+                            <Route path=path!("products/new") view={Lazy::<AdminProductEdit>::new()} />
+                            <Route path=path!("products/:id") view={Lazy::<AdminProductEdit>::new()} />
+                            <Route path=path!("categories") view={Lazy::<AdminCategories>::new()} />
+                            <Route path=path!("brands") view={Lazy::<AdminBrands>::new()} />
+                            <Route path=path!("catalog") view={Lazy::<AdminCatalog>::new()} />
+                            <Route path=path!("users") view={Lazy::<AdminUsers>::new()} />
+                            <Route path=path!("refunds") view={Lazy::<AdminRefunds>::new()} />
+                            <Route path=path!("settings") view={Lazy::<AdminSettings>::new()} />
+                            <Route path=path!("warehouses") view={Lazy::<AdminWarehouses>::new()} />
+                            <Route path=path!("inventory") view={Lazy::<AdminInventory>::new()} />
+                            <Route path=path!("inventory/:sku") view={Lazy::<AdminStockHistory>::new()} />
+                            <Route path=path!("purchase-orders") view={Lazy::<AdminPurchaseOrders>::new()} />
+                            <Route path=path!("orders") view={Lazy::<AdminOrders>::new()} />
+                            <Route path=path!("orders/:number") view={Lazy::<AdminOrder>::new()} />
                         </ParentRoute>
                     </Routes>
                 </main>

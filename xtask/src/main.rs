@@ -1,7 +1,8 @@
 //! `cargo xtask`: the project's two commands and the tool installs they need.
 //!
-//! - `cargo xtask dev`  — install what is missing, build the release site, create and migrate
-//!   the embedded database, load the demo shop and serve it (prints URL and demo logins).
+//! - `cargo xtask dev`  — install what is missing, build the debug server, create and migrate
+//!   the embedded database, load the demo shop and serve it (prints URL and demo logins), then
+//!   build the WASM while it serves; `--release` serves the release site instead.
 //! - `cargo xtask test` — install what is missing, run every test: unit and integration on
 //!   SQLite, again on PostgreSQL + Redis when `DATABASE_URL` / `REDIS_URL` point at them, and
 //!   the browser tests in headless Chromium.
@@ -220,7 +221,16 @@ fn install_cargo_leptos() -> Result {
 /// The release site: `--precompress` writes a brotli and a gzip copy beside every static file,
 /// which the server sends to browsers that accept them (no compression work per request).
 /// `--split` puts each lazy route's code in its own WASM chunk (see `lazy_pages!` in app).
-const RELEASE_BUILD: [&str; 5] = ["leptos", "build", "--release", "--precompress", "--split"];
+/// `--lib-features split` turns lazy routes into split points (app's `split` feature).
+const RELEASE_BUILD: [&str; 7] = [
+    "leptos",
+    "build",
+    "--release",
+    "--precompress",
+    "--split",
+    "--lib-features",
+    "split",
+];
 
 /// Where cargo puts builds: `CARGO_TARGET_DIR` (`.ci/run` keeps CI builds in a cache outside
 /// the clone), else `target/`. The site stays in `target/site` (its `site-root`) either way.
@@ -546,7 +556,7 @@ const E2E_REFRESH_SECS: &str = "3";
 fn e2e() -> Result {
     stage("build site (debug) for browser tests", || {
         // Split as the release build is, so the journeys load lazy routes' chunks as shoppers do.
-        run(cargo().args(["leptos", "build", "--split"]))
+        run(cargo().args(["leptos", "build", "--split", "--lib-features", "split"]))
     })?;
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

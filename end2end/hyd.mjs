@@ -1,0 +1,15 @@
+import { chromium } from 'playwright-core';
+const base = process.argv[2];
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless','--no-sandbox','--disable-gpu','--disable-quic','--no-first-run','--disable-background-networking','--disable-component-update','--disable-sync'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+const errors = [];
+page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
+const t0 = Date.now();
+await page.goto(base + '/', { waitUntil: 'networkidle' });
+await page.click('#site-search');
+await page.keyboard.type('sepatu', { delay: 40 });
+const ok = await page.waitForSelector('#search-suggestions [data-kind="product"]', { timeout: 20000 }).then(() => true, () => false);
+await page.screenshot({ path: process.argv[3] });
+console.log(JSON.stringify({ hydrated: ok, ms: Date.now() - t0, errors }));
+await browser.close();

@@ -1,0 +1,16 @@
+import { chromium } from 'playwright-core';
+const [url, out] = process.argv.slice(2);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless','--no-sandbox','--disable-gpu','--disable-quic','--no-first-run','--disable-background-networking','--disable-component-update','--disable-sync'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+const errors = [];
+page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(m.type() + ': ' + m.text()); });
+page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
+const failed = [];
+page.on('requestfailed', (r) => failed.push(r.url()));
+page.on('response', (r) => { if (r.status() >= 400) failed.push(r.status() + ' ' + r.url()); });
+await page.goto(url, { waitUntil: 'networkidle' });
+await page.waitForTimeout(1500);
+const hydrated = await page.evaluate(() => !!window.__pasar_hydrated || document.querySelectorAll('script').length);
+await page.screenshot({ path: out, fullPage: false });
+console.log(JSON.stringify({ errors, failed, hydrated }, null, 1));
+await browser.close();
