@@ -43,3 +43,19 @@ console.log(
 console.log(
   `lazy chunks: ${lazy.length} files, ${kib(sum(lazy, 'raw'))} raw, ${kib(sum(lazy, 'br'))} brotli in all`,
 );
+
+// What opening each lazy route adds: its own file and the shared chunks it needs, from the
+// splitter's manifest (`{ "__<route>_view_<n>": ["chunk_3.<hash>", …, "split___<route>…"] }`).
+const manifestFile = files.find((f) => f.role.startsWith('split manifest'));
+if (manifestFile) {
+  const manifest = JSON.parse(readFileSync(`${dir}/${manifestFile.name}`, 'utf8'));
+  const byStem = new Map(files.map((f) => [f.name.replace(/\.wasm$/, ''), f]));
+  const rows = Object.entries(manifest).map(([name, parts]) => {
+    const found = parts.map((p) => byStem.get(p)).filter(Boolean);
+    const route = name.replace(/^__/, '').replace(/_view_\d+$/, '');
+    return { route, files: found.length, br: sum(found, 'br') };
+  });
+  rows.sort((a, b) => b.br - a.br);
+  console.log('\n| lazy route | files | adds (brotli) |\n| --- | --- | --- |');
+  for (const r of rows) console.log(`| \`${r.route}\` | ${r.files} | ${kib(r.br)} |`);
+}

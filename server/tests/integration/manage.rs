@@ -843,11 +843,11 @@ async fn pages_carry_description_canonical_and_open_graph_and_remember_the_view(
         .text()
         .await
         .unwrap();
-    // The toggle's pressed button: `<a … aria-pressed="true" …>List</a>`.
+    // The toggle's current view: `<a … aria-current="true" …>List</a>`.
     let pressed = |html: &str, label: &str| {
         let end = html.find(&format!(">{label}</a>")).expect("view toggle");
         let start = html[..end].rfind("<a ").expect("link start");
-        html[start..end].contains("aria-pressed=\"true\"")
+        html[start..end].contains("aria-current=\"true\"")
     };
     assert!(
         pressed(&again, "List") && !pressed(&again, "Grid"),

@@ -67,8 +67,10 @@ pub fn ProductCard(
                     }).collect_view()}
                 </h2>
                 <p class="product-price text-base font-bold text-stone-900">{item.price.formatted.clone()}</p>
-                <p class="text-xs text-amber-600" aria-label=format!("Rating {:.1} dari 5", item.rating)>
-                    {stars(item.rating)} <span class="text-stone-500">{format!(" ({})", item.rating_count)}</span>
+                <p class="text-xs text-amber-700">
+                    <span aria-hidden="true">{stars(item.rating)}</span>
+                    <span class="sr-only">{format!("Rating {:.1} dari 5", item.rating)}</span>
+                    <span class="text-stone-600">{format!(" ({})", item.rating_count)}</span>
                 </p>
                 {(!item.in_stock).then(|| view! { <p class="text-xs font-semibold text-red-700">"Stok habis"</p> })}
             </div>

@@ -217,8 +217,8 @@ fn SortAndView(
                 <noscript><button type="submit" class="rounded-lg border px-2 py-1 text-sm">"OK"</button></noscript>
             </Form>
             <div class="flex overflow-hidden rounded-lg border border-stone-300 text-sm" role="group" aria-label="View">
-                <A href=grid_href attr:class=if list_view { "px-3 py-1.5 hover:bg-stone-100" } else { "bg-stone-800 px-3 py-1.5 text-white" } attr:aria-pressed=(!list_view).to_string()>"Grid"</A>
-                <A href=list_href attr:class=if list_view { "bg-stone-800 px-3 py-1.5 text-white" } else { "px-3 py-1.5 hover:bg-stone-100" } attr:aria-pressed=list_view.to_string()>"List"</A>
+                <A href=grid_href attr:class=if list_view { "px-3 py-1.5 hover:bg-stone-100" } else { "bg-stone-800 px-3 py-1.5 text-white" } attr:aria-current=(!list_view).then_some("true")>"Grid"</A>
+                <A href=list_href attr:class=if list_view { "bg-stone-800 px-3 py-1.5 text-white" } else { "px-3 py-1.5 hover:bg-stone-100" } attr:aria-current=list_view.then_some("true")>"List"</A>
             </div>
         </div>
     }
@@ -284,7 +284,7 @@ fn Filters(
                             {facets.brands.iter().map(|b| {
                                 let checked = selected_brands.contains(&b.slug);
                                 view! {
-                                    <label class="flex items-center gap-2">
+                                    <label class="flex min-h-7 items-center gap-2">
                                         <input type="checkbox" name="brand" value=b.slug.clone() checked=checked class="h-4 w-4 rounded border-stone-300" />
                                         <span class="flex-1">{b.name.clone()}</span>
                                         <span class="text-xs text-stone-500">{b.count}</span>
@@ -304,20 +304,20 @@ fn Filters(
                 </fieldset>
                 <fieldset>
                     <legend class="mb-2 font-semibold">"Rating"</legend>
-                    <label class="flex items-center gap-2"><input type="radio" name="min_rating" value="" checked=min_rating.is_none() />"Semua"</label>
+                    <label class="flex min-h-7 items-center gap-2"><input type="radio" name="min_rating" value="" checked=min_rating.is_none() class="h-4 w-4" />"Semua"</label>
                     {facets.ratings.iter().map(|r| {
                         let value = r.min_rating.to_string();
                         let checked = min_rating.as_deref() == Some(value.as_str());
                         view! {
-                            <label class="flex items-center gap-2">
-                                <input type="radio" name="min_rating" value=value checked=checked />
+                            <label class="flex min-h-7 items-center gap-2">
+                                <input type="radio" name="min_rating" value=value checked=checked class="h-4 w-4" />
                                 <span class="flex-1">{format!("{}★ ke atas", r.min_rating)}</span>
                                 <span class="text-xs text-stone-500">{r.count}</span>
                             </label>
                         }
                     }).collect_view()}
                 </fieldset>
-                <label class="flex items-center gap-2">
+                <label class="flex min-h-7 items-center gap-2">
                     <input type="checkbox" name="in_stock" value="1" checked=in_stock class="h-4 w-4 rounded border-stone-300" id="filter-in-stock" />
                     <span class="flex-1">"Stok tersedia"</span>
                     <span class="text-xs text-stone-500">{facets.in_stock}</span>
@@ -380,7 +380,7 @@ fn Pagination(
                     let gap = i > 0 && p > window[i - 1] + 1;
                     let is_current = p == current;
                     view! {
-                        {gap.then(|| view! { <li class="px-1 text-stone-400">"…"</li> })}
+                        {gap.then(|| view! { <li class="px-1 text-stone-500">"…"</li> })}
                         <li>
                             <A href=link(p) attr:class=if is_current { "rounded-lg bg-emerald-700 px-3 py-1.5 font-semibold text-white" } else { "rounded-lg border border-stone-300 px-3 py-1.5 hover:bg-stone-100" }
                                 attr:aria-current=is_current.then_some("page")>{p.to_string()}</A>

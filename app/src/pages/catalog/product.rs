@@ -119,7 +119,7 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
             <div class="flex flex-col gap-4">
                 {p.brand.clone().map(|b| view! { <A href=format!("/b/{}", b.slug) attr:class="text-sm font-semibold uppercase tracking-wide text-emerald-800 hover:underline">{b.name}</A> })}
                 <h1 class="text-2xl font-bold tracking-tight sm:text-3xl" id="product-name">{p.name.clone()}</h1>
-                <p class="text-sm text-amber-600">{stars(p.rating)} <span class="text-stone-500">{format!(" · {} ulasan", p.rating_count)}</span></p>
+                <p class="text-sm text-amber-700">{stars(p.rating)} <span class="text-stone-500">{format!(" · {} ulasan", p.rating_count)}</span></p>
                 <div class="flex items-baseline gap-3">
                     <p class="text-3xl font-extrabold" id="variant-price">{move || selected.get().map(|v| v.price.formatted).unwrap_or_default()}</p>
                     <p class="text-lg text-stone-500 line-through" id="variant-compare">{move || selected.get().and_then(|v| v.compare_at_price).map(|c| c.formatted)}</p>
@@ -194,7 +194,7 @@ fn VariantPicker(
                                 let class = match (active, available > 0) {
                                     (true, _) => "rounded-lg border-2 border-emerald-700 bg-emerald-50 px-3 py-1.5 text-sm font-semibold text-emerald-900",
                                     (false, true) => "rounded-lg border border-stone-300 px-3 py-1.5 text-sm hover:border-emerald-700",
-                                    (false, false) => "rounded-lg border border-dashed border-stone-300 px-3 py-1.5 text-sm text-stone-400 line-through",
+                                    (false, false) => "rounded-lg border border-dashed border-stone-300 px-3 py-1.5 text-sm text-stone-500 line-through",
                                 };
                                 let href = format!("/p/{slug}?sku={sku}");
                                 let text = value.clone();
@@ -322,7 +322,7 @@ fn Reviews() -> impl IntoView {
                                         <ul class="mt-4 flex flex-col gap-4" id="review-list">
                                             {data.items.into_iter().map(|r| view! {
                                                 <li class="review rounded-xl border border-stone-200 bg-white p-4">
-                                                    <p class="text-sm text-amber-600" aria-label=format!("{} dari 5", r.rating)>{"★".repeat(r.rating as usize)}{"☆".repeat(5 - r.rating as usize)}</p>
+                                                    <p class="text-sm text-amber-700"><span aria-hidden="true">{"★".repeat(r.rating as usize)}{"☆".repeat(5 - r.rating as usize)}</span><span class="sr-only">{format!("{} dari 5", r.rating)}</span></p>
                                                     {(!r.title.is_empty()).then(|| view! { <p class="font-semibold">{r.title.clone()}</p> })}
                                                     <p class="whitespace-pre-line text-sm text-stone-700">{r.body.clone()}</p>
                                                     <p class="mt-1 text-xs text-stone-500">{format!("{} · {}{}", r.author, r.date, if r.mine { " · ulasan Anda" } else { "" })}</p>

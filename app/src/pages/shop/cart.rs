@@ -1,6 +1,6 @@
 //! `/cart`: the shopper's cart page.
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
@@ -26,6 +26,7 @@ pub fn CartPage() -> impl IntoView {
     let error = move || query.read().get("error").filter(|e| !e.is_empty());
     view! {
         <Title text="Keranjang" />
+        <Meta name="description" content="Keranjang belanja Pasar: ubah jumlah, lihat total dengan PPN, lalu bayar dengan GoPay, OVO, QRIS, transfer bank atau kartu." />
         <PageHeading title="Keranjang belanja" />
         <div class="flex flex-col gap-4">
             <Alert message=Signal::derive(error) />

@@ -1,5 +1,7 @@
 //! The HTTP surface: health checks, the JSON Store API, the Leptos pages and server functions,
 //! static files, and the layers around them (sessions, origin check, tracing).
+use std::sync::Arc;
+
 use axum::{
     body::Body,
     extract::{Request, State},
@@ -30,7 +32,6 @@ pub mod webhooks;
 pub fn router(state: AppState, sessions: SessionBackend) -> Router {
     // Installed before the first request, so no count is lost to a missing recorder.
     observability::prometheus();
-    assets::init(&state.leptos_options);
     safety::set_stylesheet(assets::stylesheet_href(&state.leptos_options));
     let routes = generate_route_list(App);
     let pages = Router::new()
@@ -39,7 +40,11 @@ pub fn router(state: AppState, sessions: SessionBackend) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn(assets::cache_headers));
+        .layer(middleware::from_fn({
+            let pkg: Arc<str> = format!("/{}/", state.leptos_options.site_pkg_dir).into();
+            let hashed = state.leptos_options.hash_files;
+            move |req: Request, next: Next| assets::cache_headers(pkg.clone(), hashed, req, next)
+        }));
 
     let app = Router::new()
         .route("/healthz", get(healthz))

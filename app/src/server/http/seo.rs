@@ -14,11 +14,13 @@ use crate::{
     },
 };
 
-/// Crawlers may index the shop but not accounts, admin or the API.
+/// Crawlers may index the shop but not accounts, admin, checkout, orders or the API. The cart
+/// stays open: a crawler only ever sees an empty one, and a page crawlers are told to skip
+/// counts against it in search-quality audits (Lighthouse's SEO "is-crawlable").
 pub async fn robots(State(state): State<AppState>) -> Response {
     let base = state.settings.public_url.as_str().trim_end_matches('/');
     let body = format!(
-        "User-agent: *\nDisallow: /account\nDisallow: /admin\nDisallow: /api/\nDisallow: /login\nDisallow: /register\nDisallow: /cart\nDisallow: /checkout\nDisallow: /orders/\nDisallow: /pay/\nAllow: /\n\nSitemap: {base}/sitemap.xml\n"
+        "User-agent: *\nDisallow: /account\nDisallow: /admin\nDisallow: /api/\nDisallow: /login\nDisallow: /register\nDisallow: /checkout\nDisallow: /orders/\nDisallow: /pay/\nAllow: /\n\nSitemap: {base}/sitemap.xml\n"
     );
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
