@@ -127,7 +127,9 @@ await journey('register, log out and log in again (JavaScript on)', async () => 
   await page.waitForURL(`${BASE}/`);
   await page.waitForSelector('a:has-text("Log in")');
 
-  await page.goto('/login');
+  // The login page is a lazy route: its code arrives after the page, and a click before it has
+  // hydrated posts the form natively (which lands on /account, not on the home page).
+  await waitForHydration(page);
   await page.fill('#field-email', email);
   await page.fill('#field-password', 'wrong-password');
   await page.click('#login-form button[type=submit]');
