@@ -48,7 +48,12 @@ pub fn stylesheet_href(options: &LeptosOptions) -> String {
 
 /// `Cache-Control` for the site's `/pkg/…` files: a year and `immutable` when their names are
 /// hashed, `no-cache` (use it, but ask first) otherwise. Other responses pass untouched.
-pub async fn cache_headers(pkg_prefix: Arc<str>, hashed: bool, req: Request, next: Next) -> Response {
+pub async fn cache_headers(
+    pkg_prefix: Arc<str>,
+    hashed: bool,
+    req: Request,
+    next: Next,
+) -> Response {
     let is_pkg = req.uri().path().starts_with(pkg_prefix.as_ref());
     let mut res = next.run(req).await;
     if is_pkg && res.status().is_success() {
@@ -94,7 +99,10 @@ mod tests {
     async fn hashed_files_are_cached_for_a_year_and_nothing_else_is_touched() {
         let (status, value) = cache_control(site(true), "/pkg/pasar.Ab3_x.wasm").await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(value.as_deref(), Some("public, max-age=31536000, immutable"));
+        assert_eq!(
+            value.as_deref(),
+            Some("public, max-age=31536000, immutable")
+        );
         // A missing file must not be cached as if it were one.
         let (status, value) = cache_control(site(true), "/pkg/pasar.old.wasm").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
