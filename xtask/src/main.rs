@@ -574,9 +574,7 @@ fn e2e() -> Result {
             format!("sqlite://{}/e2e.db?mode=rwc", data.display()),
         )
         .env_remove("REDIS_URL")
-        .env("LEPTOS_OUTPUT_NAME", "pasar")
-        .env("LEPTOS_SITE_ROOT", "target/site")
-        .env("LEPTOS_SITE_PKG_DIR", "pkg")
+        .envs(site_env())
         .env("RUST_LOG", "warn")
         // The dashboard journey waits one refresh for a new order to show.
         .env("PASAR_ANALYTICS_REFRESH_SECS", E2E_REFRESH_SECS)
