@@ -158,8 +158,14 @@ fn init_logging(report_errors: bool) -> Result<(), String> {
     tracing_subscriber::registry()
         .with(lines.with_filter(filter))
         // Only what becomes a report or a breadcrumb: debug and trace callsites stay off.
+        // No spans: the layer would turn each into a Sentry span and switch the thread's hub
+        // on every enter, keeping the switch in the span itself, so a span entered on two
+        // threads at once leaves a worker thread on another request's hub (reports then went
+        // out with the wrong request id, or none). Events go to the hub `observe` binds to
+        // the request's future instead.
         .with(report_errors.then(|| {
             sentry::integrations::tracing::layer()
+                .span_filter(|_| false)
                 .with_filter(tracing_subscriber::filter::LevelFilter::INFO)
         }))
         .try_init()

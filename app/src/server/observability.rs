@@ -222,8 +222,8 @@ pub async fn observe(mut req: Request, next: Next) -> Response {
         scope.set_tag("http.method", method);
         scope.set_tag("http.path", &path);
     });
-    // The span is made inside the request's hub: Sentry's tracing layer reports an event
-    // through the hub its span was created under.
+    // Sentry's tracing layer reports a logged error through the thread's current hub, which
+    // `bind_hub` makes the request's own for every poll of the request's future.
     let run = {
         let (id, path) = (id.clone(), path.clone());
         async move {
