@@ -25,6 +25,7 @@ const unique = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
 async function newPage({ javaScript = true, viewport = { width: 1280, height: 900 } } = {}) {
   const context = await browser.newContext({ javaScriptEnabled: javaScript, viewport, baseURL: BASE });
   const page = await context.newPage();
+  page.javaScriptOn = javaScript;
   page.consoleErrors = [];
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
@@ -66,9 +67,20 @@ async function waitForHydration(page) {
   throw new Error('the page never hydrated (the Show password button did not react)');
 }
 
-/** Lets a listing page finish loading its WASM before it is driven. */
+/**
+ * Lets a page of the shop hydrate before it is driven: its WASM starts only after the page's
+ * `load` event, and marks `<html data-hydrated>` once it has taken over.
+ */
 async function waitForListingHydration(page) {
+  await page.waitForSelector('html[data-hydrated]', { state: 'attached', timeout: 20000 });
+}
+
+/** Waits for the network to go quiet and, on the shop's own pages with JavaScript on, for hydration. */
+async function settle(page) {
   await page.waitForLoadState('networkidle');
+  if (!page.javaScriptOn) return;
+  const ours = await page.evaluate(() => document.querySelector('link#leptos') !== null);
+  if (ours) await waitForListingHydration(page);
 }
 
 const email = `e2e${unique}@contoh.id`;
@@ -80,7 +92,7 @@ await journey('home page renders and hydrates without console errors', async () 
   assert.equal(res.status(), 200);
   // Hydration below runs under the shop's Content-Security-Policy (a violation is a console error).
   assert.match(res.headers()['content-security-policy'] ?? '', /script-src 'self' 'wasm-unsafe-eval' 'nonce-/);
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   assert.match(await page.title(), /Pasar/);
   assert.ok(await page.isVisible('text=Semua kebutuhanmu, satu pasar.'));
   await shot(page, '01-home');
@@ -98,7 +110,7 @@ await journey('home page renders and hydrates without console errors', async () 
   await waitForHydration(page);
   assert.equal(await page.locator('#toggle-password').textContent(), 'Hide');
   await page.goto('/');
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   assert.deepEqual(page.consoleErrors, [], 'no console errors');
   await page.context().close();
 });
@@ -173,7 +185,7 @@ await journey('address book: validation, then save', async () => {
   await page.waitForURL(`${BASE}/`);
   await page.goto('/account/addresses');
   await page.waitForSelector('#address-form');
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   await page.fill('#field-recipient', 'E2E Tester');
   await page.fill('#field-phone', '0812 3456 7890');
   await page.fill('#field-street', 'Jl. Braga No. 10');
@@ -211,7 +223,7 @@ await journey('admin manages users; customers are kept out', async () => {
   await page.goto(`/admin/users?q=${encodeURIComponent(email)}`);
   const row = page.locator(`tr.user-row[data-email="${email}"]`);
   await row.waitFor();
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   await row.locator('select[name=role]').selectOption('staff');
   await row.locator('button:has-text("Save")').click();
   await page.waitForSelector(`.toast:has-text("${email} is now staff.")`);
@@ -223,7 +235,7 @@ await journey('admin manages users; customers are kept out', async () => {
 await journey('catalogue: search, filter, sort, paginate, go back, open a product, switch variant', async () => {
   const page = await newPage();
   await page.goto('/');
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   await page.fill('#site-search', 'kemeja');
   await page.press('#site-search', 'Enter');
   await page.waitForURL('**/search?q=kemeja');
@@ -279,7 +291,7 @@ await journey('catalogue: search, filter, sort, paginate, go back, open a produc
   // Open a product and switch variant: price and SKU change in place.
   await page.goto('/p/batik-keris-kemeja-batik-parang-lengan-panjang');
   await page.waitForSelector('#variant-price');
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   const before = await page.textContent('#variant-price');
   const skuBefore = await page.textContent('#variant-sku');
   await page.click('.variant-option a:text-is("XL")');
@@ -295,10 +307,10 @@ await journey('catalogue: search, filter, sort, paginate, go back, open a produc
 await journey('autocomplete: type, arrow down, Enter opens the suggestion; Escape closes', async () => {
   const page = await newPage();
   await page.goto('/');
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   await waitForHydration(page);
   await page.goto('/');
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   await page.click('#site-search');
   await page.keyboard.type('sepatu lar', { delay: 40 });
   await page.waitForSelector('#search-suggestions [data-kind="product"]');
@@ -335,10 +347,10 @@ await journey('staff edit a price, upload a picture and unpublish; the shop foll
   await page.goto(`/admin/products?q=${slug}`);
   const row = page.locator(`tr.product-row[data-slug="${slug}"]`);
   await row.waitFor();
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   await row.locator('a').first().click();
   await page.waitForSelector('#variants .variant-row');
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   const firstVariant = page.locator('#variants .variant-row').first();
   const sku = await firstVariant.locator('input[name=sku]').inputValue();
   await firstVariant.locator('input[name=price]').fill('123400');
@@ -370,7 +382,7 @@ await journey('staff edit a price, upload a picture and unpublish; the shop foll
   // Unpublish: the product page answers 404; publish again.
   await page.goto(`/admin/products?q=${slug}`);
   await row.waitFor();
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   await row.locator('button.publish-toggle').click();
   await page.waitForFunction((s) => document.querySelector(`tr.product-row[data-slug="${s}"] .product-status`)?.textContent === 'draft', slug);
   assert.equal((await shop.goto(`/p/${slug}`)).status(), 404);
@@ -389,10 +401,10 @@ await journey('staff set stock with a reason; the history shows it and the shop 
   await page.goto(`/admin/products?q=${slug}`);
   const row = page.locator(`tr.product-row[data-slug="${slug}"]`);
   await row.waitFor();
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   await row.locator('a').first().click();
   await page.waitForSelector('#stock .stock-level');
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   const variant = page.locator('#stock .stock-variant').first();
   const level = variant.locator('.stock-level').first();
   const cells = async () => (await level.locator('td.tabular-nums').allTextContents()).map(Number);
@@ -455,7 +467,7 @@ await journey('staff set stock with a reason; the history shows it and the shop 
   // Five more ordered from a supplier: incoming at Jakarta until received.
   await page.goto('/admin/purchase-orders');
   await page.waitForSelector('.po-form');
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   await page.fill('#po-supplier', 'CV e2e Tekstil');
   await page.selectOption('#po-warehouse', 'JKT');
   await page.fill('#po-lines', `${sku}, 5`);
@@ -468,7 +480,7 @@ await journey('staff set stock with a reason; the history shows it and the shop 
   assert.equal(await page.textContent('.stock-levels tr[data-warehouse="JKT"] .level-incoming'), '5');
   await page.goto('/admin/purchase-orders');
   await page.waitForSelector('.purchase-order[data-status="ordered"] .receive-po');
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   await shot(page, '36-admin-purchase-orders');
   await page.click('.purchase-order[data-status="ordered"] .receive-po');
   await page.waitForSelector('.purchase-order[data-status="received"]');
@@ -479,7 +491,7 @@ await journey('staff set stock with a reason; the history shows it and the shop 
   assert.equal(await page.getAttribute('.stock-movements .stock-movement', 'data-kind'), 'receive');
 
   await page.goto('/admin/inventory');
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   await page.waitForSelector('text=Low stock');
   await shot(page, '34-admin-low-stock');
 
@@ -517,7 +529,7 @@ await journey('a customer who bought a product reviews it; others cannot', async
   await logIn(page, { email: 'budi@pasar.test', password: 'belanja-2026' });
   await page.goto(`/p/${slug}`);
   await page.waitForSelector('#review-form');
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   await page.check('#review-form input[name=rating][value="4"]');
   await page.fill('#review-title', 'Nyaman dipakai');
   await page.fill('#review-body', `Bahannya adem dan jahitannya rapi (${unique}).`);
@@ -556,7 +568,7 @@ async function twoProducts(page) {
 /** Opens a product page, waits for the WASM, and adds one unit with the cart form. */
 async function addToCart(page, slug, expectedCount) {
   await page.goto(`/p/${slug}`);
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   await page.click('.add-to-cart-button');
   await page.waitForSelector(`.cart-badge[data-count="${expectedCount}"]`);
   await page.waitForSelector('.cart-drawer');
@@ -565,7 +577,7 @@ async function addToCart(page, slug, expectedCount) {
 async function checkoutSteps(page, { guest }) {
   await page.waitForURL('**/checkout');
   // Let the WASM take over the form first: a click before hydration posts it natively.
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   if (guest) {
     await page.fill('#field-email', `tamu${unique}@contoh.id`);
     // Bad input first: the server names the fields.
@@ -616,7 +628,7 @@ await journey('guest cart survives a reload, merges at login, and pays with the 
 
   // Log in: the guest's two lines join Budi's cart.
   await page.goto('/login?next=/cart');
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   await page.fill('#field-email', 'budi@pasar.test');
   await page.fill('#field-password', 'belanja-2026');
   await page.click('#login-form button[type=submit]');
@@ -701,7 +713,7 @@ await journey('guest cart survives a reload, merges at login, and pays with the 
   await shot(staff, '32-admin-return-approved');
   await staff.goto('/admin/settings');
   await staff.waitForSelector('.api-token-form');
-  await staff.waitForLoadState('networkidle');
+  await settle(staff);
   await staff.fill('.api-token-name', `Warehouse sync ${unique}`);
   await staff.click('.api-token-create');
   await staff.waitForSelector('.api-token-value');
@@ -751,7 +763,7 @@ await journey('the dashboard draws its charts, and an order paid in another tab 
   for (const id of ['chart-revenue', 'chart-top-products', 'chart-payment-methods', 'chart-customers']) {
     await staff.waitForSelector(`#${id} canvas`, { timeout: 20000 });
   }
-  await staff.waitForLoadState('networkidle');
+  await settle(staff);
   const revenue = () => staff.locator('#kpi-revenue').textContent().then((t) => t.trim());
   const before = await revenue();
   assert.match(before, /^Rp [\d.]+$/, 'revenue in rupiah');
@@ -769,7 +781,10 @@ await journey('the dashboard draws its charts, and an order paid in another tab 
   const paid = Date.now();
   await shopper.context().close();
 
-  await staff.waitForFunction((b) => document.querySelector('#kpi-revenue')?.textContent.trim() !== b, before, { timeout: (refresh + 5) * 1000 });
+  // The payment is counted by the analytics worker's next round (every PASAR_MAIL_EVERY_SECS,
+  // 5 s by default), then shown by the dashboard's next poll: both intervals, plus slack.
+  const counting = Number(process.env.PASAR_MAIL_EVERY_SECS ?? 5);
+  await staff.waitForFunction((b) => document.querySelector('#kpi-revenue')?.textContent.trim() !== b, before, { timeout: (counting + refresh + 5) * 1000 });
   console.log(`     revenue ${before} → ${await revenue()} after ${Date.now() - paid} ms (refresh every ${refresh} s)`);
   assert.equal(await staff.evaluate(() => window.pasarDashboardMark), true, 'the page was not reloaded');
   assert.ok(await staff.isVisible('#chart-revenue canvas'), 'the chart is still there (updated in place)');
@@ -798,7 +813,7 @@ await journey('the cart works without JavaScript', async () => {
 await journey('pages fit a phone screen', async () => {
   const page = await newPage({ viewport: { width: 390, height: 844 } });
   await page.goto('/');
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no horizontal scrolling (overflow ${overflow}px)`);
   await shot(page, '08-home-mobile');

@@ -3,7 +3,7 @@
 #![recursion_limit = "256"]
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, Lazy, LazyRoute, SsrMode,
@@ -39,7 +39,11 @@ use pages::{
 };
 
 /// The HTML document around the app (server-side only).
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::MetaTags;
+    use server::http::assets::{site_files, DeferredHydrationScripts};
+    let stylesheet = site_files(&options).stylesheet.as_str();
     view! {
         <!DOCTYPE html>
         <html lang="id">
@@ -50,8 +54,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 // `pkg/pasar.<hash>.css` when the build hashes file names (cargo-leptos
                 // `hash-files`), so browsers may keep it for a year.
-                <HashedStylesheet id="leptos" options=options.clone() />
-                <HydrationScripts options />
+                <link rel="stylesheet" id="leptos" href=stylesheet />
+                <DeferredHydrationScripts options />
                 <MetaTags />
             </head>
             <body class="min-h-screen bg-stone-50 text-stone-900 antialiased">

@@ -2,7 +2,11 @@
 //! their names (cargo-leptos `hash-files`: `pasar.<hash>.wasm`, listed in `hash.txt` beside
 //! the binary), so a name never changes content and browsers may keep each for a year; a new
 //! build links new names. Without hashing (a development build) they must be revalidated.
-use std::{collections::HashMap, path::PathBuf, sync::Arc};
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    sync::{Arc, OnceLock},
+};
 
 use axum::{
     extract::Request,
@@ -10,7 +14,7 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use leptos::config::LeptosOptions;
+use leptos::{config::LeptosOptions, nonce::use_nonce, prelude::*, WasmSplitManifest};
 
 /// `hash.txt` where leptos looks for it: beside the running executable.
 fn hash_file(options: &LeptosOptions) -> Option<PathBuf> {
@@ -37,13 +41,124 @@ fn hashes(options: &LeptosOptions) -> HashMap<String, String> {
         .collect()
 }
 
-/// The stylesheet's URL, as `HashedStylesheet` writes it into every page.
-pub fn stylesheet_href(options: &LeptosOptions) -> String {
-    let name = match hashes(options).get("css") {
-        Some(hash) => format!("{}.{hash}.css", options.output_name),
-        None => format!("{}.css", options.output_name),
+/// The site's entry files as every page links them. Worked out once per process: the names
+/// change only with a new build, which is a new process (leptos's own `HashedStylesheet` and
+/// `HydrationScripts` read `hash.txt` again on every render).
+pub struct SiteFiles {
+    /// `/pkg/pasar.<hash>.css`
+    pub stylesheet: String,
+    /// The wasm-bindgen glue module, `/pkg/pasar.<hash>.js`.
+    pub script: String,
+    /// `/pkg/pasar.<hash>.wasm`
+    pub wasm: String,
+    /// A split build's chunk manifest: lazy routes read it (from context) to preload their
+    /// chunks on the pages that need them.
+    split: Option<WasmSplitManifest>,
+}
+
+static SITE_FILES: OnceLock<SiteFiles> = OnceLock::new();
+
+/// The files of the site this process serves (one site per process).
+pub fn site_files(options: &LeptosOptions) -> &'static SiteFiles {
+    SITE_FILES.get_or_init(|| SiteFiles::new(options, &hashes(options)))
+}
+
+/// The site's files once the router has been built (`None` before that).
+pub fn installed_site_files() -> Option<&'static SiteFiles> {
+    SITE_FILES.get()
+}
+
+impl SiteFiles {
+    fn new(options: &LeptosOptions, hashes: &HashMap<String, String>) -> Self {
+        let pkg = format!("/{}", options.site_pkg_dir);
+        let name = |kind: &str, extension: &str| {
+            let stem = options.output_name.as_ref();
+            match hashes.get(kind) {
+                Some(hash) => format!("{pkg}/{stem}.{hash}.{extension}"),
+                // wasm-bindgen's own name, unless cargo-leptos (which sets this variable for
+                // the whole build) renamed it; leptos decides the same way.
+                None if kind == "wasm"
+                    && !options.hash_files
+                    && option_env!("LEPTOS_OUTPUT_NAME").is_none() =>
+                {
+                    format!("{pkg}/{stem}_bg.{extension}")
+                }
+                None => format!("{pkg}/{stem}.{extension}"),
+            }
+        };
+        Self {
+            stylesheet: name("css", "css"),
+            script: name("js", "js"),
+            wasm: name("wasm", "wasm"),
+            split: split_manifest(options, hashes, &pkg),
+        }
+    }
+}
+
+/// `__wasm_split_manifest.<hash>.json`, written by `cargo leptos build --split`.
+fn split_manifest(
+    options: &LeptosOptions,
+    hashes: &HashMap<String, String>,
+    pkg: &str,
+) -> Option<WasmSplitManifest> {
+    let manifest = match hashes.get("manifest") {
+        Some(hash) => format!("__wasm_split_manifest.{hash}.json"),
+        None => "__wasm_split_manifest.json".to_string(),
     };
-    format!("/{}/{name}", options.site_pkg_dir)
+    let loader = match hashes.get("split") {
+        Some(hash) => format!("__wasm_split.{hash}.js"),
+        None => "__wasm_split.______________________.js".to_string(),
+    };
+    let path = PathBuf::from(options.site_root.as_ref())
+        .join(options.site_pkg_dir.as_ref())
+        .join(manifest);
+    let text = std::fs::read_to_string(&path).ok()?;
+    match serde_json::from_str(&text) {
+        Ok(chunks) => Some(WasmSplitManifest(ArcStoredValue::new((
+            pkg.to_string(),
+            chunks,
+            loader,
+        )))),
+        Err(error) => {
+            tracing::error!(path = %path.display(), %error, "unreadable WASM split manifest; lazy pages will not preload their code");
+            None
+        }
+    }
+}
+
+/// Starts the WASM once the page has loaded and the browser is idle, instead of preloading it
+/// from `<head>` as leptos's `HydrationScripts` does. The server-rendered page works without
+/// it (links and forms are plain HTML), so the first paint waits for nothing but the
+/// stylesheet, and the page's pictures get the bandwidth first. `data-hydrated` on `<html>`
+/// tells tests (and anyone curious) that the storefront has taken over.
+const HYDRATE: &str = r#"(function (script, wasm) {
+  const start = () => import(script).then(async (app) => {
+    await app.default({ module_or_path: wasm });
+    app.hydrate();
+    document.documentElement.dataset.hydrated = "";
+  });
+  // The timeout keeps a page that is never idle from staying inert.
+  const whenIdle = () => "requestIdleCallback" in window
+    ? requestIdleCallback(start, { timeout: 1000 })
+    : setTimeout(start, 0);
+  if (document.readyState === "complete") whenIdle();
+  else addEventListener("load", whenIdle, { once: true });
+})"#;
+
+/// The hydration script for `<head>` (see [`HYDRATE`]).
+#[component]
+pub fn DeferredHydrationScripts(options: LeptosOptions) -> impl IntoView {
+    let files = site_files(&options);
+    if let Some(split) = &files.split {
+        provide_context(split.clone());
+    }
+    let quote = |s: &str| serde_json::Value::from(s).to_string();
+    let call = format!(
+        "{HYDRATE}({}, {});",
+        quote(&files.script),
+        quote(&files.wasm)
+    );
+    view! { <script type="module" nonce=use_nonce()>{call}</script> }
 }
 
 /// `Cache-Control` for the site's `/pkg/…` files: a year and `immutable` when their names are
@@ -116,9 +231,35 @@ mod tests {
         assert_eq!(value.as_deref(), Some("no-cache"));
     }
 
+    fn options(hash_files: bool) -> LeptosOptions {
+        LeptosOptions::builder()
+            .output_name("pasar")
+            .site_pkg_dir("pkg")
+            .hash_files(hash_files)
+            .build()
+    }
+
     #[test]
-    fn the_stylesheet_keeps_its_plain_name_when_names_are_not_hashed() {
-        let options = LeptosOptions::builder().output_name("pasar").build();
-        assert_eq!(stylesheet_href(&options), "/pkg/pasar.css");
+    fn hashed_builds_link_each_file_by_its_hash() {
+        let hashes = HashMap::from(
+            [("css", "c55"), ("js", "J5"), ("wasm", "W-4")].map(|(k, v)| (k.into(), v.into())),
+        );
+        let files = SiteFiles::new(&options(true), &hashes);
+        assert_eq!(files.stylesheet, "/pkg/pasar.c55.css");
+        assert_eq!(files.script, "/pkg/pasar.J5.js");
+        assert_eq!(files.wasm, "/pkg/pasar.W-4.wasm");
+    }
+
+    #[test]
+    fn unhashed_builds_keep_the_plain_names() {
+        let files = SiteFiles::new(&options(false), &HashMap::new());
+        assert_eq!(files.stylesheet, "/pkg/pasar.css");
+        assert_eq!(files.script, "/pkg/pasar.js");
+        let wasm = if option_env!("LEPTOS_OUTPUT_NAME").is_some() {
+            "/pkg/pasar.wasm"
+        } else {
+            "/pkg/pasar_bg.wasm"
+        };
+        assert_eq!(files.wasm, wasm);
     }
 }

@@ -32,7 +32,8 @@ pub mod webhooks;
 pub fn router(state: AppState, sessions: SessionBackend) -> Router {
     // Installed before the first request, so no count is lost to a missing recorder.
     observability::prometheus();
-    safety::set_stylesheet(assets::stylesheet_href(&state.leptos_options));
+    // Named once, before the first page (the bare error pages link the stylesheet too).
+    assets::site_files(&state.leptos_options);
     let routes = generate_route_list(App);
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes, || {}, {

@@ -28,20 +28,14 @@ fn wants_json(req: &Request) -> bool {
         .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
 }
 
-/// The site's stylesheet URL (hashed in release builds), for the bare error pages.
-static STYLESHEET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-pub fn set_stylesheet(href: String) {
-    let _ = STYLESHEET.set(href);
-}
-
 fn failure(json: bool, status: StatusCode, error: AppError, title: &str, text: &str) -> Response {
     if json {
         let mut res = error.into_response();
         *res.status_mut() = status;
         return res;
     }
-    let stylesheet = STYLESHEET.get().map_or("/pkg/pasar.css", String::as_str);
+    let stylesheet = super::assets::installed_site_files()
+        .map_or("/pkg/pasar.css", |files| files.stylesheet.as_str());
     let page = format!(
         "<!DOCTYPE html><html lang=\"id\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title} · Pasar</title><link rel=\"stylesheet\" href=\"{stylesheet}\"></head>\
          <body class=\"min-h-screen bg-stone-50 text-stone-900\"><main class=\"mx-auto max-w-lg px-4 py-16 text-center\"><h1 class=\"text-2xl font-bold\">{title}</h1><p class=\"mt-2 text-stone-600\">{text}</p><p class=\"mt-6\"><a class=\"font-semibold text-emerald-800 underline\" href=\"/\">Back to the shop</a></p></main></body></html>"
