@@ -755,7 +755,7 @@ await journey('a declined demo payment says so, keeps the order open, and a retr
   await page.context().close();
 });
 
-await journey('the dashboard draws its charts, and an order paid in another tab shows on it within one refresh, without a reload', async () => {
+await journey('the dashboard draws its charts, and an order paid in another tab shows on it after the next counting round and refresh, without a reload', async () => {
   const refresh = Number(process.env.PASAR_ANALYTICS_REFRESH_SECS ?? 30);
   const staff = await newPage();
   await logIn(staff, ADMIN);

@@ -127,7 +127,9 @@ fn split_manifest(
 }
 
 /// Starts the WASM once the page has loaded and the browser is idle, instead of preloading it
-/// from `<head>` as leptos's `HydrationScripts` does. The server-rendered page works without
+/// from `<head>` as leptos's `HydrationScripts` does (even with its `defer` prop, which keeps
+/// the preloads at low priority: a preload that finishes before the largest paint is observed
+/// is charged to that paint by Lighthouse's simulation). The server-rendered page works without
 /// it (links and forms are plain HTML), so the first paint waits for nothing but the
 /// stylesheet, and the page's pictures get the bandwidth first. `data-hydrated` on `<html>`
 /// tells tests (and anyone curious) that the storefront has taken over.
