@@ -18,6 +18,7 @@ pub mod pages;
 pub mod server;
 
 use components::{
+    hydration::hydrate_later,
     layout::{Footer, Header},
     toast::{provide_toasts, ToastRegion},
 };
@@ -159,6 +160,9 @@ pub fn App() -> impl IntoView {
             <div class="flex min-h-screen flex-col">
                 <Header />
                 <TrackNavigation />
+                // The header, the page and the cart drawer hydrate as separate tasks (see
+                // `components::hydration`), so the browser is never blocked for all three.
+                {hydrate_later(view! {
                 <main class="mx-auto w-full max-w-6xl flex-1 px-4 py-8">
                     // Every page renders `SsrMode::Async`: out-of-order streaming would leave the
                     // header's account links (a Transition) as a placeholder for visitors without
@@ -206,9 +210,10 @@ pub fn App() -> impl IntoView {
                         </ParentRoute>
                     </Routes>
                 </main>
+                })}
                 <Footer />
             </div>
-            <components::cart::CartDrawer />
+            {hydrate_later(view! { <components::cart::CartDrawer /> })}
             <ToastRegion />
         </Router>
     }

@@ -12,6 +12,7 @@ use super::card::{stars, ProductCard};
 use crate::{
     api::SubmitReview,
     components::{
+        hydration::hydrate_later,
         picture::Picture,
         ui::{
             field_errors, form_error_signal, Alert, CardSkeleton, ErrorNotice, FieldErrors,
@@ -53,8 +54,9 @@ pub fn ProductPage() -> impl IntoView {
         // A sibling of the product's boundary, never nested inside it: a Transition created
         // while another resolves is re-created each time that one re-checks its children, and
         // under load that left `/p/…` renders unfinished (caught by the request deadline in
-        // `selling_the_last_unit_shows_sold_out_everywhere_cached_or_not`).
-        <Reviews />
+        // `selling_the_last_unit_shows_sold_out_everywhere_cached_or_not`). Hydrated as a
+        // task of its own, after the product (see `components::hydration`).
+        {hydrate_later(view! { <Reviews /> })}
     }
 }
 
@@ -67,24 +69,12 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
         product.with_value(|p| p.selected(sku.as_deref()).cloned())
     });
     let p = product.get_value();
-    let json_ld = serde_json::json!({
-        "@context": "https://schema.org",
-        "@type": "Product",
-        "name": p.name,
-        "description": p.summary,
-        "sku": p.variants.first().map(|v| v.sku.clone()),
-        "brand": p.brand.as_ref().map(|b| serde_json::json!({ "@type": "Brand", "name": b.name })),
-        "aggregateRating": (p.rating_count > 0).then(|| serde_json::json!({ "@type": "AggregateRating", "ratingValue": format!("{:.1}", p.rating), "reviewCount": p.rating_count })),
-        "offers": p.variants.iter().map(|v| serde_json::json!({
-            "@type": "Offer",
-            "sku": v.sku,
-            "price": v.price.amount.to_string(),
-            "priceCurrency": v.price.currency,
-            "availability": if v.available > 0 { "https://schema.org/InStock" } else { "https://schema.org/OutOfStock" },
-        })).collect::<Vec<_>>(),
-    })
-    .to_string()
-    .replace("</", "<\\/");
+    // Search engines read the JSON-LD in the server's HTML; hydration leaves an element's
+    // `inner_html` as the server wrote it, so the browser need not build (or ship) it.
+    #[cfg(feature = "ssr")]
+    let json_ld = json_ld(&p);
+    #[cfg(not(feature = "ssr"))]
+    let json_ld = String::new();
     let initials: String = p
         .name
         .split_whitespace()
@@ -151,6 +141,29 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
             </section>
         })}
     }
+}
+
+/// schema.org `Product` data for search engines, safe inside `<script>`.
+#[cfg(feature = "ssr")]
+fn json_ld(p: &ProductDetail) -> String {
+    serde_json::json!({
+    "@context": "https://schema.org",
+    "@type": "Product",
+    "name": p.name,
+    "description": p.summary,
+    "sku": p.variants.first().map(|v| v.sku.clone()),
+    "brand": p.brand.as_ref().map(|b| serde_json::json!({ "@type": "Brand", "name": b.name })),
+    "aggregateRating": (p.rating_count > 0).then(|| serde_json::json!({ "@type": "AggregateRating", "ratingValue": format!("{:.1}", p.rating), "reviewCount": p.rating_count })),
+    "offers": p.variants.iter().map(|v| serde_json::json!({
+        "@type": "Offer",
+        "sku": v.sku,
+        "price": v.price.amount.to_string(),
+        "priceCurrency": v.price.currency,
+        "availability": if v.available > 0 { "https://schema.org/InStock" } else { "https://schema.org/OutOfStock" },
+    })).collect::<Vec<_>>(),
+})
+.to_string()
+.replace("</", "<\\/")
 }
 
 /// One row of choices per option (Ukuran, Warna…); each choice links to the matching variant.

@@ -136,8 +136,8 @@ fn split_manifest(
 const HYDRATE: &str = r#"(function (script, wasm) {
   const start = () => import(script).then(async (app) => {
     await app.default({ module_or_path: wasm });
+    // Sets `<html data-hydrated>` once the page's own chunk has hydrated too.
     app.hydrate();
-    document.documentElement.dataset.hydrated = "";
   });
   // The timeout keeps a page that is never idle from staying inert.
   const whenIdle = () => "requestIdleCallback" in window
