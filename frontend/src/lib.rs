@@ -23,3 +23,15 @@ pub fn hydrate() {
         }
     });
 }
+
+/// Room for the WASM splitter to move read-only data. `cargo leptos build --split` gives each
+/// chunk the constants only its code uses, re-packing the data segment with per-module
+/// alignment; when the re-packed segment would come out longer than the original (by as little
+/// as 79 bytes once), `wasm_split_cli_support` 0.2.3 gives up and leaves all of it in the main
+/// module ("Overlong segment 0 … putting it in main module"): 113 KB of admin and chart
+/// strings, 23.5 KiB brotli, on every shopper's first load. This block is kept by the linker
+/// (`#[used]`) but used by no code, so it lengthens the original segment without being copied
+/// into any output module. Its bytes are not zero so that it lands in `.rodata`, not `.bss`.
+#[cfg(target_arch = "wasm32")]
+#[used]
+static SPLIT_DATA_SLACK: [u8; 16 * 1024] = [0x5a; 16 * 1024];

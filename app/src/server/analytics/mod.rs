@@ -104,6 +104,11 @@ pub struct Analytics {
     /// dashboards then cost one read of the counters per period, not one each.
     pub read_cache: Duration,
     views: Arc<std::sync::Mutex<ViewCache>>,
+    /// One round of counting (or a rebuild) at a time for these counters, in this process;
+    /// on PostgreSQL an advisory lock covers the other processes. Per shop, not per process:
+    /// a process-wide lock let one shop's round (another test app's, in the test binary) make
+    /// a dashboard read of this shop skip counting its own new facts.
+    counting: Arc<tokio::sync::Mutex<()>>,
 }
 
 type ViewCache = std::collections::HashMap<
@@ -120,6 +125,7 @@ impl Analytics {
             tracker: tracking::Tracker::default(),
             read_cache: Duration::ZERO,
             views: Arc::default(),
+            counting: Arc::default(),
         }
     }
 
@@ -297,10 +303,6 @@ async fn is_first_paid_order(
     Ok(query.count(db).await? == 0)
 }
 
-/// One counter at a time, in this process and (on PostgreSQL) across processes: a rebuild
-/// must not race a round of counting (see [`rebuild`]).
-static COUNTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// The PostgreSQL advisory lock key of counting (any fixed number; "pasar-analytics").
 const COUNTING_LOCK: i64 = 0x7061_7361_7261_6e61;
 
@@ -312,7 +314,7 @@ pub async fn count_outbox(
     db: &DatabaseConnection,
     analytics: &Analytics,
 ) -> Result<usize, CountError> {
-    let Ok(_local) = COUNTING.try_lock() else {
+    let Ok(_local) = analytics.counting.try_lock() else {
         return Ok(0);
     };
     if db.get_database_backend() != DbBackend::Postgres {
@@ -431,7 +433,7 @@ pub async fn rebuild(
         .take_while(|d| *d <= to)
         .filter(|d| analytics.ttl_for(*d, today).is_some())
         .collect();
-    let _local = COUNTING.lock().await;
+    let _local = analytics.counting.lock().await;
     if db.get_database_backend() != DbBackend::Postgres {
         return rebuild_in(db, analytics, &days).await;
     }
