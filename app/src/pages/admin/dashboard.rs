@@ -384,13 +384,21 @@ mod charts {
         })
     }
 
+    /// Grids contain their axis labels (`contain_label`): with fixed margins, revenue labels
+    /// such as "12,000,000" were cut off on the left.
     fn build(d: &Dashboard) -> [Chart; 4] {
         let series = &d.view.series;
         let days: Vec<String> = series.iter().map(|s| s.day[5..].to_string()).collect();
         let revenue = Chart::new()
             .tooltip(Tooltip::new().trigger(Trigger::Axis))
             .legend(Legend::new())
-            .grid(Grid::new().left("60").right("40").bottom("30"))
+            .grid(
+                Grid::new()
+                    .left("8")
+                    .right("8")
+                    .bottom("30")
+                    .contain_label(true),
+            )
             .x_axis(Axis::new().type_(AxisType::Category).data(days.clone()))
             .y_axis(Axis::new().type_(AxisType::Value).name("Rp"))
             .y_axis(Axis::new().type_(AxisType::Value).name("Orders"))
@@ -408,7 +416,13 @@ mod charts {
         let top = &d.view.top_by_revenue;
         let products = Chart::new()
             .tooltip(Tooltip::new().trigger(Trigger::Axis))
-            .grid(Grid::new().left("150").right("20").bottom("30"))
+            .grid(
+                Grid::new()
+                    .left("8")
+                    .right("20")
+                    .bottom("30")
+                    .contain_label(true),
+            )
             .x_axis(Axis::new().type_(AxisType::Value))
             .y_axis(
                 Axis::new()
@@ -435,7 +449,13 @@ mod charts {
         let customers = Chart::new()
             .tooltip(Tooltip::new().trigger(Trigger::Axis))
             .legend(Legend::new())
-            .grid(Grid::new().left("40").right("20").bottom("30"))
+            .grid(
+                Grid::new()
+                    .left("8")
+                    .right("20")
+                    .bottom("30")
+                    .contain_label(true),
+            )
             .x_axis(Axis::new().type_(AxisType::Category).data(days))
             .y_axis(Axis::new().type_(AxisType::Value))
             .series(
