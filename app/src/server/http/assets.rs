@@ -136,7 +136,7 @@ fn split_manifest(
 const HYDRATE: &str = r#"(function (script, wasm) {
   const start = () => import(script).then(async (app) => {
     await app.default({ module_or_path: wasm });
-    // The WASM sets `<html data-hydrated>` once every slice of the page has hydrated.
+    // Sets `<html data-hydrated>` once the page's own chunk has hydrated too.
     app.hydrate();
   });
   // The timeout keeps a page that is never idle from staying inert.
