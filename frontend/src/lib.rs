@@ -3,9 +3,10 @@
 // layout computation needs more than the default 128 levels.
 #![recursion_limit = "256"]
 
-/// Hydrates the page, then marks `<html data-hydrated>`. Every page is a lazy route: the shell
-/// hydrates first, the page's code chunk is fetched, then the page hydrates, so "done" is when
-/// the whole chain has run (what `leptos::mount::hydrate_lazy` starts but does not report).
+/// Hydrates the page, then marks `<html data-hydrated>`. Hydration is a chain of tasks: the
+/// shell's slices (`app::components::hydration`) and, on a lazy route, the fetch of its chunk,
+/// so "done" is when the whole chain has run (what `leptos::mount::hydrate_lazy` starts but
+/// does not report).
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();

@@ -384,21 +384,23 @@ mod charts {
         })
     }
 
-    /// Grids contain their axis labels (`contain_label`): with fixed margins, revenue labels
-    /// such as "12,000,000" were cut off on the left.
+    /// A chart's plot area, holding its axis labels (`contain_label`): with fixed margins,
+    /// revenue labels such as "12,000,000" were cut off on the left.
+    fn grid(right: &str) -> Grid {
+        Grid::new()
+            .left("8")
+            .right(right)
+            .bottom("30")
+            .contain_label(true)
+    }
+
     fn build(d: &Dashboard) -> [Chart; 4] {
         let series = &d.view.series;
         let days: Vec<String> = series.iter().map(|s| s.day[5..].to_string()).collect();
         let revenue = Chart::new()
             .tooltip(Tooltip::new().trigger(Trigger::Axis))
             .legend(Legend::new())
-            .grid(
-                Grid::new()
-                    .left("8")
-                    .right("8")
-                    .bottom("30")
-                    .contain_label(true),
-            )
+            .grid(grid("8"))
             .x_axis(Axis::new().type_(AxisType::Category).data(days.clone()))
             .y_axis(Axis::new().type_(AxisType::Value).name("Rp"))
             .y_axis(Axis::new().type_(AxisType::Value).name("Orders"))
@@ -416,13 +418,7 @@ mod charts {
         let top = &d.view.top_by_revenue;
         let products = Chart::new()
             .tooltip(Tooltip::new().trigger(Trigger::Axis))
-            .grid(
-                Grid::new()
-                    .left("8")
-                    .right("20")
-                    .bottom("30")
-                    .contain_label(true),
-            )
+            .grid(grid("20"))
             .x_axis(Axis::new().type_(AxisType::Value))
             .y_axis(
                 Axis::new()
@@ -449,13 +445,7 @@ mod charts {
         let customers = Chart::new()
             .tooltip(Tooltip::new().trigger(Trigger::Axis))
             .legend(Legend::new())
-            .grid(
-                Grid::new()
-                    .left("8")
-                    .right("20")
-                    .bottom("30")
-                    .contain_label(true),
-            )
+            .grid(grid("20"))
             .x_axis(Axis::new().type_(AxisType::Category).data(days))
             .y_axis(Axis::new().type_(AxisType::Value))
             .series(

@@ -147,23 +147,23 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
 #[cfg(feature = "ssr")]
 fn json_ld(p: &ProductDetail) -> String {
     serde_json::json!({
-    "@context": "https://schema.org",
-    "@type": "Product",
-    "name": p.name,
-    "description": p.summary,
-    "sku": p.variants.first().map(|v| v.sku.clone()),
-    "brand": p.brand.as_ref().map(|b| serde_json::json!({ "@type": "Brand", "name": b.name })),
-    "aggregateRating": (p.rating_count > 0).then(|| serde_json::json!({ "@type": "AggregateRating", "ratingValue": format!("{:.1}", p.rating), "reviewCount": p.rating_count })),
-    "offers": p.variants.iter().map(|v| serde_json::json!({
-        "@type": "Offer",
-        "sku": v.sku,
-        "price": v.price.amount.to_string(),
-        "priceCurrency": v.price.currency,
-        "availability": if v.available > 0 { "https://schema.org/InStock" } else { "https://schema.org/OutOfStock" },
-    })).collect::<Vec<_>>(),
-})
-.to_string()
-.replace("</", "<\\/")
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": p.name,
+        "description": p.summary,
+        "sku": p.variants.first().map(|v| v.sku.clone()),
+        "brand": p.brand.as_ref().map(|b| serde_json::json!({ "@type": "Brand", "name": b.name })),
+        "aggregateRating": (p.rating_count > 0).then(|| serde_json::json!({ "@type": "AggregateRating", "ratingValue": format!("{:.1}", p.rating), "reviewCount": p.rating_count })),
+        "offers": p.variants.iter().map(|v| serde_json::json!({
+            "@type": "Offer",
+            "sku": v.sku,
+            "price": v.price.amount.to_string(),
+            "priceCurrency": v.price.currency,
+            "availability": if v.available > 0 { "https://schema.org/InStock" } else { "https://schema.org/OutOfStock" },
+        })).collect::<Vec<_>>(),
+    })
+    .to_string()
+    .replace("</", "<\\/")
 }
 
 /// One row of choices per option (Ukuran, Warna…); each choice links to the matching variant.
