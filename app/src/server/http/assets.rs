@@ -131,12 +131,47 @@ fn split_manifest(
 /// the preloads at low priority: a preload that finishes before the largest paint is observed
 /// is charged to that paint by Lighthouse's simulation). The server-rendered page works without
 /// it (links and forms are plain HTML), so the first paint waits for nothing but the
-/// stylesheet, and the page's pictures get the bandwidth first. `data-hydrated` on `<html>`
-/// tells tests (and anyone curious) that the storefront has taken over.
+/// stylesheet, and the page's pictures get the bandwidth first.
+///
+/// Hydration runs in slices (see `components::hydration`), and the router takes over link
+/// clicks as soon as the first slice (the header) has hydrated. A click or a form submission
+/// between that and the last slice would change the page under a view that is still being
+/// hydrated from the old page's HTML, so while hydration runs such events are held and then
+/// dispatched again, as the browser does with input that arrives during one long task. Before
+/// hydration starts they are left alone: the plain HTML handles them. `<html data-hydrating>`
+/// and `data-hydrated` (set by the WASM when the last slice is done) tell tests, and anyone
+/// curious, where the page is.
 const HYDRATE: &str = r#"(function (script, wasm) {
+  const root = document.documentElement;
+  const held = [];
+  const hold = (ev) => {
+    // Modified clicks open tabs or windows: the router leaves them to the browser anyway.
+    if (ev.type === "click" && (ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey)) return;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    held.push(ev);
+  };
+  const release = () => {
+    removeEventListener("click", hold, true);
+    removeEventListener("submit", hold, true);
+    for (const ev of held.splice(0)) {
+      if (ev.type === "submit") ev.target.requestSubmit(ev.submitter);
+      else ev.target.dispatchEvent(new MouseEvent("click", ev));
+    }
+  };
   const start = () => import(script).then(async (app) => {
     await app.default({ module_or_path: wasm });
-    // Sets `<html data-hydrated>` once the page's own chunk has hydrated too.
+    addEventListener("click", hold, true);
+    addEventListener("submit", hold, true);
+    const done = new MutationObserver(() => {
+      if (!root.hasAttribute("data-hydrated")) return;
+      done.disconnect();
+      release();
+    });
+    done.observe(root, { attributes: true, attributeFilter: ["data-hydrated"] });
+    // A page whose hydration never finishes (a panic) must not keep its links held.
+    setTimeout(() => { done.disconnect(); release(); }, 10000);
+    root.setAttribute("data-hydrating", "");
     app.hydrate();
   });
   // The timeout keeps a page that is never idle from staying inert.
