@@ -144,9 +144,18 @@ fn split_manifest(
 const HYDRATE: &str = r#"(function (script, wasm) {
   const root = document.documentElement;
   const held = [];
+  // What the router leaves to the browser anyway: modified clicks (new tab or window), links
+  // that open elsewhere or download, forms that submit into another window. A replayed click
+  // is not a user's, so the browser would block the new window as a pop-up.
+  const elsewhere = (target) => !!target && target !== "_self";
+  const leftToBrowser = (ev) => {
+    if (ev.type === "submit") return elsewhere(ev.submitter?.getAttribute("formtarget") || ev.target.getAttribute("target"));
+    if (ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return true;
+    const link = ev.target.closest?.("a");
+    return !!link && (link.hasAttribute("download") || /(^|\s)external(\s|$)/.test(link.getAttribute("rel") ?? "") || elsewhere(link.getAttribute("target")));
+  };
   const hold = (ev) => {
-    // Modified clicks open tabs or windows: the router leaves them to the browser anyway.
-    if (ev.type === "click" && (ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey)) return;
+    if (leftToBrowser(ev)) return;
     ev.preventDefault();
     ev.stopImmediatePropagation();
     held.push(ev);
