@@ -255,8 +255,8 @@ async fn adjustments_and_sales_on_two_processes_lose_no_update() {
                     .await
                     .unwrap();
                 return match res.status().as_u16() {
-                    200 => (delta, 0),
-                    409 => (0, 0),
+                    200 => (delta, 0, None),
+                    409 => (0, 0, Some(format!("adjustment 409: {}", res.text().await.unwrap()))),
                     other => panic!("adjustment answered {other}: {}", res.text().await.unwrap()),
                 };
             }
@@ -267,7 +267,9 @@ async fn adjustments_and_sales_on_two_processes_lose_no_update() {
                 .await
                 .unwrap();
             if res.status() != 200 {
-                return (0, 0); // sold out before it reached the cart
+                // Sold out before it reached the cart; what was said goes into a failure's message.
+                let status = res.status();
+                return (0, 0, Some(format!("cart {status}: {}", res.text().await.unwrap())));
             }
             let res = client
                 .post(format!("{other}/api/v1/checkout"))
@@ -295,22 +297,23 @@ async fn adjustments_and_sales_on_two_processes_lose_no_update() {
                         .await
                         .unwrap();
                     assert_eq!(res.status(), 200, "approve");
-                    (0, 1)
+                    (0, 1, None)
                 }
-                409 => (0, 0),
+                409 => (0, 0, Some(format!("checkout 409: {}", res.text().await.unwrap()))),
                 other => panic!("checkout answered {other}: {}", res.text().await.unwrap()),
             }
         }));
     }
-    let (mut adjusted, mut sold) = (0, 0);
+    let (mut adjusted, mut sold, mut refusals) = (0, 0, Vec::new());
     for task in tasks {
-        let (delta, units) = task.await.unwrap();
+        let (delta, units, refusal) = task.await.unwrap();
         adjusted += delta;
         sold += units;
+        refusals.extend(refusal);
     }
     assert!(
         sold > 0 && adjusted != 0,
-        "both sides ran: {sold} sold, {adjusted} adjusted"
+        "both sides ran: {sold} sold, {adjusted} adjusted; refused: {refusals:#?}"
     );
     let level = stock_level::Entity::find()
         .filter(stock_level::Column::VariantId.eq(variant_id))
