@@ -418,7 +418,9 @@ mod charts {
         let top = &d.view.top_by_revenue;
         let products = Chart::new()
             .tooltip(Tooltip::new().trigger(Trigger::Axis))
-            .grid(grid("20"))
+            // The value axis's last label is centred on the plot's right edge; half of
+            // "300,000" overhangs it, which `contain_label` does not count.
+            .grid(grid("40"))
             .x_axis(Axis::new().type_(AxisType::Value))
             .y_axis(
                 Axis::new()
