@@ -16,7 +16,10 @@ use leptos_router::{
 };
 
 use crate::{
-    components::ui::{CardSkeleton, ErrorNotice},
+    components::{
+        hydration::hydrate_later,
+        ui::{CardSkeleton, ErrorNotice},
+    },
     error::AppError,
     model::{highlight_terms, FacetCount, Facets, ProductPage, Sort, DEFAULT_PER_PAGE},
 };
@@ -71,114 +74,181 @@ fn Listing(
     #[prop(optional, into)] brand: Signal<Option<String>>,
 ) -> impl IntoView {
     let location = use_location();
-    let search = move || location.search.get();
+    let (pathname, search) = (location.pathname, location.search);
     let results = Resource::new(
-        move || (search(), category.get(), brand.get()),
+        move || (search.get(), category.get(), brand.get()),
         |(search, category, brand)| crate::api::search_catalog(search, category, brand),
     );
+    let listed = move || {
+        let pairs = query_pairs(&search.get());
+        let (path, category, brand) = (
+            pathname.get_untracked(),
+            category.get_untracked(),
+            brand.get_untracked(),
+        );
+        async move {
+            Listed {
+                page: results.await,
+                path,
+                pairs,
+                category,
+                brand,
+            }
+        }
+    };
+    // Three boundaries over the one resource rather than one around the whole page: the
+    // cards hydrate in a later task than the heading and the filters (see
+    // `components::hydration`), so neither half blocks the browser for the other. The
+    // containers between them are static, so a first client-side render lays its
+    // placeholders out where the parts will go.
     view! {
-        <Transition fallback=CardSkeleton>
-            {move || Suspend::new(async move {
-                let page = results.await;
-                let path = location.pathname.get_untracked();
-                let pairs = query_pairs(&search());
-                view! { <ListingBody page path pairs category=category.get_untracked() brand=brand.get_untracked() /> }
-            })}
+        <Transition fallback=|| view! { <div class="mb-6 h-14"></div> }>
+            {move || Suspend::new(async move { view! { <ListingHeading listed=listed().await /> } })}
         </Transition>
+        <div class="grid gap-8 lg:grid-cols-[16rem_1fr]">
+            <aside aria-label="Filters">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move { view! { <Filters listed=listed().await /> } })}
+                </Transition>
+            </aside>
+            <section aria-label="Products">
+                {hydrate_later(view! {
+                    <Transition fallback=CardSkeleton>
+                        {move || Suspend::new(async move { view! { <ListingResults listed=listed().await /> } })}
+                    </Transition>
+                })}
+            </section>
+        </div>
     }
 }
 
-#[component]
-fn ListingBody(
+/// One listing's result and the URL it answers, which each part of the page renders from.
+#[derive(Clone)]
+struct Listed {
     page: Result<ProductPage, AppError>,
     path: String,
     pairs: Vec<(String, String)>,
     category: Option<String>,
     brand: Option<String>,
-) -> impl IntoView {
-    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-    let q = get("q").unwrap_or_default();
-    let list_view = match get("view") {
-        Some(view) => view == "list",
-        None => remembered_view().as_deref() == Some("list"),
-    };
-    let chosen_view = get("view");
+}
+
+impl Listed {
+    fn get(&self, key: &str) -> Option<String> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn query(&self) -> String {
+        self.get("q").unwrap_or_default()
+    }
+
+    /// Grid or list: the URL's choice, else the one remembered from an earlier visit.
+    fn list_view(&self) -> bool {
+        match self.get("view") {
+            Some(view) => view == "list",
+            None => remembered_view().as_deref() == Some("list"),
+        }
+    }
+
+    fn title(&self, facets: &Facets) -> String {
+        let q = self.query();
+        match (&self.category, &self.brand, q.is_empty()) {
+            (Some(slug), _, _) => facets
+                .categories
+                .iter()
+                .find(|c| &c.slug == slug)
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| slug.clone()),
+            (_, Some(slug), _) => facets
+                .brands
+                .iter()
+                .find(|b| &b.slug == slug)
+                .map(|b| b.name.clone())
+                .unwrap_or_else(|| slug.clone()),
+            (_, _, false) => format!("Hasil untuk “{q}”"),
+            _ => "Semua produk".to_string(),
+        }
+    }
+}
+
+/// The title, the result count and the sort and view controls; or, when the listing could
+/// not be shown, why (the other parts are then empty).
+#[component]
+fn ListingHeading(listed: Listed) -> impl IntoView {
+    let chosen_view = listed.get("view");
     Effect::new(move |_| {
         if let Some(view) = chosen_view.clone() {
             remember_view(&view);
         }
     });
-    let page = match page {
+    let page = match &listed.page {
         Ok(page) => page,
         Err(error) => {
             return view! {
                 <Title text="Produk" />
                 <div class="mx-auto max-w-lg py-10">
                     <h1 class="mb-4 text-xl font-bold">"Tidak bisa menampilkan produk"</h1>
-                    <ErrorNotice error />
-                    <A href=path.clone() attr:class="mt-4 inline-block text-sm font-medium text-emerald-800 hover:underline">"Reset filter"</A>
+                    <ErrorNotice error=error.clone() />
+                    <A href=listed.path.clone() attr:class="mt-4 inline-block text-sm font-medium text-emerald-800 hover:underline">"Reset filter"</A>
                 </div>
             }
             .into_any()
         }
     };
-    let facets = page.facets.clone();
-    let title = match (&category, &brand, q.is_empty()) {
-        (Some(slug), _, _) => facets
-            .categories
-            .iter()
-            .find(|c| &c.slug == slug)
-            .map(|c| c.name.clone())
-            .unwrap_or_else(|| slug.clone()),
-        (_, Some(slug), _) => facets
-            .brands
-            .iter()
-            .find(|b| &b.slug == slug)
-            .map(|b| b.name.clone())
-            .unwrap_or_else(|| slug.clone()),
-        (_, _, false) => format!("Hasil untuk “{q}”"),
-        _ => "Semua produk".to_string(),
-    };
-    let pages = page.total.div_ceil(page.per_page.max(1)).max(1);
-    let terms = highlight_terms(&q);
-    let current_sort = get("sort")
+    let title = listed.title(&page.facets);
+    let current_sort = listed
+        .get("sort")
         .and_then(|s| Sort::parse(&s))
         .unwrap_or_default();
     view! {
         <Title text=title.clone() />
         <div class="mb-6 flex flex-wrap items-end justify-between gap-3">
             <div>
-                <h1 class="text-2xl font-bold tracking-tight" id="listing-title">{title.clone()}</h1>
+                <h1 class="text-2xl font-bold tracking-tight" id="listing-title">{title}</h1>
                 <p class="text-sm text-stone-600" id="result-count">{format!("{} produk", page.total)}</p>
             </div>
-            <SortAndView path=path.clone() pairs=pairs.clone() current_sort list_view />
+            <SortAndView path=listed.path.clone() pairs=listed.pairs.clone() current_sort list_view=listed.list_view() />
         </div>
-        <div class="grid gap-8 lg:grid-cols-[16rem_1fr]">
-            <Filters path=path.clone() pairs=pairs.clone() facets category=category.clone() brand_route=brand.is_some() />
-            <section aria-label="Products">
-                {if page.items.is_empty() {
-                    view! {
-                        <div class="rounded-xl border border-dashed border-stone-300 bg-white p-10 text-center" id="empty-state">
-                            <p class="font-semibold">
-                                {if page.page > pages { "Halaman ini kosong." } else { "Tidak ada produk yang cocok." }}
-                            </p>
-                            <p class="mt-1 text-sm text-stone-600">"Coba kata lain atau kurangi filter."</p>
-                            <a href=with_param(&path, &pairs, "page", None) class="mt-4 inline-block text-sm font-medium text-emerald-800 hover:underline">"← Kembali ke halaman 1"</a>
-                        </div>
-                    }.into_any()
-                } else {
-                    let class = if list_view { "flex flex-col gap-3" } else { "grid grid-cols-2 gap-4 sm:grid-cols-3 xl:grid-cols-4" };
-                    view! {
-                        <ul class=class id="product-grid">
-                            {page.items.into_iter().enumerate().map(|(i, item)| view! {
-                                <li><ProductCard item terms=terms.clone() list=list_view eager=i < 8 /></li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any()
-                }}
-                <Pagination path=path.clone() pairs=pairs.clone() current=page.page pages per_page=page.per_page />
-            </section>
-        </div>
+    }
+    .into_any()
+}
+
+/// The product cards (or why there are none) and the pagination.
+#[component]
+fn ListingResults(listed: Listed) -> impl IntoView {
+    let list_view = listed.list_view();
+    let terms = highlight_terms(&listed.query());
+    let Listed {
+        page, path, pairs, ..
+    } = listed;
+    let Ok(page) = page else {
+        return ().into_any();
+    };
+    let pages = page.total.div_ceil(page.per_page.max(1)).max(1);
+    view! {
+        {if page.items.is_empty() {
+            view! {
+                <div class="rounded-xl border border-dashed border-stone-300 bg-white p-10 text-center" id="empty-state">
+                    <p class="font-semibold">
+                        {if page.page > pages { "Halaman ini kosong." } else { "Tidak ada produk yang cocok." }}
+                    </p>
+                    <p class="mt-1 text-sm text-stone-600">"Coba kata lain atau kurangi filter."</p>
+                    <a href=with_param(&path, &pairs, "page", None) class="mt-4 inline-block text-sm font-medium text-emerald-800 hover:underline">"← Kembali ke halaman 1"</a>
+                </div>
+            }.into_any()
+        } else {
+            let class = if list_view { "flex flex-col gap-3" } else { "grid grid-cols-2 gap-4 sm:grid-cols-3 xl:grid-cols-4" };
+            view! {
+                <ul class=class id="product-grid">
+                    {page.items.into_iter().enumerate().map(|(i, item)| view! {
+                        <li><ProductCard item terms=terms.clone() list=list_view eager=i < 8 /></li>
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        <Pagination path pairs current=page.page pages per_page=page.per_page />
     }
     .into_any()
 }
@@ -224,14 +294,20 @@ fn SortAndView(
     }
 }
 
+/// The filter form, with each facet's counts (nothing when the listing could not be shown).
 #[component]
-fn Filters(
-    path: String,
-    pairs: Vec<(String, String)>,
-    facets: Facets,
-    category: Option<String>,
-    brand_route: bool,
-) -> impl IntoView {
+fn Filters(listed: Listed) -> impl IntoView {
+    let Listed {
+        page,
+        path,
+        pairs,
+        category,
+        brand,
+    } = listed;
+    let Ok(ProductPage { facets, .. }) = page else {
+        return ().into_any();
+    };
+    let brand_route = brand.is_some();
     let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     let selected_brands: Vec<String> = pairs
         .iter()
@@ -261,74 +337,73 @@ fn Filters(
         get("in_stock").is_some(),
     );
     view! {
-        <aside aria-label="Filters">
-            <Form method="GET" action=path.clone() attr:class="flex flex-col gap-6 rounded-xl border border-stone-200 bg-white p-4 text-sm" attr:id="filters">
-                {keep.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
-                {(category.is_none()).then(|| view! {
-                    <fieldset>
-                        <legend class="mb-2 font-semibold">"Kategori"</legend>
-                        <select name="category" class="w-full rounded-lg border border-stone-300 px-2 py-1.5" id="filter-category">
-                            <option value="">"Semua kategori"</option>
-                            {top_categories.into_iter().map(|c| {
-                                let selected = current_category.as_ref() == Some(&c.slug);
-                                let label = format!("{}{} ({})", if c.parent.is_some() { "— " } else { "" }, c.name, c.count);
-                                view! { <option value=c.slug.clone() selected=selected>{label}</option> }
-                            }).collect_view()}
-                        </select>
-                    </fieldset>
-                })}
-                {(!brand_route).then(|| view! {
-                    <fieldset>
-                        <legend class="mb-2 font-semibold">"Merek"</legend>
-                        <div class="flex max-h-56 flex-col gap-1 overflow-y-auto" id="filter-brands">
-                            {facets.brands.iter().map(|b| {
-                                let checked = selected_brands.contains(&b.slug);
-                                view! {
-                                    <label class="flex min-h-7 items-center gap-2">
-                                        <input type="checkbox" name="brand" value=b.slug.clone() checked=checked class="h-4 w-4 rounded border-stone-300" />
-                                        <span class="flex-1">{b.name.clone()}</span>
-                                        <span class="text-xs text-stone-500">{b.count}</span>
-                                    </label>
-                                }
-                            }).collect_view()}
-                        </div>
-                    </fieldset>
-                })}
+        <Form method="GET" action=path.clone() attr:class="flex flex-col gap-6 rounded-xl border border-stone-200 bg-white p-4 text-sm" attr:id="filters">
+            {keep.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
+            {(category.is_none()).then(|| view! {
                 <fieldset>
-                    <legend class="mb-2 font-semibold">"Harga (Rp)"</legend>
-                    <div class="flex items-center gap-2">
-                        <input type="number" name="min_price" min="0" step="1000" value=min_price placeholder=facets.price_min.map(|p| p.to_string()) aria-label="Harga minimum" class="w-full rounded-lg border border-stone-300 px-2 py-1.5" id="filter-min-price" />
-                        <span>"–"</span>
-                        <input type="number" name="max_price" min="0" step="1000" value=max_price placeholder=facets.price_max.map(|p| p.to_string()) aria-label="Harga maksimum" class="w-full rounded-lg border border-stone-300 px-2 py-1.5" id="filter-max-price" />
+                    <legend class="mb-2 font-semibold">"Kategori"</legend>
+                    <select name="category" class="w-full rounded-lg border border-stone-300 px-2 py-1.5" id="filter-category">
+                        <option value="">"Semua kategori"</option>
+                        {top_categories.into_iter().map(|c| {
+                            let selected = current_category.as_ref() == Some(&c.slug);
+                            let label = format!("{}{} ({})", if c.parent.is_some() { "— " } else { "" }, c.name, c.count);
+                            view! { <option value=c.slug.clone() selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </fieldset>
+            })}
+            {(!brand_route).then(|| view! {
+                <fieldset>
+                    <legend class="mb-2 font-semibold">"Merek"</legend>
+                    <div class="flex max-h-56 flex-col gap-1 overflow-y-auto" id="filter-brands">
+                        {facets.brands.iter().map(|b| {
+                            let checked = selected_brands.contains(&b.slug);
+                            view! {
+                                <label class="flex min-h-7 items-center gap-2">
+                                    <input type="checkbox" name="brand" value=b.slug.clone() checked=checked class="h-4 w-4 rounded border-stone-300" />
+                                    <span class="flex-1">{b.name.clone()}</span>
+                                    <span class="text-xs text-stone-500">{b.count}</span>
+                                </label>
+                            }
+                        }).collect_view()}
                     </div>
                 </fieldset>
-                <fieldset>
-                    <legend class="mb-2 font-semibold">"Rating"</legend>
-                    <label class="flex min-h-7 items-center gap-2"><input type="radio" name="min_rating" value="" checked=min_rating.is_none() class="h-4 w-4" />"Semua"</label>
-                    {facets.ratings.iter().map(|r| {
-                        let value = r.min_rating.to_string();
-                        let checked = min_rating.as_deref() == Some(value.as_str());
-                        view! {
-                            <label class="flex min-h-7 items-center gap-2">
-                                <input type="radio" name="min_rating" value=value checked=checked class="h-4 w-4" />
-                                <span class="flex-1">{format!("{}★ ke atas", r.min_rating)}</span>
-                                <span class="text-xs text-stone-500">{r.count}</span>
-                            </label>
-                        }
-                    }).collect_view()}
-                </fieldset>
-                <label class="flex min-h-7 items-center gap-2">
-                    <input type="checkbox" name="in_stock" value="1" checked=in_stock class="h-4 w-4 rounded border-stone-300" id="filter-in-stock" />
-                    <span class="flex-1">"Stok tersedia"</span>
-                    <span class="text-xs text-stone-500">{facets.in_stock}</span>
-                </label>
-                <div class="flex gap-2">
-                    <button type="submit" class="flex-1 rounded-lg bg-emerald-700 px-3 py-2 font-semibold text-white hover:bg-emerald-800" id="apply-filters">"Terapkan"</button>
-                    <a href=path.clone() class="rounded-lg border border-stone-300 px-3 py-2 hover:bg-stone-100">"Reset"</a>
+            })}
+            <fieldset>
+                <legend class="mb-2 font-semibold">"Harga (Rp)"</legend>
+                <div class="flex items-center gap-2">
+                    <input type="number" name="min_price" min="0" step="1000" value=min_price placeholder=facets.price_min.map(|p| p.to_string()) aria-label="Harga minimum" class="w-full rounded-lg border border-stone-300 px-2 py-1.5" id="filter-min-price" />
+                    <span>"–"</span>
+                    <input type="number" name="max_price" min="0" step="1000" value=max_price placeholder=facets.price_max.map(|p| p.to_string()) aria-label="Harga maksimum" class="w-full rounded-lg border border-stone-300 px-2 py-1.5" id="filter-max-price" />
                 </div>
-            </Form>
-        </aside>
+            </fieldset>
+            <fieldset>
+                <legend class="mb-2 font-semibold">"Rating"</legend>
+                <label class="flex min-h-7 items-center gap-2"><input type="radio" name="min_rating" value="" checked=min_rating.is_none() class="h-4 w-4" />"Semua"</label>
+                {facets.ratings.iter().map(|r| {
+                    let value = r.min_rating.to_string();
+                    let checked = min_rating.as_deref() == Some(value.as_str());
+                    view! {
+                        <label class="flex min-h-7 items-center gap-2">
+                            <input type="radio" name="min_rating" value=value checked=checked class="h-4 w-4" />
+                            <span class="flex-1">{format!("{}★ ke atas", r.min_rating)}</span>
+                            <span class="text-xs text-stone-500">{r.count}</span>
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <label class="flex min-h-7 items-center gap-2">
+                <input type="checkbox" name="in_stock" value="1" checked=in_stock class="h-4 w-4 rounded border-stone-300" id="filter-in-stock" />
+                <span class="flex-1">"Stok tersedia"</span>
+                <span class="text-xs text-stone-500">{facets.in_stock}</span>
+            </label>
+            <div class="flex gap-2">
+                <button type="submit" class="flex-1 rounded-lg bg-emerald-700 px-3 py-2 font-semibold text-white hover:bg-emerald-800" id="apply-filters">"Terapkan"</button>
+                <a href=path.clone() class="rounded-lg border border-stone-300 px-3 py-2 hover:bg-stone-100">"Reset"</a>
+            </div>
+        </Form>
     }
+    .into_any()
 }
 
 #[component]

@@ -35,11 +35,15 @@ pub fn ProductPage() -> impl IntoView {
         |(slug, _)| crate::api::get_product_reviews(slug),
     );
     provide_context(ReviewsData { reviews, submit });
+    // One boundary per part over the one resource, each later part hydrated as a task of its
+    // own (see `components::hydration`): the heading and pictures, then the details with the
+    // variant picker, then the related products, then the reviews. The containers between
+    // them are static, so a first client-side render lays the parts out where they will go.
     view! {
         <Transition fallback=CardSkeleton>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(product) => view! { <ProductView product /> }.into_any(),
+                    Ok(product) => view! { <ProductHeading product /> }.into_any(),
                     Err(error) => view! {
                         <Title text="Produk tidak ditemukan" />
                         <div class="mx-auto max-w-lg py-10 text-center">
@@ -51,17 +55,87 @@ pub fn ProductPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        // A sibling of the product's boundary, never nested inside it: a Transition created
+        <div class="grid gap-8 md:grid-cols-2">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    detail.await.ok().map(|product| view! { <ProductPictures product /> })
+                })}
+            </Transition>
+            {hydrate_later(view! {
+                <div class="flex flex-col gap-4">
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            detail.await.ok().map(|product| view! { <ProductDetails product /> })
+                        })}
+                    </Transition>
+                </div>
+            })}
+        </div>
+        {hydrate_later(view! {
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    detail.await.ok().map(|product| view! { <RelatedProducts product /> })
+                })}
+            </Transition>
+        })}
+        // A sibling of the product's boundaries, never nested inside one: a Transition created
         // while another resolves is re-created each time that one re-checks its children, and
         // under load that left `/p/…` renders unfinished (caught by the request deadline in
-        // `selling_the_last_unit_shows_sold_out_everywhere_cached_or_not`). Hydrated as a
-        // task of its own, after the product (see `components::hydration`).
+        // `selling_the_last_unit_shows_sold_out_everywhere_cached_or_not`).
         {hydrate_later(view! { <Reviews /> })}
     }
 }
 
+/// The page's title, the search engines' data and the breadcrumbs.
 #[component]
-fn ProductView(product: ProductDetail) -> impl IntoView {
+fn ProductHeading(product: ProductDetail) -> impl IntoView {
+    // Search engines read the JSON-LD in the server's HTML; hydration leaves an element's
+    // `inner_html` as the server wrote it, so the browser need not build (or ship) it.
+    #[cfg(feature = "ssr")]
+    let json_ld = json_ld(&product);
+    #[cfg(not(feature = "ssr"))]
+    let json_ld = String::new();
+    view! {
+        <Title text=product.name.clone() />
+        <script type="application/ld+json" inner_html=json_ld></script>
+        <nav aria-label="Breadcrumb" class="mb-4 text-sm text-stone-600">
+            <ol class="flex flex-wrap items-center gap-1" id="breadcrumbs">
+                <li><A href="/" attr:class="hover:underline">"Beranda"</A></li>
+                {product.categories.into_iter().map(|c| view! {
+                    <li aria-hidden="true">"›"</li>
+                    <li><A href=format!("/c/{}", c.slug) attr:class="hover:underline">{c.name}</A></li>
+                }).collect_view()}
+            </ol>
+        </nav>
+    }
+}
+
+/// The gallery, or the product's initials on a colour of its own when it has no pictures.
+#[component]
+fn ProductPictures(product: ProductDetail) -> impl IntoView {
+    if !product.images.is_empty() {
+        return view! { <Gallery images=product.images /> }.into_any();
+    }
+    let initials: String = product
+        .name
+        .split_whitespace()
+        .take(2)
+        .filter_map(|w| w.chars().next())
+        .collect();
+    let hue = (product.id * 47) % 360;
+    view! {
+        <div class="flex aspect-square w-full items-center justify-center rounded-2xl text-7xl font-black text-white/90"
+            style=format!("background: linear-gradient(135deg, hsl({hue} 45% 45%), hsl({} 50% 30%))", (hue + 40) % 360)
+            role="img" aria-label=product.name>
+            {initials}
+        </div>
+    }
+    .into_any()
+}
+
+/// Name, price, the variant picker, availability, the cart form and the description.
+#[component]
+fn ProductDetails(product: ProductDetail) -> impl IntoView {
     let query = use_query_map();
     let product = StoredValue::new(product);
     let selected = Memo::new(move |_| {
@@ -69,78 +143,45 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
         product.with_value(|p| p.selected(sku.as_deref()).cloned())
     });
     let p = product.get_value();
-    // Search engines read the JSON-LD in the server's HTML; hydration leaves an element's
-    // `inner_html` as the server wrote it, so the browser need not build (or ship) it.
-    #[cfg(feature = "ssr")]
-    let json_ld = json_ld(&p);
-    #[cfg(not(feature = "ssr"))]
-    let json_ld = String::new();
-    let initials: String = p
-        .name
-        .split_whitespace()
-        .take(2)
-        .filter_map(|w| w.chars().next())
-        .collect();
-    let hue = (p.id * 47) % 360;
     view! {
-        <Title text=p.name.clone() />
-        <script type="application/ld+json" inner_html=json_ld></script>
-        <nav aria-label="Breadcrumb" class="mb-4 text-sm text-stone-600">
-            <ol class="flex flex-wrap items-center gap-1" id="breadcrumbs">
-                <li><A href="/" attr:class="hover:underline">"Beranda"</A></li>
-                {p.categories.clone().into_iter().map(|c| view! {
-                    <li aria-hidden="true">"›"</li>
-                    <li><A href=format!("/c/{}", c.slug) attr:class="hover:underline">{c.name.clone()}</A></li>
-                }).collect_view()}
-            </ol>
-        </nav>
-        <div class="grid gap-8 md:grid-cols-2">
-            {if p.images.is_empty() {
-                view! {
-                    <div class="flex aspect-square w-full items-center justify-center rounded-2xl text-7xl font-black text-white/90"
-                        style=format!("background: linear-gradient(135deg, hsl({hue} 45% 45%), hsl({} 50% 30%))", (hue + 40) % 360)
-                        role="img" aria-label=p.name.clone()>
-                        {initials}
-                    </div>
-                }.into_any()
-            } else {
-                view! { <Gallery images=p.images.clone() /> }.into_any()
-            }}
-            <div class="flex flex-col gap-4">
-                {p.brand.clone().map(|b| view! { <A href=format!("/b/{}", b.slug) attr:class="text-sm font-semibold uppercase tracking-wide text-emerald-800 hover:underline">{b.name}</A> })}
-                <h1 class="text-2xl font-bold tracking-tight sm:text-3xl" id="product-name">{p.name.clone()}</h1>
-                <p class="text-sm text-amber-700">{stars(p.rating)} <span class="text-stone-500">{format!(" · {} ulasan", p.rating_count)}</span></p>
-                <div class="flex items-baseline gap-3">
-                    <p class="text-3xl font-extrabold" id="variant-price">{move || selected.get().map(|v| v.price.formatted).unwrap_or_default()}</p>
-                    <p class="text-lg text-stone-500 line-through" id="variant-compare">{move || selected.get().and_then(|v| v.compare_at_price).map(|c| c.formatted)}</p>
-                </div>
-                <p class="text-xs text-stone-500">"Harga sudah termasuk PPN"</p>
-                <VariantPicker product selected />
-                <dl class="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
-                    <dt class="text-stone-500">"SKU"</dt>
-                    <dd id="variant-sku" class="font-mono">{move || selected.get().map(|v| v.sku).unwrap_or_default()}</dd>
-                    <dt class="text-stone-500">"Ketersediaan"</dt>
-                    <dd id="variant-availability">
-                        {move || match selected.get().map(|v| v.available) {
-                            Some(0) | None => view! { <span class="font-semibold text-red-700">"Stok habis"</span> }.into_any(),
-                            Some(n) if n <= 5 => view! { <span class="font-semibold text-amber-700">{format!("Tinggal {n} lagi")}</span> }.into_any(),
-                            Some(n) => view! { <span class="font-semibold text-emerald-700">{format!("Tersedia ({n})")}</span> }.into_any(),
-                        }}
-                    </dd>
-                </dl>
-                <AddToCartForm selected />
-                <div class="prose prose-sm max-w-none text-stone-700 [&_li]:ml-5 [&_li]:list-disc [&_p]:mb-2" id="description" inner_html=p.description_html.clone()></div>
-            </div>
+        {p.brand.map(|b| view! { <A href=format!("/b/{}", b.slug) attr:class="text-sm font-semibold uppercase tracking-wide text-emerald-800 hover:underline">{b.name}</A> })}
+        <h1 class="text-2xl font-bold tracking-tight sm:text-3xl" id="product-name">{p.name}</h1>
+        <p class="text-sm text-amber-700">{stars(p.rating)} <span class="text-stone-500">{format!(" · {} ulasan", p.rating_count)}</span></p>
+        <div class="flex items-baseline gap-3">
+            <p class="text-3xl font-extrabold" id="variant-price">{move || selected.get().map(|v| v.price.formatted).unwrap_or_default()}</p>
+            <p class="text-lg text-stone-500 line-through" id="variant-compare">{move || selected.get().and_then(|v| v.compare_at_price).map(|c| c.formatted)}</p>
         </div>
-        {(!p.related.is_empty()).then(|| view! {
+        <p class="text-xs text-stone-500">"Harga sudah termasuk PPN"</p>
+        <VariantPicker product selected />
+        <dl class="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+            <dt class="text-stone-500">"SKU"</dt>
+            <dd id="variant-sku" class="font-mono">{move || selected.get().map(|v| v.sku).unwrap_or_default()}</dd>
+            <dt class="text-stone-500">"Ketersediaan"</dt>
+            <dd id="variant-availability">
+                {move || match selected.get().map(|v| v.available) {
+                    Some(0) | None => view! { <span class="font-semibold text-red-700">"Stok habis"</span> }.into_any(),
+                    Some(n) if n <= 5 => view! { <span class="font-semibold text-amber-700">{format!("Tinggal {n} lagi")}</span> }.into_any(),
+                    Some(n) => view! { <span class="font-semibold text-emerald-700">{format!("Tersedia ({n})")}</span> }.into_any(),
+                }}
+            </dd>
+        </dl>
+        <AddToCartForm selected />
+        <div class="prose prose-sm max-w-none text-stone-700 [&_li]:ml-5 [&_li]:list-disc [&_p]:mb-2" id="description" inner_html=p.description_html></div>
+    }
+}
+
+#[component]
+fn RelatedProducts(product: ProductDetail) -> impl IntoView {
+    (!product.related.is_empty()).then(|| {
+        view! {
             <section class="mt-12" aria-labelledby="related-title">
                 <h2 id="related-title" class="mb-4 text-xl font-bold">"Produk terkait"</h2>
                 <ul class="grid grid-cols-2 gap-4 sm:grid-cols-4">
-                    {p.related.clone().into_iter().map(|item| view! { <li><ProductCard item terms=Vec::new() list=false eager=false /></li> }).collect_view()}
+                    {product.related.into_iter().map(|item| view! { <li><ProductCard item terms=Vec::new() list=false eager=false /></li> }).collect_view()}
                 </ul>
             </section>
-        })}
-    }
+        }
+    })
 }
 
 /// schema.org `Product` data for search engines, safe inside `<script>`.
