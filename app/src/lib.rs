@@ -158,10 +158,11 @@ pub fn App() -> impl IntoView {
         } />
         <Router>
             <div class="flex min-h-screen flex-col">
-                <Header />
+                // Starting the app (contexts, router, the first call of each WASM function), the
+                // header, the page and the cart drawer hydrate as separate tasks (see
+                // `components::hydration`), so the browser is never blocked for all of them.
+                {hydrate_later(view! { <Header /> })}
                 <TrackNavigation />
-                // The header, the page and the cart drawer hydrate as separate tasks (see
-                // `components::hydration`), so the browser is never blocked for all three.
                 {hydrate_later(view! {
                 <main class="mx-auto w-full max-w-6xl flex-1 px-4 py-8">
                     // Every page renders `SsrMode::Async`: out-of-order streaming would leave the
