@@ -14,6 +14,25 @@ pub fn stars(rating: f32) -> String {
     format!("{}{} {:.1}", "★".repeat(full), "☆".repeat(5 - full), rating)
 }
 
+/// A product without pictures: its initials on a colour of its own (the same one wherever
+/// the product appears). `class` sets the corners and the letters' size.
+#[component]
+pub fn Placeholder(name: String, id: i32, class: &'static str) -> impl IntoView {
+    let initials: String = name
+        .split_whitespace()
+        .take(2)
+        .filter_map(|w| w.chars().next())
+        .collect();
+    let hue = (id * 47) % 360;
+    view! {
+        <div class=format!("flex aspect-square w-full items-center justify-center font-black text-white/90 {class}")
+            style=format!("background: linear-gradient(135deg, hsl({hue} 45% 45%), hsl({} 50% 30%))", (hue + 40) % 360)
+            role="img" aria-label=name>
+            {initials}
+        </div>
+    }
+}
+
 #[component]
 pub fn ProductCard(
     item: ProductSummary,
@@ -23,13 +42,6 @@ pub fn ProductCard(
 ) -> impl IntoView {
     let href = format!("/p/{}", item.slug);
     let parts = highlight(&item.name, &terms);
-    let initials: String = item
-        .name
-        .split_whitespace()
-        .take(2)
-        .filter_map(|w| w.chars().next())
-        .collect();
-    let hue = (item.id * 47) % 360;
     let sizes = if list {
         "6rem"
     } else {
@@ -41,11 +53,7 @@ pub fn ProductCard(
         }
         .into_any(),
         None => view! {
-            <div class="flex aspect-square w-full items-center justify-center rounded-lg text-3xl font-black text-white/90"
-                style=format!("background: linear-gradient(135deg, hsl({hue} 45% 45%), hsl({} 50% 30%))", (hue + 40) % 360)
-                role="img" aria-label=item.name.clone()>
-                {initials}
-            </div>
+            <Placeholder name=item.name.clone() id=item.id class="rounded-lg text-3xl" />
         }
         .into_any(),
     };

@@ -8,7 +8,7 @@ use leptos_router::{
     hooks::{use_params_map, use_query_map},
 };
 
-use super::card::{stars, ProductCard};
+use super::card::{stars, Placeholder, ProductCard};
 use crate::{
     api::SubmitReview,
     components::{
@@ -116,21 +116,8 @@ fn ProductPictures(product: ProductDetail) -> impl IntoView {
     if !product.images.is_empty() {
         return view! { <Gallery images=product.images /> }.into_any();
     }
-    let initials: String = product
-        .name
-        .split_whitespace()
-        .take(2)
-        .filter_map(|w| w.chars().next())
-        .collect();
-    let hue = (product.id * 47) % 360;
-    view! {
-        <div class="flex aspect-square w-full items-center justify-center rounded-2xl text-7xl font-black text-white/90"
-            style=format!("background: linear-gradient(135deg, hsl({hue} 45% 45%), hsl({} 50% 30%))", (hue + 40) % 360)
-            role="img" aria-label=product.name>
-            {initials}
-        </div>
-    }
-    .into_any()
+    view! { <Placeholder name=product.name id=product.id class="rounded-2xl text-7xl" /> }
+        .into_any()
 }
 
 /// Name, price, the variant picker, availability, the cart form and the description.
