@@ -18,7 +18,7 @@ pub mod pages;
 pub mod server;
 
 use components::{
-    hydration::hydrate_later,
+    hydration::{hydrate_later, skip_hydration},
     layout::{Footer, Header},
     toast::{provide_toasts, ToastRegion},
 };
@@ -212,7 +212,7 @@ pub fn App() -> impl IntoView {
                     </Routes>
                 </main>
                 })}
-                <Footer />
+                {skip_hydration(view! { <Footer /> })}
             </div>
             {hydrate_later(view! { <components::cart::CartDrawer /> })}
             <ToastRegion />

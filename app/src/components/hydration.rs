@@ -10,8 +10,9 @@ use leptos::{
     tachys::{
         html::attribute::{any_attribute::AnyAttribute, Attribute},
         hydration::Cursor,
+        renderer::{CastFrom, Rndr},
         ssr::StreamBuilder,
-        view::{add_attr::AddAnyAttr, any_view::AnyViewState, Position, PositionState},
+        view::{add_attr::AddAnyAttr, any_view::AnyViewState, Mountable, Position, PositionState},
     },
 };
 
@@ -145,11 +146,189 @@ impl RenderHtml for HydrateLater {
     }
 }
 
+/// `view`, taken over as the server rendered it on the first load instead of hydrated: the
+/// cursor steps over its element without visiting what is inside, so none of its nodes, effects
+/// or first calls of WASM functions cost the browser anything. Later renders (a client-side
+/// navigation that changes the data) build it as usual and put it in place of the server's
+/// element. Only for a view that is one element whose contents need no JavaScript: links,
+/// pictures and text, no event handlers, no signals (`<A>` links still navigate in place: the
+/// router listens for clicks on the whole document).
+pub fn skip_hydration(view: impl IntoView + 'static) -> SkipHydration {
+    SkipHydration(view.into_any())
+}
+
+/// A view that the first load keeps as the server's HTML (see [`skip_hydration`]).
+pub struct SkipHydration(AnyView);
+
+/// The server's element as it came (until a later render replaces it), or a view built on
+/// the client.
+pub enum SkipHydrationState {
+    Server(leptos::tachys::renderer::types::Element),
+    Built(AnyViewState),
+}
+
+impl Mountable for SkipHydrationState {
+    fn unmount(&mut self) {
+        match self {
+            Self::Server(el) => Rndr::remove(el.as_ref()),
+            Self::Built(state) => state.unmount(),
+        }
+    }
+
+    fn mount(
+        &mut self,
+        parent: &leptos::tachys::renderer::types::Element,
+        marker: Option<&leptos::tachys::renderer::types::Node>,
+    ) {
+        match self {
+            Self::Server(el) => Rndr::insert_node(parent, el.as_ref(), marker),
+            Self::Built(state) => state.mount(parent, marker),
+        }
+    }
+
+    fn insert_before_this(&self, child: &mut dyn Mountable) -> bool {
+        match self {
+            Self::Server(el) => match Rndr::get_parent(el.as_ref())
+                .and_then(leptos::tachys::renderer::types::Element::cast_from)
+            {
+                Some(parent) => {
+                    child.mount(&parent, Some(el.as_ref()));
+                    true
+                }
+                None => false,
+            },
+            Self::Built(state) => state.insert_before_this(child),
+        }
+    }
+
+    fn elements(&self) -> Vec<leptos::tachys::renderer::types::Element> {
+        match self {
+            Self::Server(el) => vec![el.clone()],
+            Self::Built(state) => state.elements(),
+        }
+    }
+}
+
+impl Render for SkipHydration {
+    type State = SkipHydrationState;
+
+    fn build(self) -> Self::State {
+        SkipHydrationState::Built(self.0.build())
+    }
+
+    fn rebuild(self, state: &mut Self::State) {
+        match state {
+            SkipHydrationState::Built(built) => self.0.rebuild(built),
+            SkipHydrationState::Server(_) => {
+                let mut built = self.0.build();
+                state.insert_before_this(&mut built);
+                state.unmount();
+                *state = SkipHydrationState::Built(built);
+            }
+        }
+    }
+}
+
+impl AddAnyAttr for SkipHydration {
+    type Output<SomeNewAttr: Attribute> = SkipHydration;
+
+    fn add_any_attr<NewAttr: Attribute>(self, attr: NewAttr) -> Self::Output<NewAttr>
+    where
+        Self::Output<NewAttr>: RenderHtml,
+    {
+        SkipHydration(self.0.add_any_attr(attr).into_any())
+    }
+}
+
+impl SkipHydration {
+    /// Steps onto the server's element where the view would begin, and past it.
+    fn take_server_element(cursor: &Cursor, position: &PositionState) -> SkipHydrationState {
+        match position.get() {
+            Position::FirstChild => cursor.child(),
+            Position::Current => {}
+            _ => cursor.sibling(),
+        }
+        let node = cursor.current();
+        position.set(Position::NextChild);
+        match leptos::tachys::renderer::types::Element::cast_from(node) {
+            Some(el) => SkipHydrationState::Server(el),
+            // Not the one element this wrapper is for: a bug in the page, not the user's.
+            None => panic!("skip_hydration wraps a view that is not one element"),
+        }
+    }
+}
+
+impl RenderHtml for SkipHydration {
+    type AsyncOutput = SkipHydration;
+    type Owned = SkipHydration;
+
+    const MIN_LENGTH: usize = 0;
+
+    fn dry_resolve(&mut self) {
+        self.0.dry_resolve();
+    }
+
+    async fn resolve(self) -> Self::AsyncOutput {
+        SkipHydration(self.0.resolve().await)
+    }
+
+    fn html_len(&self) -> usize {
+        self.0.html_len()
+    }
+
+    fn to_html_with_buf(
+        self,
+        buf: &mut String,
+        position: &mut Position,
+        escape: bool,
+        mark_branches: bool,
+        extra_attrs: Vec<AnyAttribute>,
+    ) {
+        self.0
+            .to_html_with_buf(buf, position, escape, mark_branches, extra_attrs);
+    }
+
+    fn to_html_async_with_buf<const OUT_OF_ORDER: bool>(
+        self,
+        buf: &mut StreamBuilder,
+        position: &mut Position,
+        escape: bool,
+        mark_branches: bool,
+        extra_attrs: Vec<AnyAttribute>,
+    ) where
+        Self: Sized,
+    {
+        self.0.to_html_async_with_buf::<OUT_OF_ORDER>(
+            buf,
+            position,
+            escape,
+            mark_branches,
+            extra_attrs,
+        );
+    }
+
+    fn hydrate<const FROM_SERVER: bool>(
+        self,
+        cursor: &Cursor,
+        position: &PositionState,
+    ) -> Self::State {
+        Self::take_server_element(cursor, position)
+    }
+
+    async fn hydrate_async(self, cursor: &Cursor, position: &PositionState) -> Self::State {
+        Self::take_server_element(cursor, position)
+    }
+
+    fn into_owned(self) -> Self::Owned {
+        self
+    }
+}
+
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use leptos::prelude::*;
 
-    use super::hydrate_later;
+    use super::{hydrate_later, skip_hydration};
 
     /// The wrapper only changes when hydration happens: the server writes the same HTML, with
     /// the same hydration markers, as for the view on its own.
@@ -169,5 +348,26 @@ mod tests {
         let sliced = hydrate_later(page()).to_html();
         assert!(plain.contains(r#"<p class="review">Bagus</p>"#), "{plain}");
         assert_eq!(sliced, plain);
+    }
+
+    /// The server writes the view's HTML unchanged; only the browser's first load differs.
+    #[test]
+    fn skipping_hydration_keeps_the_server_html() {
+        let owner = Owner::new();
+        owner.set();
+        let grid = || {
+            view! {
+                <ul id="product-grid">
+                    {["Kaos", "Kemeja"].map(|name| view! { <li><a href="/p/x">{name}</a></li> })}
+                </ul>
+            }
+        };
+        let plain = grid().into_any().to_html();
+        let skipped = skip_hydration(grid()).to_html();
+        assert!(
+            plain.contains("<li><a href=\"/p/x\">Kemeja</a></li>"),
+            "{plain}"
+        );
+        assert_eq!(skipped, plain);
     }
 }

@@ -4,7 +4,7 @@ use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 
 use crate::{
-    components::{auth::use_auth, ui::CardSkeleton},
+    components::{auth::use_auth, hydration::skip_hydration, ui::CardSkeleton},
     pages::catalog::ProductCard,
 };
 
@@ -64,7 +64,9 @@ fn PopularAndCategories() -> impl IntoView {
                     return ().into_any();
                 };
                 let tops: Vec<_> = page.facets.categories.iter().filter(|c| c.parent.is_none()).cloned().collect();
+                // Links and pictures only: the first load keeps the server's HTML as it is.
                 view! {
+                    {skip_hydration(view! {
                     <section class="mt-10" aria-labelledby="categories-title">
                         <h2 id="categories-title" class="mb-4 text-xl font-bold">"Kategori"</h2>
                         <ul class="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-6" id="home-categories">
@@ -78,6 +80,8 @@ fn PopularAndCategories() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     </section>
+                    })}
+                    {skip_hydration(view! {
                     <section class="mt-10" aria-labelledby="popular-title">
                         <div class="mb-4 flex items-baseline justify-between">
                             <h2 id="popular-title" class="text-xl font-bold">"Terlaris"</h2>
@@ -89,6 +93,7 @@ fn PopularAndCategories() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     </section>
+                    })}
                 }.into_any()
             })}
         </Transition>

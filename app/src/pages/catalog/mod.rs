@@ -17,7 +17,7 @@ use leptos_router::{
 
 use crate::{
     components::{
-        hydration::hydrate_later,
+        hydration::{hydrate_later, skip_hydration},
         ui::{CardSkeleton, ErrorNotice},
     },
     error::AppError,
@@ -229,7 +229,7 @@ fn ListingResults(listed: Listed) -> impl IntoView {
     let pages = page.total.div_ceil(page.per_page.max(1)).max(1);
     view! {
         {if page.items.is_empty() {
-            view! {
+            skip_hydration(view! {
                 <div class="rounded-xl border border-dashed border-stone-300 bg-white p-10 text-center" id="empty-state">
                     <p class="font-semibold">
                         {if page.page > pages { "Halaman ini kosong." } else { "Tidak ada produk yang cocok." }}
@@ -237,18 +237,18 @@ fn ListingResults(listed: Listed) -> impl IntoView {
                     <p class="mt-1 text-sm text-stone-600">"Coba kata lain atau kurangi filter."</p>
                     <a href=with_param(&path, &pairs, "page", None) class="mt-4 inline-block text-sm font-medium text-emerald-800 hover:underline">"← Kembali ke halaman 1"</a>
                 </div>
-            }.into_any()
+            })
         } else {
             let class = if list_view { "flex flex-col gap-3" } else { "grid grid-cols-2 gap-4 sm:grid-cols-3 xl:grid-cols-4" };
-            view! {
+            skip_hydration(view! {
                 <ul class=class id="product-grid">
                     {page.items.into_iter().enumerate().map(|(i, item)| view! {
                         <li><ProductCard item terms=terms.clone() list=list_view eager=i < 8 /></li>
                     }).collect_view()}
                 </ul>
-            }.into_any()
+            })
         }}
-        <Pagination path pairs current=page.page pages per_page=page.per_page />
+        {skip_hydration(view! { <Pagination path pairs current=page.page pages per_page=page.per_page /> })}
     }
     .into_any()
 }

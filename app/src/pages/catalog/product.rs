@@ -12,7 +12,7 @@ use super::card::{stars, Placeholder, ProductCard};
 use crate::{
     api::SubmitReview,
     components::{
-        hydration::hydrate_later,
+        hydration::{hydrate_later, skip_hydration},
         picture::Picture,
         ui::{
             field_errors, form_error_signal, Alert, CardSkeleton, ErrorNotice, FieldErrors,
@@ -98,15 +98,17 @@ fn ProductHeading(product: ProductDetail) -> impl IntoView {
     view! {
         <Title text=product.name.clone() />
         <script type="application/ld+json" inner_html=json_ld></script>
-        <nav aria-label="Breadcrumb" class="mb-4 text-sm text-stone-600">
-            <ol class="flex flex-wrap items-center gap-1" id="breadcrumbs">
-                <li><A href="/" attr:class="hover:underline">"Beranda"</A></li>
-                {product.categories.into_iter().map(|c| view! {
-                    <li aria-hidden="true">"›"</li>
-                    <li><A href=format!("/c/{}", c.slug) attr:class="hover:underline">{c.name}</A></li>
-                }).collect_view()}
-            </ol>
-        </nav>
+        {skip_hydration(view! {
+            <nav aria-label="Breadcrumb" class="mb-4 text-sm text-stone-600">
+                <ol class="flex flex-wrap items-center gap-1" id="breadcrumbs">
+                    <li><A href="/" attr:class="hover:underline">"Beranda"</A></li>
+                    {product.categories.into_iter().map(|c| view! {
+                        <li aria-hidden="true">"›"</li>
+                        <li><A href=format!("/c/{}", c.slug) attr:class="hover:underline">{c.name}</A></li>
+                    }).collect_view()}
+                </ol>
+            </nav>
+        })}
     }
 }
 
@@ -160,14 +162,14 @@ fn ProductDetails(product: ProductDetail) -> impl IntoView {
 #[component]
 fn RelatedProducts(product: ProductDetail) -> impl IntoView {
     (!product.related.is_empty()).then(|| {
-        view! {
+        skip_hydration(view! {
             <section class="mt-12" aria-labelledby="related-title">
                 <h2 id="related-title" class="mb-4 text-xl font-bold">"Produk terkait"</h2>
                 <ul class="grid grid-cols-2 gap-4 sm:grid-cols-4">
                     {product.related.into_iter().map(|item| view! { <li><ProductCard item terms=Vec::new() list=false eager=false /></li> }).collect_view()}
                 </ul>
             </section>
-        }
+        })
     })
 }
 
