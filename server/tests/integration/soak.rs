@@ -283,12 +283,18 @@ async fn run_phase(
 /// The server on a multi-threaded runtime, as `pasar serve` runs it.
 #[test]
 fn every_page_response_completes_under_concurrent_load() {
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .unwrap()
-        .block_on(soak());
+        .unwrap();
+    runtime.block_on(soak());
+    // Seen once (2026-12-08, PostgreSQL): after every phase had passed, one worker thread sat
+    // deadlocked inside reactive_graph (an `Owner` dropped its last reference while
+    // `use_context` held its lock, under an abandoned render), and dropping the runtime waited
+    // for that thread forever. The responses are what this test checks; the deadlock is
+    // recorded in docs/performance.md ("A render that never finishes") to be fixed upstream.
+    runtime.shutdown_timeout(Duration::from_secs(30));
 }
 
 /// The same on one thread, as every other integration test runs its server: the thread count
